@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// SO_LINGER defaults to off (closesocket L2) and reads back what was set (linger L4).
+// Like Wine's test_set_getsockopt, l_onoff is compared as a boolean and l_linger only
+// when lingering is on.
+#include "closesem_testing/fixtures.hpp"
+
+using namespace closesem::testing;
+namespace platform = closesem::platform;
+
+TEST_CASE("linger: SO_LINGER is off by default", "[linger][L2][L4]") {
+  const auto kind = GENERATE(from_range(stream_pair_kinds()));
+  CAPTURE(kind.description());
+  CLOSESEM_PAIR_OR_SKIP(pair, kind);
+  platform::Linger value{true, 12345};
+  REQUIRE_THAT(observe("getsockopt(first, SO_LINGER)", platform::get_linger(pair.first.get(), value)),
+               succeeds());
+  CHECK_FALSE(value.on);
+}
+
+TEST_CASE("linger: SO_LINGER reads back what was set", "[linger][L4]") {
+  const auto setting = GENERATE(platform::Linger{true, 0}, platform::Linger{true, 5},
+                                platform::Linger{true, 189}, platform::Linger{false, 0});
+  CAPTURE(setting.on, setting.seconds);
+  platform::Socket socket;
+  REQUIRE_THAT(observe("socket(tcp4)", platform::open_stream(platform::Transport::tcp4, socket)), succeeds());
+  REQUIRE_THAT(observe("setsockopt(SO_LINGER)", platform::set_linger(socket.get(), setting)), succeeds());
+  platform::Linger read_back{!setting.on, -1};
+  REQUIRE_THAT(observe("getsockopt(SO_LINGER)", platform::get_linger(socket.get(), read_back)), succeeds());
+  CHECK(read_back.on == setting.on);
+  if (setting.on) CHECK(read_back.seconds == setting.seconds);
+}

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// The behaviour report: what every test observed on this platform and its verdict,
+// written as JSON when CLOSESEM_REPORT names a file (see report.cpp for the schema).
+#pragma once
+
+#include "closesem/platform.hpp"
+
+#include <string>
+#include <vector>
+
+namespace closesem::testing {
+
+// One asserted outcome: the operation, what was expected, what happened.
+struct Observation {
+  std::string variant;    // the pair kind or other parameter, "" when none
+  std::string operation;  // "send(first, 1) after shutdown(first, send)"
+  std::string expected;   // "fails with shut_down"
+  platform::Outcome outcome;
+  bool passed = false;
+};
+
+// Called by the matchers and fixtures; safe from any thread.
+void record_observation(Observation observation);
+void record_skip(const std::string& reason);
+void set_variant(const std::string& variant);
+
+// Called by the Catch2 listener.
+void begin_test(const std::string& name, const std::vector<std::string>& tags);
+void end_test(bool failed);
+// Writes the report if CLOSESEM_REPORT is set; returns the path written, or "".
+std::string write_report(const std::string& suite);
+
+}  // namespace closesem::testing

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// Connected loopback socket pairs of every kind, built through one listener per
+// process and transport, always on port 0 (or a fresh temporary path for AF_UNIX).
+#pragma once
+
+#include "closesem/platform.hpp"
+
+#include <string>
+#include <vector>
+
+namespace closesem {
+
+struct PairKind {
+  platform::Transport transport = platform::Transport::tcp4;
+  // Reversed pairs swap the ends: first is the accepted (server) end instead of the
+  // connecting (client) end, so every asymmetric test runs both ways (gVisor).
+  bool reversed = false;
+  std::string description() const;  // "tcp4", "tcp6 reversed"
+};
+
+// Every kind: tcp4, tcp6, unix, each also reversed when asked.
+std::vector<PairKind> pair_kinds(bool with_reversals = true);
+
+struct Pair {
+  PairKind kind;
+  platform::Socket first;
+  platform::Socket second;
+};
+
+// Why make_pair produced no pair.
+enum class PairStatus { ok, unavailable, failed };
+
+struct PairResult {
+  PairStatus status = PairStatus::failed;
+  Pair pair;
+  std::string message;  // the skip reason, or which step failed and how
+};
+
+// A connected pair of the given kind; every step is bounded in time.
+PairResult make_pair(const PairKind& kind);
+
+}  // namespace closesem

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// The portable socket layer: the only interface the rest of closesem uses to reach
+// Winsock or POSIX sockets. Every call returns an Outcome captured right after the
+// native call, with the native error slot poisoned by a sentinel beforehand.
+#pragma once
+
+#include "closesem/errc.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace closesem::platform {
+
+// The one native-handle ladder. SOCKET is UINT_PTR on Windows; a descriptor elsewhere.
+#if defined(_WIN32)
+using NativeHandle = std::uintptr_t;
+inline constexpr NativeHandle kInvalidHandle = ~NativeHandle{0};
+#else   // defined(_WIN32)
+using NativeHandle = int;
+inline constexpr NativeHandle kInvalidHandle = -1;
+#endif  // defined(_WIN32)
+
+// Written to errno / WSASetLastError before every call (Wine's 0xdeadbeef idiom), so
+// "the call did not set the error" can be told apart from "the call set 0".
+inline constexpr int kErrorSentinel = static_cast<int>(0xdeadbeefu);
+
+// Which socket API this build calls.
+enum class Api { posix, winsock };
+Api api();
+std::string_view to_string(Api api);
+
+// The result of one call, captured immediately after it.
+struct Outcome {
+  std::int64_t ret = 0;   // what the call returned (bytes, 0, -1/SOCKET_ERROR, ...)
+  Errc errc = Errc::ok;   // portable error; ok when the call succeeded
+  int native = kErrorSentinel;  // errno / WSAGetLastError() read right after the call
+
+  bool ok() const { return errc == Errc::ok; }
+  bool error_set() const { return native != kErrorSentinel; }
+  // "ret=-1 errc=not_socket native=WSAENOTSOCK(10038)"
+  std::string describe() const;
+};
+
+// Native error names, both ways, for this build's API (EBADF, WSAENOTSOCK, ...).
+std::string native_error_name(int native);             // "WSAENOTSOCK", or the number
+std::string describe_native(int native);               // "WSAENOTSOCK(10038)", "unset"
+std::optional<int> native_error_code(std::string_view name);
+Errc errc_from_native(int native);
+// The native code this API uses for errc (the first one when several map to it).
+std::optional<int> native_from_errc(Errc errc);
+
+// RAII owner of a native socket. Ownership transfers are explicit: release().
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(NativeHandle handle) : handle_(handle) {}
+  Socket(Socket&& other) noexcept : handle_(other.release()) {}
+  Socket& operator=(Socket&& other) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket();
+
+  NativeHandle get() const { return handle_; }
+  bool valid() const { return handle_ != kInvalidHandle; }
+  NativeHandle release();
+  // Closes now and reports how; the Socket is empty afterwards whatever the outcome.
+  Outcome close();
+
+ private:
+  NativeHandle handle_ = kInvalidHandle;
+};
+
+// Loopback transports a pair can use.
+enum class Transport { tcp4, tcp6, unix_stream };
+std::string_view to_string(Transport transport);
+std::optional<Transport> transport_from_string(std::string_view name);
+
+// A socket address in portable form.
+struct Endpoint {
+  Transport transport = Transport::tcp4;
+  std::string address;  // "127.0.0.1", "::1", or the AF_UNIX path
+  std::uint16_t port = 0;
+  std::string describe() const;  // "127.0.0.1:40123", "[::1]:40123", "unix:/tmp/..."
+};
+
+enum class ShutdownHow { receive, send, both };
+std::string_view to_string(ShutdownHow how);
+
+struct Linger {
+  bool on = false;
+  int seconds = 0;
+};
+
+// What a bounded wait observed.
+struct Events {
+  bool readable = false;
+  bool writable = false;
+  bool hangup = false;     // POLLHUP, or the peer's FIN seen as POLLRDHUP where reported
+  bool error = false;      // POLLERR
+  bool invalid = false;    // POLLNVAL
+  bool any() const { return readable || writable || hangup || error || invalid; }
+  std::string describe() const;  // "readable|writable"
+};
+enum class WaitFor { readable, writable, hangup };
+
+// Process-wide setup, once in each main. POSIX: SIGPIPE is caught and counted, never
+// fatal (sends also pass MSG_NOSIGNAL, so none should come). Nothing to do on Windows.
+void init_process();
+// How many SIGPIPE signals this process has received since init_process() (0 on Windows).
+unsigned long broken_pipe_signals();
+
+// Winsock lifecycle. On POSIX these succeed and do nothing.
+Outcome startup();   // WSAStartup(2.2)
+Outcome cleanup();   // WSACleanup
+// RAII WSAStartup/WSACleanup for a main().
+class Session {
+ public:
+  Session();
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  const Outcome& outcome() const { return outcome_; }
+
+ private:
+  Outcome outcome_;
+};
+
+// Socket calls. Each takes a raw handle so that a closed or foreign handle can be
+// passed on purpose (use after close is a tested behaviour).
+Outcome open_stream(Transport transport, Socket& out);
+Outcome close_handle(NativeHandle handle);
+Outcome shutdown(NativeHandle handle, ShutdownHow how);
+Outcome shutdown_raw(NativeHandle handle, int how);  // for invalid values of how
+Outcome send(NativeHandle handle, const void* data, std::size_t size);
+Outcome recv(NativeHandle handle, void* data, std::size_t size);
+Outcome set_linger(NativeHandle handle, Linger linger);
+Outcome get_linger(NativeHandle handle, Linger& out);
+Outcome set_nonblocking(NativeHandle handle, bool on);
+// Bounded wait (poll / WSAPoll). ret is 1 when the event came, 0 on timeout.
+Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+             Events* seen = nullptr);
+Outcome bytes_pending(NativeHandle handle);  // FIONREAD: ret is the byte count
+Outcome socket_error(NativeHandle handle, int& so_error);  // getsockopt(SO_ERROR)
+Outcome bind_loopback(NativeHandle handle, Transport transport);  // port 0 / temp path
+Outcome listen(NativeHandle handle, int backlog);
+Outcome connect(NativeHandle handle, const Endpoint& to);
+Outcome accept(NativeHandle handle, Socket& out);
+Outcome local_endpoint(NativeHandle handle, Endpoint& out);
+Outcome peer_endpoint(NativeHandle handle, Endpoint& out);
+// A second handle to the same socket (dup / WSADuplicateSocket into this process).
+Outcome duplicate(NativeHandle handle, Socket& out);
+
+// Whether this host offers a transport; why not, when it does not.
+bool transport_available(Transport transport, std::string* why_not = nullptr);
+
+// "linux-6.1.0-18-amd64", "windows-10.0.19045", "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
+std::string platform_id();
+
+// Timeouts scaled by CLOSESEM_TIMEOUT_MULTIPLIER (sanitizer and Wine runs are slower).
+std::chrono::milliseconds scaled(std::chrono::milliseconds base);
+
+}  // namespace closesem::platform

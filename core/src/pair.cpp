@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// The loopback pair factory. One listener per process and transport, bound to port 0
+// (or a fresh temporary path), accepts every pair's server end; each step is bounded.
+#include "closesem/pair.hpp"
+
+#include <map>
+#include <mutex>
+
+namespace closesem {
+namespace {
+
+using platform::Endpoint;
+using platform::Outcome;
+using platform::Socket;
+using platform::Transport;
+
+constexpr std::chrono::milliseconds kStepTimeout{5000};
+
+struct Listener {
+  Socket socket;
+  Endpoint endpoint;
+};
+
+class Factory {
+ public:
+  PairResult make(const PairKind& kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string why_not;
+    if (!available(kind.transport, why_not))
+      return {PairStatus::unavailable, {}, std::move(why_not)};
+    auto result = attempt(kind);
+    // A listener can die under us (WSACleanup closes every socket): rebuild it once.
+    if (result.status == PairStatus::failed && listeners_.count(kind.transport) != 0) {
+      listeners_.erase(kind.transport);
+      result = attempt(kind);
+    }
+    return result;
+  }
+
+ private:
+  bool available(Transport transport, std::string& why_not) {
+    auto found = availability_.find(transport);
+    if (found == availability_.end()) {
+      std::string reason;
+      const bool ok = platform::transport_available(transport, &reason);
+      found = availability_.emplace(transport, std::make_pair(ok, reason)).first;
+    }
+    why_not = found->second.second;
+    return found->second.first;
+  }
+
+  static PairResult failure(const std::string& step, const Outcome& outcome) {
+    return {PairStatus::failed, {}, step + ": " + outcome.describe()};
+  }
+
+  // The process's listener for a transport, created on first use.
+  Outcome listener_for(Transport transport, Listener*& out) {
+    auto found = listeners_.find(transport);
+    if (found != listeners_.end()) {
+      out = &found->second;
+      return Outcome{};
+    }
+    Listener listener;
+    auto outcome = platform::open_stream(transport, listener.socket);
+    if (outcome.ok()) outcome = platform::bind_loopback(listener.socket.get(), transport);
+    if (outcome.ok()) outcome = platform::listen(listener.socket.get(), 128);
+    if (outcome.ok()) outcome = platform::local_endpoint(listener.socket.get(), listener.endpoint);
+    if (!outcome.ok()) return outcome;
+    out = &listeners_.emplace(transport, std::move(listener)).first->second;
+    return outcome;
+  }
+
+  PairResult attempt(const PairKind& kind) {
+    const auto timeout = platform::scaled(kStepTimeout);
+    Listener* listener = nullptr;
+    if (auto made = listener_for(kind.transport, listener); !made.ok())
+      return failure("listener on " + std::string(to_string(kind.transport)), made);
+
+    // Connect without blocking, so that a listener that never answers is a bounded failure.
+    Socket client;
+    if (auto opened = platform::open_stream(kind.transport, client); !opened.ok())
+      return failure("socket", opened);
+    if (auto nb = platform::set_nonblocking(client.get(), true); !nb.ok())
+      return failure("set non-blocking", nb);
+    const auto connected = platform::connect(client.get(), listener->endpoint);
+    if (!connected.ok() && connected.errc != Errc::in_progress && connected.errc != Errc::would_block)
+      return failure("connect to " + listener->endpoint.describe(), connected);
+    if (!connected.ok()) {
+      const auto ready = platform::wait(client.get(), platform::WaitFor::writable, timeout);
+      if (!ready.ok() || ready.ret != 1)
+        return failure("connect did not complete within " + std::to_string(timeout.count()) + " ms", ready);
+      int so_error = 0;
+      const auto status = platform::socket_error(client.get(), so_error);
+      if (!status.ok() || so_error != 0)
+        return failure("connect (SO_ERROR " + platform::describe_native(so_error) + ")", status);
+    }
+    if (auto blocking = platform::set_nonblocking(client.get(), false); !blocking.ok())
+      return failure("set blocking", blocking);
+
+    Endpoint client_address;
+    platform::local_endpoint(client.get(), client_address);
+
+    // Accept the connection just made; anything else in the queue is not ours.
+    Socket server;
+    for (int tries = 0; tries < 16; ++tries) {
+      const auto ready = platform::wait(listener->socket.get(), platform::WaitFor::readable, timeout);
+      if (!ready.ok() || ready.ret != 1)
+        return failure("accept: no connection within " + std::to_string(timeout.count()) + " ms", ready);
+      Socket candidate;
+      if (auto accepted = platform::accept(listener->socket.get(), candidate); !accepted.ok())
+        return failure("accept", accepted);
+      Endpoint candidate_peer;
+      platform::peer_endpoint(candidate.get(), candidate_peer);
+      if (kind.transport == Transport::unix_stream ||
+          (candidate_peer.port == client_address.port && candidate_peer.address == client_address.address)) {
+        server = std::move(candidate);
+        break;
+      }
+    }
+    if (!server.valid()) return {PairStatus::failed, {}, "accept: our connection never came out of the queue"};
+
+    PairResult result{PairStatus::ok, {}, {}};
+    result.pair.kind = kind;
+    result.pair.first = kind.reversed ? std::move(server) : std::move(client);
+    result.pair.second = kind.reversed ? std::move(client) : std::move(server);
+    return result;
+  }
+
+  std::mutex mutex_;
+  std::map<Transport, std::pair<bool, std::string>> availability_;
+  std::map<Transport, Listener> listeners_;
+};
+
+Factory& factory() {
+  static Factory instance;
+  return instance;
+}
+
+}  // namespace
+
+std::string PairKind::description() const {
+  return std::string(to_string(transport)) + (reversed ? " reversed" : "");
+}
+
+std::vector<PairKind> pair_kinds(bool with_reversals) {
+  std::vector<PairKind> kinds;
+  for (auto transport : {Transport::tcp4, Transport::tcp6, Transport::unix_stream}) {
+    kinds.push_back({transport, false});
+    if (with_reversals) kinds.push_back({transport, true});
+  }
+  return kinds;
+}
+
+PairResult make_pair(const PairKind& kind) { return factory().make(kind); }
+
+}  // namespace closesem

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// What each backend (posix/, winsock/) provides to the portable part of the platform
+// layer besides the calls declared in closesem/platform.hpp.
+#pragma once
+
+#include "closesem/errc.hpp"
+
+#include <cstddef>
+
+namespace closesem::platform::backend {
+
+// One row of a backend's error table: native code, its name, the portable error.
+struct ErrorEntry {
+  int code;
+  const char* name;
+  Errc errc;
+};
+
+// The backend's one error table. When several rows share an Errc, the first is the
+// one native_from_errc() returns.
+const ErrorEntry* error_table(std::size_t* count);
+
+}  // namespace closesem::platform::backend

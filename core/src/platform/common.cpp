@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+// The portable half of the platform layer: names, descriptions, RAII, time scaling.
+// No socket header here; the calls themselves live in posix/ and winsock/.
+#include "closesem/platform.hpp"
+#include "backend.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace closesem::platform {
+namespace {
+
+const backend::ErrorEntry* find_code(int native) {
+  std::size_t count = 0;
+  const auto* table = backend::error_table(&count);
+  for (std::size_t i = 0; i < count; ++i)
+    if (table[i].code == native) return &table[i];
+  return nullptr;
+}
+
+}  // namespace
+
+std::string_view to_string(Api value) {
+  return value == Api::winsock ? "winsock" : "posix";
+}
+
+std::string native_error_name(int native) {
+  if (const auto* entry = find_code(native)) return entry->name;
+  return std::to_string(native);
+}
+
+std::string describe_native(int native) {
+  if (native == kErrorSentinel) return "unset";
+  if (native == 0) return "0";
+  return native_error_name(native) + "(" + std::to_string(native) + ")";
+}
+
+std::optional<int> native_error_code(std::string_view name) {
+  std::size_t count = 0;
+  const auto* table = backend::error_table(&count);
+  for (std::size_t i = 0; i < count; ++i)
+    if (name == table[i].name) return table[i].code;
+  return std::nullopt;
+}
+
+Errc errc_from_native(int native) {
+  if (const auto* entry = find_code(native)) return entry->errc;
+  return Errc::other;
+}
+
+std::optional<int> native_from_errc(Errc errc) {
+  std::size_t count = 0;
+  const auto* table = backend::error_table(&count);
+  for (std::size_t i = 0; i < count; ++i)
+    if (table[i].errc == errc) return table[i].code;
+  return std::nullopt;
+}
+
+std::string Outcome::describe() const {
+  return "ret=" + std::to_string(ret) + " errc=" + std::string(to_string(errc)) +
+         " native=" + describe_native(native);
+}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    if (valid()) close_handle(handle_);
+    handle_ = other.release();
+  }
+  return *this;
+}
+
+Socket::~Socket() {
+  if (valid()) close_handle(handle_);
+}
+
+NativeHandle Socket::release() {
+  const auto handle = handle_;
+  handle_ = kInvalidHandle;
+  return handle;
+}
+
+Outcome Socket::close() { return close_handle(release()); }
+
+std::string_view to_string(Transport transport) {
+  switch (transport) {
+    case Transport::tcp4: return "tcp4";
+    case Transport::tcp6: return "tcp6";
+    case Transport::unix_stream: return "unix";
+  }
+  return "unknown";
+}
+
+std::optional<Transport> transport_from_string(std::string_view name) {
+  for (auto t : {Transport::tcp4, Transport::tcp6, Transport::unix_stream})
+    if (to_string(t) == name) return t;
+  return std::nullopt;
+}
+
+std::string Endpoint::describe() const {
+  switch (transport) {
+    case Transport::tcp4: return address + ":" + std::to_string(port);
+    case Transport::tcp6: return "[" + address + "]:" + std::to_string(port);
+    case Transport::unix_stream: return "unix:" + (address.empty() ? "(unnamed)" : address);
+  }
+  return address;
+}
+
+std::string_view to_string(ShutdownHow how) {
+  switch (how) {
+    case ShutdownHow::receive: return "receive";
+    case ShutdownHow::send: return "send";
+    case ShutdownHow::both: return "both";
+  }
+  return "unknown";
+}
+
+std::string Events::describe() const {
+  std::string out;
+  const auto add = [&out](bool on, const char* name) {
+    if (!on) return;
+    if (!out.empty()) out += '|';
+    out += name;
+  };
+  add(readable, "readable");
+  add(writable, "writable");
+  add(hangup, "hangup");
+  add(error, "error");
+  add(invalid, "invalid");
+  return out.empty() ? "none" : out;
+}
+
+Session::Session() : outcome_(startup()) {}
+Session::~Session() {
+  if (outcome_.ok()) cleanup();
+}
+
+std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
+  static const double factor = [] {
+    const char* text = std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER");
+    if (text == nullptr) return 1.0;
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    return (end != text && value >= 1.0 && value <= 100.0) ? value : 1.0;
+  }();
+  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(base.count()) * factor));
+}
+
+}  // namespace closesem::platform

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: MIT
+// The POSIX backend: every socket call of closesem::platform, through the C library's
+// dynamic symbols (no raw syscalls), so an LD_PRELOAD socket shim sees every call.
+#include "closesem/platform.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace closesem::platform {
+namespace {
+
+// The one capture point: errno read first thing after the call, which ran with errno
+// poisoned by poison().
+Outcome capture(std::int64_t ret, bool failed) {
+  const int native = errno;
+  Outcome out;
+  out.ret = ret;
+  out.native = native;
+  out.errc = failed ? errc_from_native(native) : Errc::ok;
+  return out;
+}
+
+void poison() { errno = kErrorSentinel; }
+
+// The one shutdown table: portable how -> SHUT_*.
+int native_how(ShutdownHow how) {
+  switch (how) {
+    case ShutdownHow::receive: return SHUT_RD;
+    case ShutdownHow::send: return SHUT_WR;
+    case ShutdownHow::both: return SHUT_RDWR;
+  }
+  return -1;
+}
+
+int family_of(Transport transport) {
+  switch (transport) {
+    case Transport::tcp4: return AF_INET;
+    case Transport::tcp6: return AF_INET6;
+    case Transport::unix_stream: return AF_UNIX;
+  }
+  return AF_UNSPEC;
+}
+
+// AF_UNIX listeners bind fresh paths in the temporary folder; they are removed when
+// the process ends (a static registry's destructor).
+class UnixPaths {
+ public:
+  std::string make() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string base = (dir != nullptr && *dir != '\0') ? dir : "/tmp";
+    std::string path = base + "/closesem-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(counter_.fetch_add(1)) + ".sock";
+    std::lock_guard<std::mutex> lock(mutex_);
+    paths_.push_back(path);
+    return path;
+  }
+  ~UnixPaths() {
+    for (const auto& path : paths_) ::unlink(path.c_str());
+  }
+
+ private:
+  std::atomic<unsigned> counter_{0};
+  std::mutex mutex_;
+  std::vector<std::string> paths_;
+};
+UnixPaths& unix_paths() {
+  static UnixPaths paths;
+  return paths;
+}
+
+// sockaddr storage with its length, built from or turned into an Endpoint.
+struct Address {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof(sockaddr_storage);
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+};
+
+bool to_address(const Endpoint& endpoint, Address& out) {
+  out = Address{};
+  switch (endpoint.transport) {
+    case Transport::tcp4: {
+      auto* in = reinterpret_cast<sockaddr_in*>(&out.storage);
+      in->sin_family = AF_INET;
+      in->sin_port = htons(endpoint.port);
+      if (::inet_pton(AF_INET, endpoint.address.c_str(), &in->sin_addr) != 1) return false;
+      out.length = sizeof(sockaddr_in);
+      return true;
+    }
+    case Transport::tcp6: {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(endpoint.port);
+      if (::inet_pton(AF_INET6, endpoint.address.c_str(), &in6->sin6_addr) != 1) return false;
+      out.length = sizeof(sockaddr_in6);
+      return true;
+    }
+    case Transport::unix_stream: {
+      auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
+      un->sun_family = AF_UNIX;
+      if (endpoint.address.size() >= sizeof(un->sun_path)) return false;
+      std::memcpy(un->sun_path, endpoint.address.c_str(), endpoint.address.size() + 1);
+      out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + endpoint.address.size() + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+Endpoint from_address(const Address& address) {
+  Endpoint out;
+  char text[INET6_ADDRSTRLEN] = {};
+  switch (address.storage.ss_family) {
+    case AF_INET: {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&address.storage);
+      out.transport = Transport::tcp4;
+      ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+      out.address = text;
+      out.port = ntohs(in->sin_port);
+      break;
+    }
+    case AF_INET6: {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
+      out.transport = Transport::tcp6;
+      ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+      out.address = text;
+      out.port = ntohs(in6->sin6_port);
+      break;
+    }
+    case AF_UNIX: {
+      const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
+      out.transport = Transport::unix_stream;
+      const auto offset = offsetof(sockaddr_un, sun_path);
+      if (address.length > offset)
+        out.address.assign(un->sun_path, ::strnlen(un->sun_path, address.length - offset));
+      break;
+    }
+    default: break;
+  }
+  return out;
+}
+
+Outcome set_int_option(int handle, int level, int name, int value) {
+  poison();
+  const int ret = ::setsockopt(handle, level, name, &value, sizeof(value));
+  return capture(ret, ret == -1);
+}
+
+std::atomic<unsigned long> g_sigpipes{0};
+
+void count_sigpipe(int) { g_sigpipes.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace
+
+Api api() { return Api::posix; }
+
+void init_process() {
+  struct sigaction action {};
+  action.sa_handler = count_sigpipe;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(SIGPIPE, &action, nullptr);
+}
+
+unsigned long broken_pipe_signals() { return g_sigpipes.load(std::memory_order_relaxed); }
+
+Outcome startup() { return Outcome{}; }
+Outcome cleanup() { return Outcome{}; }
+
+Outcome open_stream(Transport transport, Socket& out) {
+  poison();
+  const int fd = ::socket(family_of(transport), SOCK_STREAM | SOCK_CLOEXEC, 0);
+  auto outcome = capture(fd, fd == -1);
+  if (fd != -1) out = Socket(fd);
+  return outcome;
+}
+
+Outcome close_handle(NativeHandle handle) {
+  poison();
+  const int ret = ::close(handle);
+  return capture(ret, ret == -1);
+}
+
+Outcome shutdown(NativeHandle handle, ShutdownHow how) {
+  return shutdown_raw(handle, native_how(how));
+}
+
+Outcome shutdown_raw(NativeHandle handle, int how) {
+  poison();
+  const int ret = ::shutdown(handle, how);
+  return capture(ret, ret == -1);
+}
+
+Outcome send(NativeHandle handle, const void* data, std::size_t size) {
+  poison();
+  const ssize_t ret = ::send(handle, data, size, MSG_NOSIGNAL);
+  return capture(ret, ret == -1);
+}
+
+Outcome recv(NativeHandle handle, void* data, std::size_t size) {
+  poison();
+  const ssize_t ret = ::recv(handle, data, size, 0);
+  return capture(ret, ret == -1);
+}
+
+Outcome set_linger(NativeHandle handle, Linger linger) {
+  ::linger value{};
+  value.l_onoff = linger.on ? 1 : 0;
+  value.l_linger = linger.seconds;
+  poison();
+  const int ret = ::setsockopt(handle, SOL_SOCKET, SO_LINGER, &value, sizeof(value));
+  return capture(ret, ret == -1);
+}
+
+Outcome get_linger(NativeHandle handle, Linger& out) {
+  ::linger value{};
+  socklen_t length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(handle, SOL_SOCKET, SO_LINGER, &value, &length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) out = Linger{value.l_onoff != 0, value.l_linger};
+  return outcome;
+}
+
+Outcome set_nonblocking(NativeHandle handle, bool on) {
+  poison();
+  const int flags = ::fcntl(handle, F_GETFL);
+  if (flags == -1) return capture(flags, true);
+  const int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+  poison();
+  const int ret = ::fcntl(handle, F_SETFL, wanted);
+  return capture(ret, ret == -1);
+}
+
+Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+             Events* seen) {
+  pollfd entry{};
+  entry.fd = handle;
+  switch (what) {
+    case WaitFor::readable: entry.events = POLLIN; break;
+    case WaitFor::writable: entry.events = POLLOUT; break;
+    // Linux reports a peer's FIN as POLLRDHUP, not POLLHUP (contract §4 #27).
+    case WaitFor::hangup: entry.events = POLLRDHUP; break;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    entry.revents = 0;
+    poison();
+    const int ret = ::poll(&entry, 1, static_cast<int>(std::max<long long>(0, left.count())));
+    if (ret == -1 && errno == EINTR && left.count() > 0) continue;
+    auto outcome = capture(ret, ret == -1);
+    if (seen != nullptr) {
+      seen->readable = (entry.revents & POLLIN) != 0;
+      seen->writable = (entry.revents & POLLOUT) != 0;
+      seen->hangup = (entry.revents & (POLLHUP | POLLRDHUP)) != 0;
+      seen->error = (entry.revents & POLLERR) != 0;
+      seen->invalid = (entry.revents & POLLNVAL) != 0;
+    }
+    return outcome;
+  }
+}
+
+Outcome bytes_pending(NativeHandle handle) {
+  int count = 0;
+  poison();
+  const int ret = ::ioctl(handle, FIONREAD, &count);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) outcome.ret = count;
+  return outcome;
+}
+
+Outcome socket_error(NativeHandle handle, int& so_error) {
+  int value = kErrorSentinel;
+  socklen_t length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(handle, SOL_SOCKET, SO_ERROR, &value, &length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) so_error = value;
+  return outcome;
+}
+
+Outcome bind_loopback(NativeHandle handle, Transport transport) {
+  Endpoint endpoint;
+  endpoint.transport = transport;
+  switch (transport) {
+    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
+    case Transport::tcp6: {
+      endpoint.address = "::1";
+      const auto v6only = set_int_option(handle, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+      if (!v6only.ok()) return v6only;
+      break;
+    }
+    case Transport::unix_stream: endpoint.address = unix_paths().make(); break;
+  }
+  Address address;
+  to_address(endpoint, address);
+  poison();
+  const int ret = ::bind(handle, address.get(), address.length);
+  return capture(ret, ret == -1);
+}
+
+Outcome listen(NativeHandle handle, int backlog) {
+  poison();
+  const int ret = ::listen(handle, backlog);
+  return capture(ret, ret == -1);
+}
+
+Outcome connect(NativeHandle handle, const Endpoint& to) {
+  Address address;
+  if (!to_address(to, address)) {
+    errno = EINVAL;
+    return capture(-1, true);
+  }
+  poison();
+  const int ret = ::connect(handle, address.get(), address.length);
+  return capture(ret, ret == -1);
+}
+
+Outcome accept(NativeHandle handle, Socket& out) {
+  poison();
+  const int fd = ::accept4(handle, nullptr, nullptr, SOCK_CLOEXEC);
+  auto outcome = capture(fd, fd == -1);
+  if (fd != -1) out = Socket(fd);
+  return outcome;
+}
+
+Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = ::getsockname(handle, address.get(), &address.length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) out = from_address(address);
+  return outcome;
+}
+
+Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = ::getpeername(handle, address.get(), &address.length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) out = from_address(address);
+  return outcome;
+}
+
+Outcome duplicate(NativeHandle handle, Socket& out) {
+  poison();
+  const int fd = ::fcntl(handle, F_DUPFD_CLOEXEC, 0);
+  auto outcome = capture(fd, fd == -1);
+  if (fd != -1) out = Socket(fd);
+  return outcome;
+}
+
+bool transport_available(Transport transport, std::string* why_not) {
+  Socket probe;
+  const auto opened = open_stream(transport, probe);
+  if (!opened.ok()) {
+    if (why_not != nullptr)
+      *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
+    return false;
+  }
+  if (transport != Transport::tcp6) return true;
+  const auto bound = bind_loopback(probe.get(), transport);
+  if (!bound.ok() && why_not != nullptr)
+    *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
+  return bound.ok();
+}
+
+std::string platform_id() {
+  utsname name{};
+  if (::uname(&name) != 0) return "posix-unknown";
+  std::string system = name.sysname;
+  for (auto& c : system) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return system + "-" + name.release;
+}
+
+}  // namespace closesem::platform

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+// The Winsock backend: every socket call of closesem::platform through ws2_32, with
+// WSAGetLastError poisoned before and read right after each call.
+#include "closesem/platform.hpp"
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <afunix.h>
+#include <windows.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace closesem::platform {
+namespace {
+
+static_assert(sizeof(NativeHandle) == sizeof(SOCKET), "NativeHandle must hold a SOCKET");
+
+// The one capture point: WSAGetLastError() read first thing after the call, which ran
+// with the slot poisoned by poison().
+Outcome capture(std::int64_t ret, bool failed) {
+  const int native = ::WSAGetLastError();
+  Outcome out;
+  out.ret = ret;
+  out.native = native;
+  out.errc = failed ? errc_from_native(native) : Errc::ok;
+  return out;
+}
+
+void poison() { ::WSASetLastError(kErrorSentinel); }
+
+SOCKET as_socket(NativeHandle handle) { return static_cast<SOCKET>(handle); }
+
+// The one shutdown table: portable how -> SD_*.
+int native_how(ShutdownHow how) {
+  switch (how) {
+    case ShutdownHow::receive: return SD_RECEIVE;
+    case ShutdownHow::send: return SD_SEND;
+    case ShutdownHow::both: return SD_BOTH;
+  }
+  return -1;
+}
+
+int family_of(Transport transport) {
+  switch (transport) {
+    case Transport::tcp4: return AF_INET;
+    case Transport::tcp6: return AF_INET6;
+    case Transport::unix_stream: return AF_UNIX;
+  }
+  return AF_UNSPEC;
+}
+
+// Not inherited by child processes (peers are spawned), overlapped-capable like socket().
+constexpr DWORD kSocketFlags = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT;
+
+// AF_UNIX listeners bind fresh paths in the temporary folder, removed at process end.
+class UnixPaths {
+ public:
+  std::string make() {
+    char dir[MAX_PATH + 1] = {};
+    const DWORD length = ::GetTempPathA(MAX_PATH, dir);
+    std::string path = (length > 0 ? std::string(dir, length) : std::string(".\\")) +
+                       "closesem-" + std::to_string(::GetCurrentProcessId()) + "-" +
+                       std::to_string(counter_.fetch_add(1)) + ".sock";
+    std::lock_guard<std::mutex> lock(mutex_);
+    paths_.push_back(path);
+    return path;
+  }
+  ~UnixPaths() {
+    for (const auto& path : paths_) ::DeleteFileA(path.c_str());
+  }
+
+ private:
+  std::atomic<unsigned> counter_{0};
+  std::mutex mutex_;
+  std::vector<std::string> paths_;
+};
+UnixPaths& unix_paths() {
+  static UnixPaths paths;
+  return paths;
+}
+
+struct Address {
+  sockaddr_storage storage{};
+  int length = sizeof(sockaddr_storage);
+  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
+};
+
+bool to_address(const Endpoint& endpoint, Address& out) {
+  out = Address{};
+  switch (endpoint.transport) {
+    case Transport::tcp4: {
+      auto* in = reinterpret_cast<sockaddr_in*>(&out.storage);
+      in->sin_family = AF_INET;
+      in->sin_port = htons(endpoint.port);
+      if (::inet_pton(AF_INET, endpoint.address.c_str(), &in->sin_addr) != 1) return false;
+      out.length = sizeof(sockaddr_in);
+      return true;
+    }
+    case Transport::tcp6: {
+      auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(endpoint.port);
+      if (::inet_pton(AF_INET6, endpoint.address.c_str(), &in6->sin6_addr) != 1) return false;
+      out.length = sizeof(sockaddr_in6);
+      return true;
+    }
+    case Transport::unix_stream: {
+      auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
+      un->sun_family = AF_UNIX;
+      if (endpoint.address.size() >= sizeof(un->sun_path)) return false;
+      std::memcpy(un->sun_path, endpoint.address.c_str(), endpoint.address.size() + 1);
+      out.length = static_cast<int>(sizeof(sockaddr_un));
+      return true;
+    }
+  }
+  return false;
+}
+
+Endpoint from_address(const Address& address) {
+  Endpoint out;
+  char text[INET6_ADDRSTRLEN] = {};
+  switch (address.storage.ss_family) {
+    case AF_INET: {
+      auto in = *reinterpret_cast<const sockaddr_in*>(&address.storage);
+      out.transport = Transport::tcp4;
+      ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
+      out.address = text;
+      out.port = ntohs(in.sin_port);
+      break;
+    }
+    case AF_INET6: {
+      auto in6 = *reinterpret_cast<const sockaddr_in6*>(&address.storage);
+      out.transport = Transport::tcp6;
+      ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
+      out.address = text;
+      out.port = ntohs(in6.sin6_port);
+      break;
+    }
+    case AF_UNIX: {
+      const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
+      out.transport = Transport::unix_stream;
+      out.address.assign(un->sun_path, ::strnlen(un->sun_path, sizeof(un->sun_path)));
+      break;
+    }
+    default: break;
+  }
+  return out;
+}
+
+Outcome open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
+  poison();
+  const SOCKET s = ::WSASocketW(info ? FROM_PROTOCOL_INFO : family,
+                                info ? FROM_PROTOCOL_INFO : SOCK_STREAM, info ? FROM_PROTOCOL_INFO : 0,
+                                info, 0, kSocketFlags);
+  auto outcome = capture(s == INVALID_SOCKET ? -1 : 0, s == INVALID_SOCKET);
+  if (s != INVALID_SOCKET) out = Socket(static_cast<NativeHandle>(s));
+  return outcome;
+}
+
+}  // namespace
+
+Api api() { return Api::winsock; }
+
+void init_process() {}
+
+unsigned long broken_pipe_signals() { return 0; }
+
+Outcome startup() {
+  WSADATA data{};
+  poison();
+  // WSAStartup returns its error instead of setting the last error.
+  const int ret = ::WSAStartup(MAKEWORD(2, 2), &data);
+  Outcome out;
+  out.ret = ret;
+  out.native = ret;
+  out.errc = ret == 0 ? Errc::ok : errc_from_native(ret);
+  return out;
+}
+
+Outcome cleanup() {
+  poison();
+  const int ret = ::WSACleanup();
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome open_stream(Transport transport, Socket& out) {
+  return open_with(family_of(transport), nullptr, out);
+}
+
+Outcome close_handle(NativeHandle handle) {
+  poison();
+  const int ret = ::closesocket(as_socket(handle));
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome shutdown(NativeHandle handle, ShutdownHow how) {
+  return shutdown_raw(handle, native_how(how));
+}
+
+Outcome shutdown_raw(NativeHandle handle, int how) {
+  poison();
+  const int ret = ::shutdown(as_socket(handle), how);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome send(NativeHandle handle, const void* data, std::size_t size) {
+  const int length = static_cast<int>(std::min<std::size_t>(size, 0x7fffffff));
+  poison();
+  const int ret = ::send(as_socket(handle), static_cast<const char*>(data), length, 0);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome recv(NativeHandle handle, void* data, std::size_t size) {
+  const int length = static_cast<int>(std::min<std::size_t>(size, 0x7fffffff));
+  poison();
+  const int ret = ::recv(as_socket(handle), static_cast<char*>(data), length, 0);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome set_linger(NativeHandle handle, Linger linger) {
+  // LINGER's fields are u_short on Windows (contract L1): larger values truncate.
+  ::linger value{};
+  value.l_onoff = static_cast<u_short>(linger.on ? 1 : 0);
+  value.l_linger = static_cast<u_short>(linger.seconds);
+  poison();
+  const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, SO_LINGER,
+                               reinterpret_cast<const char*>(&value), sizeof(value));
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome get_linger(NativeHandle handle, Linger& out) {
+  ::linger value{};
+  int length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(as_socket(handle), SOL_SOCKET, SO_LINGER,
+                               reinterpret_cast<char*>(&value), &length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) out = Linger{value.l_onoff != 0, value.l_linger};
+  return outcome;
+}
+
+Outcome set_nonblocking(NativeHandle handle, bool on) {
+  u_long mode = on ? 1 : 0;
+  poison();
+  const int ret = ::ioctlsocket(as_socket(handle), FIONBIO, &mode);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+             Events* seen) {
+  WSAPOLLFD entry{};
+  entry.fd = as_socket(handle);
+  switch (what) {
+    case WaitFor::readable: entry.events = POLLRDNORM; break;
+    case WaitFor::writable: entry.events = POLLWRNORM; break;
+    // WSAPoll reports POLLHUP for a peer's close without being asked (contract §4 #27).
+    case WaitFor::hangup: entry.events = 0; break;
+  }
+  poison();
+  const int ret = ::WSAPoll(&entry, 1, static_cast<INT>(timeout.count()));
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (seen != nullptr) {
+    seen->readable = (entry.revents & POLLRDNORM) != 0;
+    seen->writable = (entry.revents & POLLWRNORM) != 0;
+    seen->hangup = (entry.revents & POLLHUP) != 0;
+    seen->error = (entry.revents & POLLERR) != 0;
+    seen->invalid = (entry.revents & POLLNVAL) != 0;
+  }
+  return outcome;
+}
+
+Outcome bytes_pending(NativeHandle handle) {
+  u_long count = 0;
+  poison();
+  const int ret = ::ioctlsocket(as_socket(handle), FIONREAD, &count);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) outcome.ret = static_cast<std::int64_t>(count);
+  return outcome;
+}
+
+Outcome socket_error(NativeHandle handle, int& so_error) {
+  int value = kErrorSentinel;
+  int length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(as_socket(handle), SOL_SOCKET, SO_ERROR,
+                               reinterpret_cast<char*>(&value), &length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) so_error = value;
+  return outcome;
+}
+
+Outcome bind_loopback(NativeHandle handle, Transport transport) {
+  Endpoint endpoint;
+  endpoint.transport = transport;
+  switch (transport) {
+    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
+    case Transport::tcp6: {
+      endpoint.address = "::1";
+      DWORD on = 1;
+      poison();
+      const int ret = ::setsockopt(as_socket(handle), IPPROTO_IPV6, IPV6_V6ONLY,
+                                   reinterpret_cast<const char*>(&on), sizeof(on));
+      if (ret == SOCKET_ERROR) return capture(ret, true);
+      break;
+    }
+    case Transport::unix_stream: endpoint.address = unix_paths().make(); break;
+  }
+  Address address;
+  to_address(endpoint, address);
+  poison();
+  const int ret = ::bind(as_socket(handle), address.get(), address.length);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome listen(NativeHandle handle, int backlog) {
+  poison();
+  const int ret = ::listen(as_socket(handle), backlog);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome connect(NativeHandle handle, const Endpoint& to) {
+  Address address;
+  if (!to_address(to, address)) {
+    ::WSASetLastError(WSAEINVAL);
+    return capture(SOCKET_ERROR, true);
+  }
+  poison();
+  const int ret = ::connect(as_socket(handle), address.get(), address.length);
+  return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome accept(NativeHandle handle, Socket& out) {
+  poison();
+  const SOCKET s = ::accept(as_socket(handle), nullptr, nullptr);
+  auto outcome = capture(s == INVALID_SOCKET ? -1 : 0, s == INVALID_SOCKET);
+  if (s != INVALID_SOCKET) {
+    // accept() makes an inheritable handle; peers are spawned, so keep it ours.
+    ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+    out = Socket(static_cast<NativeHandle>(s));
+  }
+  return outcome;
+}
+
+Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = ::getsockname(as_socket(handle), address.get(), &address.length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) out = from_address(address);
+  return outcome;
+}
+
+Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = ::getpeername(as_socket(handle), address.get(), &address.length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) out = from_address(address);
+  return outcome;
+}
+
+Outcome duplicate(NativeHandle handle, Socket& out) {
+  WSAPROTOCOL_INFOW info{};
+  poison();
+  const int ret = ::WSADuplicateSocketW(as_socket(handle), ::GetCurrentProcessId(), &info);
+  if (ret == SOCKET_ERROR) return capture(ret, true);
+  return open_with(0, &info, out);
+}
+
+bool transport_available(Transport transport, std::string* why_not) {
+  Socket probe;
+  const auto opened = open_stream(transport, probe);
+  if (!opened.ok()) {
+    if (why_not != nullptr)
+      *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
+    return false;
+  }
+  if (transport != Transport::tcp6) return true;
+  const auto bound = bind_loopback(probe.get(), transport);
+  if (!bound.ok() && why_not != nullptr)
+    *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
+  return bound.ok();
+}
+
+std::string platform_id() {
+  // RtlGetVersion tells the truth where GetVersionEx is shimmed by the manifest.
+  const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+  using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
+  using WineVersionFn = const char*(CDECL*)();
+  using WineHostFn = void(CDECL*)(const char**, const char**);
+  auto rtl_get_version = reinterpret_cast<RtlGetVersionFn>(
+      reinterpret_cast<void*>(::GetProcAddress(ntdll, "RtlGetVersion")));
+  auto wine_version = reinterpret_cast<WineVersionFn>(
+      reinterpret_cast<void*>(::GetProcAddress(ntdll, "wine_get_version")));
+  auto wine_host = reinterpret_cast<WineHostFn>(
+      reinterpret_cast<void*>(::GetProcAddress(ntdll, "wine_get_host_version")));
+
+  std::string windows = "windows-unknown";
+  OSVERSIONINFOW info{};
+  info.dwOSVersionInfoSize = sizeof(info);
+  if (rtl_get_version != nullptr && rtl_get_version(&info) == 0)
+    windows = "windows-" + std::to_string(info.dwMajorVersion) + "." +
+              std::to_string(info.dwMinorVersion) + "." + std::to_string(info.dwBuildNumber);
+  if (wine_version == nullptr) return windows;
+
+  std::string host;
+  if (wine_host != nullptr) {
+    const char* sysname = nullptr;
+    const char* release = nullptr;
+    wine_host(&sysname, &release);
+    if (sysname != nullptr && release != nullptr)
+      host = std::string(" on ") + sysname + " " + release;
+  }
+  return "wine-" + std::string(wine_version()) + " (" + windows + host + ")";
+}
+
+}  // namespace closesem::platform
