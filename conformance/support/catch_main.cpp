@@ -61,6 +61,6 @@ int main(int argc, char* argv[]) {
   }
   const int status = Catch::Session().run(argc, argv);
   const auto written = closesem::testing::write_report(suite_name(argc > 0 ? argv[0] : nullptr));
-  if (!written.empty()) std::cerr << "closesem: behaviour report written to " << written << '\n';
+  if (!written.empty()) std::cerr << "closesem: behaviour report " << written << '\n';
   return status;
 }

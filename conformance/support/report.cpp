@@ -46,15 +46,10 @@ Recorder& recorder() {
 }
 
 std::string utc_now() {
+  // Called once, from main, after the tests: std::gmtime's shared buffer is safe here.
   const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-#if defined(_WIN32)
-  gmtime_s(&parts, &now);
-#else   // defined(_WIN32)
-  gmtime_r(&now, &parts);
-#endif  // defined(_WIN32)
   char text[32] = {};
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
 }
 
@@ -145,7 +140,11 @@ std::string write_report(const std::string& suite) {
       {"tests", tests}};
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << report.dump(2) << '\n';
-  return out ? std::string(path) : std::string();
+  if (!out) return {};
+  return std::string(path) + ": " + report["platform"].get<std::string>() + ": " +
+         std::to_string(summary["pass"].get<int>()) + " pass, " +
+         std::to_string(summary["fail"].get<int>()) + " fail, " +
+         std::to_string(summary["skipped"].get<int>()) + " skipped";
 }
 
 }  // namespace closesem::testing

@@ -27,7 +27,8 @@ void set_variant(const std::string& variant);
 // Called by the Catch2 listener.
 void begin_test(const std::string& name, const std::vector<std::string>& tags);
 void end_test(bool failed);
-// Writes the report if CLOSESEM_REPORT is set; returns the path written, or "".
+// Writes the report if CLOSESEM_REPORT is set. Returns a line for the person at the
+// terminal, "<path>: <platform>: N pass, N fail, N skipped", or "" when none was written.
 std::string write_report(const std::string& suite);
 
 }  // namespace closesem::testing
