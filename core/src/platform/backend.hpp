@@ -6,6 +6,7 @@
 #include "closesem/errc.hpp"
 
 #include <cstddef>
+#include <string>
 
 namespace closesem::platform::backend {
 
@@ -19,5 +20,12 @@ struct ErrorEntry {
 // The backend's one error table. When several rows share an Errc, the first is the
 // one native_from_errc() returns.
 const ErrorEntry* error_table(std::size_t* count);
+
+// This process's id (for names of temporary files).
+unsigned long process_id();
+
+// A fresh AF_UNIX socket path in the temporary folder, removed when the process ends
+// (common.cpp).
+std::string unix_socket_path();
 
 }  // namespace closesem::platform::backend

@@ -4,8 +4,13 @@
 #include "closesem/platform.hpp"
 #include "backend.hpp"
 
+#include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <mutex>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace closesem::platform {
 namespace {
@@ -18,7 +23,52 @@ const backend::ErrorEntry* find_code(int native) {
   return nullptr;
 }
 
+// AF_UNIX paths this process bound; removed when the process ends.
+class UnixPaths {
+ public:
+  std::string make() {
+    std::error_code error;
+    auto dir = std::filesystem::temp_directory_path(error);
+    if (error) dir = ".";
+    const auto name = "closesem-" + std::to_string(backend::process_id()) + "-" +
+                      std::to_string(counter_.fetch_add(1)) + ".sock";
+    auto path = (dir / name).string();
+    std::lock_guard<std::mutex> lock(mutex_);
+    paths_.push_back(path);
+    return path;
+  }
+  ~UnixPaths() {
+    std::error_code ignored;
+    for (const auto& path : paths_) std::filesystem::remove(path, ignored);
+  }
+
+ private:
+  std::atomic<unsigned> counter_{0};
+  std::mutex mutex_;
+  std::vector<std::string> paths_;
+};
+
 }  // namespace
+
+std::string backend::unix_socket_path() {
+  static UnixPaths paths;
+  return paths.make();
+}
+
+bool transport_available(Transport transport, std::string* why_not) {
+  Socket probe;
+  const auto opened = open_stream(transport, probe);
+  if (!opened.ok()) {
+    if (why_not != nullptr)
+      *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
+    return false;
+  }
+  if (transport != Transport::tcp6) return true;
+  const auto bound = bind_loopback(probe.get(), transport);
+  if (!bound.ok() && why_not != nullptr)
+    *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
+  return bound.ok();
+}
 
 std::string_view to_string(Api value) {
   return value == Api::winsock ? "winsock" : "posix";

@@ -2,28 +2,29 @@
 // The POSIX backend: every socket call of closesem::platform, through the C library's
 // dynamic symbols (no raw syscalls), so an LD_PRELOAD socket shim sees every call.
 #include "closesem/platform.hpp"
+#include "../backend.hpp"
+#include "../sockaddr.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
-#include <mutex>
 #include <string>
-#include <vector>
 
 namespace closesem::platform {
 namespace {
+
+using backend::Address;
+using backend::family_of;
+using backend::from_address;
+using backend::to_address;
 
 // The one capture point: errno read first thing after the call, which ran with errno
 // poisoned by poison().
@@ -48,113 +49,6 @@ int native_how(ShutdownHow how) {
   return -1;
 }
 
-int family_of(Transport transport) {
-  switch (transport) {
-    case Transport::tcp4: return AF_INET;
-    case Transport::tcp6: return AF_INET6;
-    case Transport::unix_stream: return AF_UNIX;
-  }
-  return AF_UNSPEC;
-}
-
-// AF_UNIX listeners bind fresh paths in the temporary folder; they are removed when
-// the process ends (a static registry's destructor).
-class UnixPaths {
- public:
-  std::string make() {
-    const char* dir = std::getenv("TMPDIR");
-    std::string base = (dir != nullptr && *dir != '\0') ? dir : "/tmp";
-    std::string path = base + "/closesem-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(counter_.fetch_add(1)) + ".sock";
-    std::lock_guard<std::mutex> lock(mutex_);
-    paths_.push_back(path);
-    return path;
-  }
-  ~UnixPaths() {
-    for (const auto& path : paths_) ::unlink(path.c_str());
-  }
-
- private:
-  std::atomic<unsigned> counter_{0};
-  std::mutex mutex_;
-  std::vector<std::string> paths_;
-};
-UnixPaths& unix_paths() {
-  static UnixPaths paths;
-  return paths;
-}
-
-// sockaddr storage with its length, built from or turned into an Endpoint.
-struct Address {
-  sockaddr_storage storage{};
-  socklen_t length = sizeof(sockaddr_storage);
-  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
-};
-
-bool to_address(const Endpoint& endpoint, Address& out) {
-  out = Address{};
-  switch (endpoint.transport) {
-    case Transport::tcp4: {
-      auto* in = reinterpret_cast<sockaddr_in*>(&out.storage);
-      in->sin_family = AF_INET;
-      in->sin_port = htons(endpoint.port);
-      if (::inet_pton(AF_INET, endpoint.address.c_str(), &in->sin_addr) != 1) return false;
-      out.length = sizeof(sockaddr_in);
-      return true;
-    }
-    case Transport::tcp6: {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(endpoint.port);
-      if (::inet_pton(AF_INET6, endpoint.address.c_str(), &in6->sin6_addr) != 1) return false;
-      out.length = sizeof(sockaddr_in6);
-      return true;
-    }
-    case Transport::unix_stream: {
-      auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
-      un->sun_family = AF_UNIX;
-      if (endpoint.address.size() >= sizeof(un->sun_path)) return false;
-      std::memcpy(un->sun_path, endpoint.address.c_str(), endpoint.address.size() + 1);
-      out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + endpoint.address.size() + 1);
-      return true;
-    }
-  }
-  return false;
-}
-
-Endpoint from_address(const Address& address) {
-  Endpoint out;
-  char text[INET6_ADDRSTRLEN] = {};
-  switch (address.storage.ss_family) {
-    case AF_INET: {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(&address.storage);
-      out.transport = Transport::tcp4;
-      ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
-      out.address = text;
-      out.port = ntohs(in->sin_port);
-      break;
-    }
-    case AF_INET6: {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
-      out.transport = Transport::tcp6;
-      ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
-      out.address = text;
-      out.port = ntohs(in6->sin6_port);
-      break;
-    }
-    case AF_UNIX: {
-      const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
-      out.transport = Transport::unix_stream;
-      const auto offset = offsetof(sockaddr_un, sun_path);
-      if (address.length > offset)
-        out.address.assign(un->sun_path, ::strnlen(un->sun_path, address.length - offset));
-      break;
-    }
-    default: break;
-  }
-  return out;
-}
-
 Outcome set_int_option(int handle, int level, int name, int value) {
   poison();
   const int ret = ::setsockopt(handle, level, name, &value, sizeof(value));
@@ -164,6 +58,17 @@ Outcome set_int_option(int handle, int level, int name, int value) {
 std::atomic<unsigned long> g_sigpipes{0};
 
 void count_sigpipe(int) { g_sigpipes.fetch_add(1, std::memory_order_relaxed); }
+
+// getsockname / getpeername into an Endpoint.
+template <typename NameCall>
+Outcome name_of(NativeHandle handle, NameCall call, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = call(handle, address.get(), &address.length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) out = from_address(address);
+  return outcome;
+}
 
 }  // namespace
 
@@ -307,7 +212,7 @@ Outcome bind_loopback(NativeHandle handle, Transport transport) {
       if (!v6only.ok()) return v6only;
       break;
     }
-    case Transport::unix_stream: endpoint.address = unix_paths().make(); break;
+    case Transport::unix_stream: endpoint.address = backend::unix_socket_path(); break;
   }
   Address address;
   to_address(endpoint, address);
@@ -342,21 +247,11 @@ Outcome accept(NativeHandle handle, Socket& out) {
 }
 
 Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = ::getsockname(handle, address.get(), &address.length);
-  auto outcome = capture(ret, ret == -1);
-  if (ret == 0) out = from_address(address);
-  return outcome;
+  return name_of(handle, ::getsockname, out);
 }
 
 Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = ::getpeername(handle, address.get(), &address.length);
-  auto outcome = capture(ret, ret == -1);
-  if (ret == 0) out = from_address(address);
-  return outcome;
+  return name_of(handle, ::getpeername, out);
 }
 
 Outcome duplicate(NativeHandle handle, Socket& out) {
@@ -367,21 +262,6 @@ Outcome duplicate(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-bool transport_available(Transport transport, std::string* why_not) {
-  Socket probe;
-  const auto opened = open_stream(transport, probe);
-  if (!opened.ok()) {
-    if (why_not != nullptr)
-      *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
-    return false;
-  }
-  if (transport != Transport::tcp6) return true;
-  const auto bound = bind_loopback(probe.get(), transport);
-  if (!bound.ok() && why_not != nullptr)
-    *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
-  return bound.ok();
-}
-
 std::string platform_id() {
   utsname name{};
   if (::uname(&name) != 0) return "posix-unknown";
@@ -389,5 +269,9 @@ std::string platform_id() {
   for (auto& c : system) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return system + "-" + name.release;
 }
+
+namespace backend {
+unsigned long process_id() { return static_cast<unsigned long>(::getpid()); }
+}  // namespace backend
 
 }  // namespace closesem::platform

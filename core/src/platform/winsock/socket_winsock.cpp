@@ -2,21 +2,23 @@
 // The Winsock backend: every socket call of closesem::platform through ws2_32, with
 // WSAGetLastError poisoned before and read right after each call.
 #include "closesem/platform.hpp"
+#include "../backend.hpp"
+#include "../sockaddr.hpp"
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
-#include <afunix.h>
 #include <windows.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstring>
-#include <mutex>
 #include <string>
-#include <vector>
 
 namespace closesem::platform {
 namespace {
+
+using backend::Address;
+using backend::family_of;
+using backend::from_address;
+using backend::to_address;
 
 static_assert(sizeof(NativeHandle) == sizeof(SOCKET), "NativeHandle must hold a SOCKET");
 
@@ -45,112 +47,8 @@ int native_how(ShutdownHow how) {
   return -1;
 }
 
-int family_of(Transport transport) {
-  switch (transport) {
-    case Transport::tcp4: return AF_INET;
-    case Transport::tcp6: return AF_INET6;
-    case Transport::unix_stream: return AF_UNIX;
-  }
-  return AF_UNSPEC;
-}
-
 // Not inherited by child processes (peers are spawned), overlapped-capable like socket().
 constexpr DWORD kSocketFlags = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT;
-
-// AF_UNIX listeners bind fresh paths in the temporary folder, removed at process end.
-class UnixPaths {
- public:
-  std::string make() {
-    char dir[MAX_PATH + 1] = {};
-    const DWORD length = ::GetTempPathA(MAX_PATH, dir);
-    std::string path = (length > 0 ? std::string(dir, length) : std::string(".\\")) +
-                       "closesem-" + std::to_string(::GetCurrentProcessId()) + "-" +
-                       std::to_string(counter_.fetch_add(1)) + ".sock";
-    std::lock_guard<std::mutex> lock(mutex_);
-    paths_.push_back(path);
-    return path;
-  }
-  ~UnixPaths() {
-    for (const auto& path : paths_) ::DeleteFileA(path.c_str());
-  }
-
- private:
-  std::atomic<unsigned> counter_{0};
-  std::mutex mutex_;
-  std::vector<std::string> paths_;
-};
-UnixPaths& unix_paths() {
-  static UnixPaths paths;
-  return paths;
-}
-
-struct Address {
-  sockaddr_storage storage{};
-  int length = sizeof(sockaddr_storage);
-  sockaddr* get() { return reinterpret_cast<sockaddr*>(&storage); }
-};
-
-bool to_address(const Endpoint& endpoint, Address& out) {
-  out = Address{};
-  switch (endpoint.transport) {
-    case Transport::tcp4: {
-      auto* in = reinterpret_cast<sockaddr_in*>(&out.storage);
-      in->sin_family = AF_INET;
-      in->sin_port = htons(endpoint.port);
-      if (::inet_pton(AF_INET, endpoint.address.c_str(), &in->sin_addr) != 1) return false;
-      out.length = sizeof(sockaddr_in);
-      return true;
-    }
-    case Transport::tcp6: {
-      auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(endpoint.port);
-      if (::inet_pton(AF_INET6, endpoint.address.c_str(), &in6->sin6_addr) != 1) return false;
-      out.length = sizeof(sockaddr_in6);
-      return true;
-    }
-    case Transport::unix_stream: {
-      auto* un = reinterpret_cast<sockaddr_un*>(&out.storage);
-      un->sun_family = AF_UNIX;
-      if (endpoint.address.size() >= sizeof(un->sun_path)) return false;
-      std::memcpy(un->sun_path, endpoint.address.c_str(), endpoint.address.size() + 1);
-      out.length = static_cast<int>(sizeof(sockaddr_un));
-      return true;
-    }
-  }
-  return false;
-}
-
-Endpoint from_address(const Address& address) {
-  Endpoint out;
-  char text[INET6_ADDRSTRLEN] = {};
-  switch (address.storage.ss_family) {
-    case AF_INET: {
-      auto in = *reinterpret_cast<const sockaddr_in*>(&address.storage);
-      out.transport = Transport::tcp4;
-      ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
-      out.address = text;
-      out.port = ntohs(in.sin_port);
-      break;
-    }
-    case AF_INET6: {
-      auto in6 = *reinterpret_cast<const sockaddr_in6*>(&address.storage);
-      out.transport = Transport::tcp6;
-      ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-      out.address = text;
-      out.port = ntohs(in6.sin6_port);
-      break;
-    }
-    case AF_UNIX: {
-      const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
-      out.transport = Transport::unix_stream;
-      out.address.assign(un->sun_path, ::strnlen(un->sun_path, sizeof(un->sun_path)));
-      break;
-    }
-    default: break;
-  }
-  return out;
-}
 
 Outcome open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
   poison();
@@ -159,6 +57,17 @@ Outcome open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
                                 info, 0, kSocketFlags);
   auto outcome = capture(s == INVALID_SOCKET ? -1 : 0, s == INVALID_SOCKET);
   if (s != INVALID_SOCKET) out = Socket(static_cast<NativeHandle>(s));
+  return outcome;
+}
+
+// getsockname / getpeername into an Endpoint.
+template <typename NameCall>
+Outcome name_of(NativeHandle handle, NameCall call, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = call(as_socket(handle), address.get(), &address.length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) out = from_address(address);
   return outcome;
 }
 
@@ -308,7 +217,7 @@ Outcome bind_loopback(NativeHandle handle, Transport transport) {
       if (ret == SOCKET_ERROR) return capture(ret, true);
       break;
     }
-    case Transport::unix_stream: endpoint.address = unix_paths().make(); break;
+    case Transport::unix_stream: endpoint.address = backend::unix_socket_path(); break;
   }
   Address address;
   to_address(endpoint, address);
@@ -347,21 +256,11 @@ Outcome accept(NativeHandle handle, Socket& out) {
 }
 
 Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = ::getsockname(as_socket(handle), address.get(), &address.length);
-  auto outcome = capture(ret, ret == SOCKET_ERROR);
-  if (ret == 0) out = from_address(address);
-  return outcome;
+  return name_of(handle, ::getsockname, out);
 }
 
 Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = ::getpeername(as_socket(handle), address.get(), &address.length);
-  auto outcome = capture(ret, ret == SOCKET_ERROR);
-  if (ret == 0) out = from_address(address);
-  return outcome;
+  return name_of(handle, ::getpeername, out);
 }
 
 Outcome duplicate(NativeHandle handle, Socket& out) {
@@ -370,21 +269,6 @@ Outcome duplicate(NativeHandle handle, Socket& out) {
   const int ret = ::WSADuplicateSocketW(as_socket(handle), ::GetCurrentProcessId(), &info);
   if (ret == SOCKET_ERROR) return capture(ret, true);
   return open_with(0, &info, out);
-}
-
-bool transport_available(Transport transport, std::string* why_not) {
-  Socket probe;
-  const auto opened = open_stream(transport, probe);
-  if (!opened.ok()) {
-    if (why_not != nullptr)
-      *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
-    return false;
-  }
-  if (transport != Transport::tcp6) return true;
-  const auto bound = bind_loopback(probe.get(), transport);
-  if (!bound.ok() && why_not != nullptr)
-    *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
-  return bound.ok();
 }
 
 std::string platform_id() {
@@ -418,5 +302,9 @@ std::string platform_id() {
   }
   return "wine-" + std::string(wine_version()) + " (" + windows + host + ")";
 }
+
+namespace backend {
+unsigned long process_id() { return ::GetCurrentProcessId(); }
+}  // namespace backend
 
 }  // namespace closesem::platform
