@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "closesem_testing/fixtures.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace closesem::testing {
 
 PairResult make_pair_or_fail(const PairKind& kind) {
@@ -9,6 +12,75 @@ PairResult make_pair_or_fail(const PairKind& kind) {
   if (made.status == PairStatus::failed)
     FAIL("could not make a " << kind.description() << " pair: " << made.message);
   return made;
+}
+
+}  // namespace closesem::testing
+
+namespace closesem::testing {
+namespace {
+
+constexpr std::size_t kPatternPeriod = 251;  // a prime: shifts and drops show up
+
+unsigned char pattern_byte(std::size_t offset) {
+  return static_cast<unsigned char>(offset % kPatternPeriod);
+}
+
+}  // namespace
+
+Observed wait_for(const std::string& name, platform::NativeHandle handle, platform::WaitFor what,
+                  std::chrono::milliseconds timeout, platform::Events* seen) {
+  static const char* const kWhat[] = {"readable", "writable", "hangup"};
+  return observe("wait " + std::string(kWhat[static_cast<int>(what)]) + "(" + name + ")",
+                 platform::wait(handle, what, timeout, seen));
+}
+
+platform::Outcome send_pattern(platform::NativeHandle handle, std::size_t count, std::size_t offset) {
+  std::vector<unsigned char> data(count);
+  for (std::size_t i = 0; i < count; ++i) data[i] = pattern_byte(offset + i);
+  return platform::send(handle, data.data(), data.size());
+}
+
+platform::Outcome recv_pattern(platform::NativeHandle handle, std::size_t count, bool* pattern_ok,
+                               std::size_t offset, std::chrono::milliseconds timeout) {
+  std::vector<unsigned char> buffer(64 * 1024);
+  std::size_t received = 0;
+  bool matches = true;
+  platform::Outcome last;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (received < count) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    const auto ready = platform::wait(handle, platform::WaitFor::readable, left);
+    if (!ready.ok() || ready.ret == 0) {
+      last = ready;
+      break;
+    }
+    last = platform::recv(handle, buffer.data(), std::min(buffer.size(), count - received));
+    if (!last.ok() || last.ret == 0) break;
+    for (std::int64_t i = 0; i < last.ret; ++i)
+      if (buffer[static_cast<std::size_t>(i)] != pattern_byte(offset + received + static_cast<std::size_t>(i)))
+        matches = false;
+    received += static_cast<std::size_t>(last.ret);
+  }
+  if (pattern_ok != nullptr) *pattern_ok = matches;
+  if (last.ok()) last.ret = static_cast<std::int64_t>(received);
+  return last;
+}
+
+std::size_t fill_send_buffer(platform::NativeHandle handle, std::size_t limit) {
+  REQUIRE_THAT(observe("set non-blocking", platform::set_nonblocking(handle, true)), succeeds());
+  std::size_t queued = 0;
+  platform::Outcome last;
+  while (queued < limit) {
+    last = send_pattern(handle, 64 * 1024, queued);
+    if (!last.ok()) break;
+    queued += static_cast<std::size_t>(last.ret);
+  }
+  REQUIRE_THAT(observe("set blocking", platform::set_nonblocking(handle, false)), succeeds());
+  INFO("queued " << queued << " bytes before the send would block");
+  REQUIRE_THAT(observe("send until the buffers are full", last), fails_with(Errc::would_block));
+  return queued;
 }
 
 }  // namespace closesem::testing

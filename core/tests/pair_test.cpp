@@ -92,3 +92,16 @@ TEST_CASE("pair: four threads make pairs at once", "[unit][pair]") {
   for (const auto& message : messages) INFO(message);
   CHECK(failures.load() == 0);
 }
+
+TEST_CASE("fixtures: a full send buffer ends in would_block and the peer drains it intact", "[unit][pair]") {
+  const auto kind = GENERATE(from_range(closesem::pair_kinds(false)));
+  CAPTURE(kind.description());
+  CLOSESEM_PAIR_OR_SKIP(pair, kind);
+  const auto queued = closesem::testing::fill_send_buffer(pair.first.get());
+  CHECK(queued > 0);
+  bool intact = false;
+  CHECK_THAT(observe("recv everything queued",
+                     closesem::testing::recv_pattern(pair.second.get(), queued, &intact)),
+             succeeds_with(static_cast<std::int64_t>(queued)));
+  CHECK(intact);
+}

@@ -46,3 +46,29 @@ PairResult make_pair_or_fail(const PairKind& kind);
   if (pair_name##_made_.status == ::closesem::PairStatus::unavailable)              \
     CLOSESEM_SKIP(pair_name##_made_.message);                                       \
   auto& pair_name = pair_name##_made_.pair
+
+namespace closesem::testing {
+
+// Bounded wait for `what` on `handle`; the Observed says which handle and event.
+Observed wait_for(const std::string& name, platform::NativeHandle handle, platform::WaitFor what,
+                  std::chrono::milliseconds timeout = positive_timeout(),
+                  platform::Events* seen = nullptr);
+
+// Sends `count` bytes of the fixed pattern (byte i of a stream is `i % 251`), starting at
+// stream offset `offset`; one send call, so ret may be short on a non-blocking socket.
+platform::Outcome send_pattern(platform::NativeHandle handle, std::size_t count, std::size_t offset = 0);
+
+// Receives until `count` bytes arrived, end of stream, an error, or the timeout; each
+// recv is preceded by a bounded wait. Returns the last outcome, with ret = bytes read
+// in total when every call succeeded. `pattern_ok` tells whether the bytes matched the
+// pattern from stream offset `offset`.
+platform::Outcome recv_pattern(platform::NativeHandle handle, std::size_t count, bool* pattern_ok,
+                               std::size_t offset = 0,
+                               std::chrono::milliseconds timeout = positive_timeout());
+
+// Makes `handle` non-blocking and sends the pattern until the call would block (the
+// peer's receive window and our send buffer are full), then restores blocking mode.
+// Returns the bytes queued; fails the test if it never blocks within `limit` bytes.
+std::size_t fill_send_buffer(platform::NativeHandle handle, std::size_t limit = 64u << 20);
+
+}  // namespace closesem::testing
