@@ -5,12 +5,18 @@
 #define CATCH_CONFIG_RUNNER
 #endif
 #include "closesem_testing/catch.hpp"
+#include "closesem_testing/expectations.hpp"
 #include "closesem_testing/report.hpp"
 
 #include "closesem/platform.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
+
+#ifndef CLOSESEM_EXPECTATIONS_DIR
+#define CLOSESEM_EXPECTATIONS_DIR "expectations"
+#endif
 
 namespace {
 
@@ -57,6 +63,14 @@ int main(int argc, char* argv[]) {
   const closesem::platform::Session session;
   if (!session.outcome().ok()) {
     std::cerr << "closesem: WSAStartup failed: " << session.outcome().describe() << '\n';
+    return 2;
+  }
+  // Known deviations for this platform: CLOSESEM_EXPECTATIONS names another folder.
+  const char* folder = std::getenv("CLOSESEM_EXPECTATIONS");
+  const std::string expectations = folder != nullptr && *folder != '\0' ? folder : CLOSESEM_EXPECTATIONS_DIR;
+  std::string error;
+  if (!closesem::testing::load_expectations(expectations, closesem::platform::platform_id(), error)) {
+    std::cerr << "closesem: cannot read the expectations: " << error << '\n';
     return 2;
   }
   const int status = Catch::Session().run(argc, argv);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "closesem_testing/matchers.hpp"
+#include "closesem_testing/expectations.hpp"
 #include "closesem_testing/report.hpp"
+
+#include <algorithm>
 
 namespace closesem::testing {
 
@@ -8,22 +11,51 @@ OutcomeMatcher::OutcomeMatcher(Expect expect, std::int64_t value, std::vector<Er
                                std::string text)
     : expect_(expect), value_(value), errors_(std::move(errors)), text_(std::move(text)) {}
 
-bool OutcomeMatcher::match(const Observed& observed) const {
-  const auto& outcome = observed.outcome;
-  bool passed = false;
-  switch (expect_) {
-    case Expect::success: passed = outcome.ok(); break;
-    case Expect::success_with: passed = outcome.ok() && outcome.ret == value_; break;
-    case Expect::failure:
-      passed = !outcome.ok() && outcome.ret == -1 &&
-               std::find(errors_.begin(), errors_.end(), outcome.errc) != errors_.end();
-      break;
-  }
-  record_observation(Observation{{}, observed.operation, text_, outcome, passed});
-  return passed;
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " | ") + item;
+  return out;
 }
 
-std::string OutcomeMatcher::describe() const { return text_; }
+}  // namespace
+
+bool OutcomeMatcher::match(const Observed& observed) const {
+  const auto& outcome = observed.outcome;
+  bool as_expected = false;
+  switch (expect_) {
+    case Expect::success: as_expected = outcome.ok(); break;
+    case Expect::success_with: as_expected = outcome.ok() && outcome.ret == value_; break;
+    case Expect::failure:
+      as_expected = !outcome.ok() && outcome.ret == -1 &&
+                    std::find(errors_.begin(), errors_.end(), outcome.errc) != errors_.end();
+      break;
+  }
+
+  Observation observation{{}, observed.operation, text_, outcome, as_expected ? Status::pass : Status::fail, {}};
+  note_.clear();
+  if (const auto* deviation = find_deviation(current_test(), observed.operation)) {
+    const auto token = outcome_token(outcome);
+    observation.deviation = deviation->reason + " (" + deviation->file + ")";
+    const bool listed = std::find(deviation->observed.begin(), deviation->observed.end(), token) !=
+                        deviation->observed.end();
+    if (as_expected) {
+      observation.status = Status::unexpected_pass;
+      note_ = " [unexpected pass: " + deviation->file + " lists " + join(deviation->observed) + " on " +
+              deviation->platform + ", but the expected outcome occurred; remove the entry]";
+    } else if (listed) {
+      observation.status = Status::known;
+    } else {
+      note_ = " [" + deviation->file + " lists " + join(deviation->observed) + " on " + deviation->platform +
+              ", observed " + token + "]";
+    }
+  }
+  record_observation(observation);
+  return observation.status == Status::pass || observation.status == Status::known;
+}
+
+std::string OutcomeMatcher::describe() const { return text_ + note_; }
 
 OutcomeMatcher succeeds() { return {OutcomeMatcher::Expect::success, 0, {}, "succeeds"}; }
 

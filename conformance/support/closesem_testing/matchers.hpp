@@ -3,7 +3,9 @@
 // outcome and the actual one with portable and native errors, e.g.
 //   send(first, 1) after shutdown(first, send): ret=0 errc=ok native=unset
 //   fails with broken_pipe
-// Every match is also recorded in the behaviour report.
+// Every match is also recorded in the behaviour report. A deviation listed for this
+// platform in conformance/expectations/ turns the listed outcome into a pass (known)
+// and the expected outcome into a failure (unexpected pass).
 #pragma once
 
 #include "closesem_testing/catch.hpp"
@@ -39,6 +41,7 @@ class OutcomeMatcher : public MatcherBase<Observed> {
   std::int64_t value_;
   std::vector<Errc> errors_;
   std::string text_;
+  mutable std::string note_;  // what a listed deviation made of the last match
 };
 
 OutcomeMatcher succeeds();

@@ -10,14 +10,27 @@
 
 namespace closesem::testing {
 
+// How one asserted outcome went.
+enum class Status {
+  pass,             // as expected
+  fail,             // not as expected, and not a listed deviation
+  known,            // a deviation listed for this platform occurred as listed
+  unexpected_pass,  // a deviation is listed, but the expected outcome occurred
+};
+std::string_view to_string(Status status);
+
 // One asserted outcome: the operation, what was expected, what happened.
 struct Observation {
   std::string variant;    // the pair kind or other parameter, "" when none
   std::string operation;  // "send(first, 1) after shutdown(first, send)"
   std::string expected;   // "fails with shut_down"
   platform::Outcome outcome;
-  bool passed = false;
+  Status status = Status::fail;
+  std::string deviation;  // the listed deviation's reason, for known / unexpected_pass
 };
+
+// The TEST_CASE now running ("" outside one).
+std::string current_test();
 
 // Called by the matchers and fixtures; safe from any thread.
 void record_observation(Observation observation);
@@ -27,8 +40,10 @@ void set_variant(const std::string& variant);
 // Called by the Catch2 listener.
 void begin_test(const std::string& name, const std::vector<std::string>& tags);
 void end_test(bool failed);
-// Writes the report if CLOSESEM_REPORT is set. Returns a line for the person at the
-// terminal, "<path>: <platform>: N pass, N fail, N skipped", or "" when none was written.
+// Writes the report if CLOSESEM_REPORT is set (and JUnit XML beside it, .xml for
+// .json). Returns a line for the person at the terminal,
+// "<path>: <platform>: N pass, N known, N fail, N unexpected pass, N skipped", or ""
+// when none was written.
 std::string write_report(const std::string& suite);
 
 }  // namespace closesem::testing

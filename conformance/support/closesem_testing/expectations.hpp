@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Known deviations per platform (conformance/expectations/*.json): where a platform's
+// observed outcome differs from what a test expects, made data (Wine's todo_wine).
+#pragma once
+
+#include "closesem/platform.hpp"
+
+#include <string>
+#include <vector>
+
+namespace closesem::testing {
+
+struct Deviation {
+  std::string file;                   // where it is listed
+  std::string platform;               // glob over platform ids: "wine-8.*"
+  std::string test;                   // TEST_CASE name
+  std::string operation;              // the operation text given to observe()
+  std::vector<std::string> observed;  // outcome tokens: "connection_reset", "ret=0"
+  std::string reason;
+  std::string link;
+};
+
+// How an outcome is written in expectation files and reports: the portable error of a
+// failed call ("connection_reset"), or "ret=N" for a call that succeeded.
+std::string outcome_token(const platform::Outcome& outcome);
+
+// "*" matches any run of characters; everything else matches itself.
+bool glob_match(const std::string& pattern, const std::string& text);
+
+// Loads every *.json file in `dir` and keeps the deviations whose pattern matches
+// `platform_id`. Returns false and fills `error` ("file: what is wrong") on bad input.
+bool load_expectations(const std::string& dir, const std::string& platform_id, std::string& error);
+
+// The deviation listed for this test and operation on this platform, or nullptr.
+const Deviation* find_deviation(const std::string& test, const std::string& operation);
+
+// Puts `deviations` in place of the loaded ones and returns those (for unit tests).
+std::vector<Deviation> replace_deviations(std::vector<Deviation> deviations);
+
+// Deviations loaded for this platform that no check looked up during the run.
+std::vector<Deviation> unused_deviations();
+
+}  // namespace closesem::testing
