@@ -1,0 +1,37 @@
+# Checks `closesem_tool report diff` on hand-made reports: a real difference is shown
+# with both sides and exit status 1; identical reports give 0; bad input gives 2.
+function(run_diff expected_rc out_var)
+  execute_process(COMMAND ${TOOL} report diff ${ARGN} RESULT_VARIABLE rc
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL expected_rc)
+    message(FATAL_ERROR "report diff ${ARGN}: exit ${rc}, expected ${expected_rc}\n${out}${err}")
+  endif()
+  set(${out_var} "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect text pattern)
+  string(FIND "${text}" "${pattern}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "expected to find '${pattern}' in:\n${text}")
+  endif()
+endfunction()
+
+run_diff(1 out ${DATA}/linux.json ${DATA}/wine.json)
+expect("${out}" "close: closing twice fails")
+expect("${out}" "* close(first) again")
+expect("${out}" "linux-6.1.0                  bad_handle EBADF(9)")
+expect("${out}" "wine-8.0 (windows-6.1.7601)  not_socket WSAENOTSOCK(10038)")
+expect("${out}" "only in linux-6.1.0: linger: only here")
+expect("${out}" "1 operations differ in 1 of 2 tests compared")
+string(FIND "${out}" "recv(second)" agreeing)
+if(NOT agreeing EQUAL -1)
+  message(FATAL_ERROR "an operation both sides agree on was printed:\n${out}")
+endif()
+
+run_diff(0 out ${DATA}/wine.json ${DATA}/wine.json)
+expect("${out}" "0 operations differ")
+
+run_diff(2 out ${DATA}/linux.json ${DATA}/not_a_report.json)
+expect("${out}" "not_a_report.json: not a closesem behaviour report")
+
+run_diff(2 out ${DATA}/linux.json ${DATA}/missing.json)
