@@ -11,6 +11,14 @@ PairResult make_pair_or_fail(const PairKind& kind) {
   auto made = make_pair(kind);
   if (made.status == PairStatus::failed)
     FAIL("could not make a " << kind.description() << " pair: " << made.message);
+  if (made.status == PairStatus::ok) {
+    // A watchdog, not a behaviour under test: no blocking send or recv of a test can
+    // hang for longer than this, whatever the stack does.
+    for (const auto* socket : {&made.pair.first, &made.pair.second}) {
+      const auto set = platform::set_io_timeout(socket->get(), watchdog_timeout());
+      if (!set.ok()) FAIL("could not set the I/O watchdog on a " << kind.description() << " pair: " << set.describe());
+    }
+  }
   return made;
 }
 

@@ -21,10 +21,17 @@ inline std::chrono::milliseconds positive_timeout() {
   return platform::scaled(std::chrono::milliseconds(5000));
 }
 
+// The longest any blocking send or recv on a test pair may block (SO_RCVTIMEO and
+// SO_SNDTIMEO, set by make_pair_or_fail): a stack that never answers fails the test.
+inline std::chrono::milliseconds watchdog_timeout() {
+  return platform::scaled(std::chrono::milliseconds(20000));
+}
+
 // Every TCP (and AF_UNIX stream) pair kind, with reversals.
 inline std::vector<PairKind> stream_pair_kinds() { return pair_kinds(true); }
 
-// Makes a pair; fails the test (naming the step) when the factory fails.
+// Makes a pair; fails the test (naming the step) when the factory fails. Both ends
+// get the watchdog_timeout() on blocking sends and receives.
 PairResult make_pair_or_fail(const PairKind& kind);
 
 }  // namespace closesem::testing

@@ -140,6 +140,9 @@ Outcome recv(NativeHandle handle, void* data, std::size_t size);
 Outcome set_linger(NativeHandle handle, Linger linger);
 Outcome get_linger(NativeHandle handle, Linger& out);
 Outcome set_nonblocking(NativeHandle handle, bool on);
+// SO_RCVTIMEO and SO_SNDTIMEO: a blocking send or recv gives up after `timeout`
+// (would_block on POSIX, timed_out on Winsock). Tests set it as a watchdog.
+Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout);
 // Bounded wait (poll / WSAPoll). ret is 1 when the event came, 0 on timeout.
 Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen = nullptr);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -150,6 +151,18 @@ Outcome set_nonblocking(NativeHandle handle, bool on) {
   poison();
   const int ret = ::fcntl(handle, F_SETFL, wanted);
   return capture(ret, ret == -1);
+}
+
+Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+  timeval value{};
+  value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  value.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  for (int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+    poison();
+    const int ret = ::setsockopt(handle, SOL_SOCKET, option, &value, sizeof(value));
+    if (ret == -1) return capture(ret, true);
+  }
+  return Outcome{};
 }
 
 Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,

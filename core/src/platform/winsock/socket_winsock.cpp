@@ -160,6 +160,17 @@ Outcome set_nonblocking(NativeHandle handle, bool on) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
+Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+  const DWORD value = static_cast<DWORD>(timeout.count());
+  for (int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+    poison();
+    const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, option,
+                                 reinterpret_cast<const char*>(&value), sizeof(value));
+    if (ret == SOCKET_ERROR) return capture(ret, true);
+  }
+  return Outcome{};
+}
+
 Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen) {
   WSAPOLLFD entry{};
