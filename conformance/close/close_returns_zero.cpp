@@ -9,7 +9,7 @@ using namespace closesem::testing;
 namespace platform = closesem::platform;
 
 TEST_CASE("close: a graceful close returns 0 and the peer reads the data, then end of stream",
-          "[close][D1][D9][R1]") {
+          "[close][D1][D9][R1][R9]") {
   const auto kind = GENERATE(from_range(stream_pair_kinds()));
   CAPTURE(kind.description());
   CLOSESEM_PAIR_OR_SKIP(pair, kind);

@@ -13,7 +13,7 @@ TEST_CASE("io: send of zero bytes returns 0 and the peer receives nothing", "[io
 
   CHECK_THAT(observe("send(first, 0)", platform::send(pair.first.get(), "", 0)), succeeds_with(0));
   // Nothing to read: a short bounded wait times out.
-  CHECK_THAT(wait_for("second", pair.second.get(), platform::WaitFor::readable, std::chrono::milliseconds(200)),
+  CHECK_THAT(wait_for("second", pair.second.get(), platform::WaitFor::readable, quiet_timeout()),
              succeeds_with(0));
   CHECK_THAT(observe("bytes pending(second)", platform::bytes_pending(pair.second.get())), succeeds_with(0));
 }

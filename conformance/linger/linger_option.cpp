@@ -29,3 +29,22 @@ TEST_CASE("linger: SO_LINGER reads back what was set", "[linger][L4]") {
   CHECK(read_back.on == setting.on);
   if (setting.on) CHECK(read_back.seconds == setting.seconds);
 }
+
+// L1: LINGER's fields are u_short on Windows, so a timeout above 65535 s cannot be
+// expressed and keeps only its low 16 bits (set_linger truncates as the Windows
+// structure does); Linux's fields are int and keep it whole (man socket.7; contract
+// §4 #11, measured). Catalogue §8 #18.
+TEST_CASE("linger: a linger time above 65535 s reads back truncated to 16 bits on Winsock and whole on POSIX",
+          "[linger][L1][L4]") {
+  constexpr int kSeconds = 70000;  // 0x11170: 4464 in 16 bits
+  platform::Socket socket;
+  REQUIRE_THAT(observe("socket(tcp4)", platform::open_stream(platform::Transport::tcp4, socket)), succeeds());
+  CHECK_THAT(observe("setsockopt(SO_LINGER, {1,70000})", platform::set_linger(socket.get(), {true, kSeconds})),
+             succeeds());
+  platform::Linger read_back{false, -1};
+  REQUIRE_THAT(observe("getsockopt(SO_LINGER) after {1,70000}", platform::get_linger(socket.get(), read_back)),
+               succeeds());
+  INFO("read back {" << read_back.on << "," << read_back.seconds << "}");
+  CHECK(read_back.on);
+  CHECK(read_back.seconds == by_api(kSeconds & 0xffff, kSeconds));
+}

@@ -91,4 +91,38 @@ std::size_t fill_send_buffer(platform::NativeHandle handle, std::size_t limit) {
   return queued;
 }
 
+std::vector<PairKind> tcp_pair_kinds() {
+  std::vector<PairKind> kinds;
+  for (const auto& kind : stream_pair_kinds())
+    if (kind.transport != platform::Transport::unix_stream) kinds.push_back(kind);
+  return kinds;
+}
+
+Drained drain(const std::string& name, platform::NativeHandle handle) {
+  Drained out;
+  std::vector<unsigned char> buffer(64 * 1024);
+  for (;;) {
+    REQUIRE_THAT(wait_for(name, handle, platform::WaitFor::readable), succeeds_with(1));
+    out.end = platform::recv(handle, buffer.data(), buffer.size());
+    if (!out.end.ok() || out.end.ret == 0) return out;
+    for (std::int64_t i = 0; i < out.end.ret; ++i)
+      if (buffer[static_cast<std::size_t>(i)] != pattern_byte(out.bytes + static_cast<std::size_t>(i)))
+        out.pattern_ok = false;
+    out.bytes += static_cast<std::size_t>(out.end.ret);
+  }
+}
+
+Observed pending_error(const std::string& operation, platform::NativeHandle handle) {
+  int so_error = platform::kErrorSentinel;
+  REQUIRE_THAT(observe("getsockopt(SO_ERROR) call for " + operation, platform::socket_error(handle, so_error)),
+               succeeds());
+  platform::Outcome pending;
+  if (so_error != 0) {
+    pending.ret = -1;
+    pending.native = so_error;
+    pending.errc = platform::errc_from_native(so_error);
+  }
+  return observe(operation, pending);
+}
+
 }  // namespace closesem::testing

@@ -25,6 +25,7 @@ class Factory {
  public:
   PairResult make(const PairKind& kind) {
     std::lock_guard<std::mutex> lock(mutex_);
+    forget_dead_listeners();
     std::string why_not;
     if (!available(kind.transport, why_not))
       return {PairStatus::unavailable, {}, std::move(why_not)};
@@ -38,6 +39,16 @@ class Factory {
   }
 
  private:
+  // After the last WSACleanup the listeners are gone and their handle values may be
+  // reused by new sockets: let go of them without closing anything.
+  void forget_dead_listeners() {
+    const auto epoch = platform::session_epoch();
+    if (epoch == epoch_) return;
+    for (auto& entry : listeners_) entry.second.socket.release();
+    listeners_.clear();
+    epoch_ = epoch;
+  }
+
   bool available(Transport transport, std::string& why_not) {
     auto found = availability_.find(transport);
     if (found == availability_.end()) {
@@ -129,6 +140,7 @@ class Factory {
   std::mutex mutex_;
   std::map<Transport, std::pair<bool, std::string>> availability_;
   std::map<Transport, Listener> listeners_;
+  std::uint64_t epoch_ = platform::session_epoch();
 };
 
 Factory& factory() {

@@ -27,8 +27,17 @@ inline std::chrono::milliseconds watchdog_timeout() {
   return platform::scaled(std::chrono::milliseconds(20000));
 }
 
+// How long a test waits to show that nothing happens (no data, no FIN, no reset).
+inline std::chrono::milliseconds quiet_timeout() {
+  return platform::scaled(std::chrono::milliseconds(200));
+}
+
 // Every TCP (and AF_UNIX stream) pair kind, with reversals.
 inline std::vector<PairKind> stream_pair_kinds() { return pair_kinds(true); }
+
+// The TCP pair kinds only (tcp4, tcp6), with reversals: for facts about TCP itself
+// (resets, linger timers) that AF_UNIX does not share.
+std::vector<PairKind> tcp_pair_kinds();
 
 // Makes a pair; fails the test (naming the step) when the factory fails. Both ends
 // get the watchdog_timeout() on blocking sends and receives.
@@ -77,5 +86,20 @@ platform::Outcome recv_pattern(platform::NativeHandle handle, std::size_t count,
 // peer's receive window and our send buffer are full), then restores blocking mode.
 // Returns the bytes queued; fails the test if it never blocks within `limit` bytes.
 std::size_t fill_send_buffer(platform::NativeHandle handle, std::size_t limit = 64u << 20);
+
+// What reading until the stream ends showed: the bytes that arrived (checked against
+// the send_pattern sequence from offset 0) and the call that ended it (recv's 0 or its
+// error). Fails the test if no data, end or error comes within a bounded wait.
+struct Drained {
+  std::size_t bytes = 0;
+  bool pattern_ok = true;
+  platform::Outcome end;
+};
+Drained drain(const std::string& name, platform::NativeHandle handle);
+
+// SO_ERROR as an outcome, so that matchers and the report name the pending error: a
+// failure with that error when one is pending, ret=0 when none is. Fails the test if
+// getsockopt itself fails.
+Observed pending_error(const std::string& operation, platform::NativeHandle handle);
 
 }  // namespace closesem::testing

@@ -116,6 +116,11 @@ unsigned long broken_pipe_signals();
 // Winsock lifecycle. On POSIX these succeed and do nothing.
 Outcome startup();   // WSAStartup(2.2)
 Outcome cleanup();   // WSACleanup
+// Counts the sessions that ended: it grows each time a WSACleanup through this layer
+// balanced the last WSAStartup (always 0 on POSIX). A socket opened in an earlier epoch
+// no longer exists, and its handle value may already name a newer socket, so it must
+// be released, never closed.
+std::uint64_t session_epoch();
 // RAII WSAStartup/WSACleanup for a main().
 class Session {
  public:
@@ -139,6 +144,10 @@ Outcome send(NativeHandle handle, const void* data, std::size_t size);
 Outcome recv(NativeHandle handle, void* data, std::size_t size);
 Outcome set_linger(NativeHandle handle, Linger linger);
 Outcome get_linger(NativeHandle handle, Linger& out);
+// SO_DONTLINGER (Winsock only): on is "do not linger" (l_onoff = 0), off enables
+// lingering with an implementation-dependent time. POSIX has no such option: the call
+// fails with no_protocol_option without reaching the C library.
+Outcome set_dont_linger(NativeHandle handle, bool on);
 Outcome set_nonblocking(NativeHandle handle, bool on);
 // SO_RCVTIMEO and SO_SNDTIMEO: a blocking send or recv gives up after `timeout`
 // (would_block on POSIX, timed_out on Winsock). Tests set it as a watchdog.

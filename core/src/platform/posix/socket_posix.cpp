@@ -87,6 +87,7 @@ unsigned long broken_pipe_signals() { return g_sigpipes.load(std::memory_order_r
 
 Outcome startup() { return Outcome{}; }
 Outcome cleanup() { return Outcome{}; }
+std::uint64_t session_epoch() { return 0; }
 
 Outcome open_stream(Transport transport, Socket& out) {
   poison();
@@ -141,6 +142,11 @@ Outcome get_linger(NativeHandle handle, Linger& out) {
   auto outcome = capture(ret, ret == -1);
   if (ret == 0) out = Linger{value.l_onoff != 0, value.l_linger};
   return outcome;
+}
+
+Outcome set_dont_linger(NativeHandle, bool) {
+  errno = ENOPROTOOPT;
+  return capture(-1, true);
 }
 
 Outcome set_nonblocking(NativeHandle handle, bool on) {

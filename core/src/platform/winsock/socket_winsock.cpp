@@ -10,6 +10,7 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 
 namespace closesem::platform {
@@ -71,6 +72,10 @@ Outcome name_of(NativeHandle handle, NameCall call, Endpoint& out) {
   return outcome;
 }
 
+// Startups not yet balanced by a cleanup, and how many times the count fell to zero.
+std::atomic<int> g_sessions{0};
+std::atomic<std::uint64_t> g_epoch{0};
+
 }  // namespace
 
 Api api() { return Api::winsock; }
@@ -84,6 +89,7 @@ Outcome startup() {
   poison();
   // WSAStartup returns its error instead of setting the last error.
   const int ret = ::WSAStartup(MAKEWORD(2, 2), &data);
+  if (ret == 0) g_sessions.fetch_add(1);
   Outcome out;
   out.ret = ret;
   out.native = ret;
@@ -94,8 +100,12 @@ Outcome startup() {
 Outcome cleanup() {
   poison();
   const int ret = ::WSACleanup();
-  return capture(ret, ret == SOCKET_ERROR);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0 && g_sessions.fetch_sub(1) == 1) g_epoch.fetch_add(1);
+  return outcome;
 }
+
+std::uint64_t session_epoch() { return g_epoch.load(); }
 
 Outcome open_stream(Transport transport, Socket& out) {
   return open_with(family_of(transport), nullptr, out);
@@ -151,6 +161,14 @@ Outcome get_linger(NativeHandle handle, Linger& out) {
   auto outcome = capture(ret, ret == SOCKET_ERROR);
   if (ret == 0) out = Linger{value.l_onoff != 0, value.l_linger};
   return outcome;
+}
+
+Outcome set_dont_linger(NativeHandle handle, bool on) {
+  const BOOL value = on ? TRUE : FALSE;
+  poison();
+  const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, SO_DONTLINGER,
+                               reinterpret_cast<const char*>(&value), sizeof(value));
+  return capture(ret, ret == SOCKET_ERROR);
 }
 
 Outcome set_nonblocking(NativeHandle handle, bool on) {

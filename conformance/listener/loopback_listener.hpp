@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// A listener of its own on loopback port 0 (or a fresh AF_UNIX path), and a connect that
+// never blocks for long: non-blocking connect, a bounded wait, then SO_ERROR (as the pair
+// factory in core/src/pair.cpp does it).
+#pragma once
+
+#include "closesem_testing/fixtures.hpp"
+
+#include "closesem/platform.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace closesem::testing {
+
+struct LoopbackListener {
+  platform::Socket socket;
+  platform::Endpoint endpoint;
+};
+
+// socket, bind, listen and getsockname; each step must succeed.
+inline LoopbackListener open_listener(platform::Transport transport, int backlog) {
+  LoopbackListener listener;
+  REQUIRE_THAT(observe("socket(listener)", platform::open_stream(transport, listener.socket)), succeeds());
+  REQUIRE_THAT(observe("bind(listener) to loopback", platform::bind_loopback(listener.socket.get(), transport)),
+               succeeds());
+  REQUIRE_THAT(observe("listen(listener)", platform::listen(listener.socket.get(), backlog)), succeeds());
+  REQUIRE_THAT(observe("getsockname(listener)", platform::local_endpoint(listener.socket.get(), listener.endpoint)),
+               succeeds());
+  return listener;
+}
+
+// Connects `handle` to `to` within `timeout` and leaves it blocking again. The result is
+// the connect's own outcome when it failed at once; otherwise the SO_ERROR it ended
+// with, as an outcome (ret -1 and that error, or success). A connect still pending at the
+// timeout gives timed_out with the native error unset.
+inline platform::Outcome connect_bounded(platform::NativeHandle handle, const platform::Endpoint& to,
+                                         std::chrono::milliseconds timeout = positive_timeout()) {
+  const auto nonblocking = platform::set_nonblocking(handle, true);
+  if (!nonblocking.ok()) return nonblocking;
+  auto outcome = platform::connect(handle, to);
+  if (!outcome.ok() && (outcome.errc == Errc::in_progress || outcome.errc == Errc::would_block)) {
+    const auto ready = platform::wait(handle, platform::WaitFor::writable, timeout);
+    if (!ready.ok()) return ready;
+    if (ready.ret == 0) {
+      outcome = platform::Outcome{};
+      outcome.ret = -1;
+      outcome.errc = Errc::timed_out;
+    } else {
+      int so_error = 0;
+      const auto status = platform::socket_error(handle, so_error);
+      if (!status.ok()) return status;
+      outcome = platform::Outcome{};
+      if (so_error != 0) {
+        outcome.ret = -1;
+        outcome.native = so_error;
+        outcome.errc = platform::errc_from_native(so_error);
+      }
+    }
+  }
+  platform::set_nonblocking(handle, false);
+  return outcome;
+}
+
+}  // namespace closesem::testing

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// A socket call that blocks in a thread of its own, watched from the test's thread with
+// bounded waits only (a future waited on with a timeout). Only the test's thread asserts.
+#pragma once
+
+#include "closesem_testing/fixtures.hpp"
+
+#include "closesem/platform.hpp"
+
+#include <chrono>
+#include <future>
+#include <thread>
+#include <utility>
+
+namespace closesem::testing {
+
+class BlockedCall {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Result {
+    platform::Outcome outcome;
+    Clock::time_point returned_at{};
+    platform::Socket accepted;  // what an accept call returned, if any
+  };
+
+  // Runs `call(Socket& accepted) -> Outcome` in a new thread. The thread owns the call
+  // and everything it captured (capture handles by value), so that the last resort for a
+  // call that never returns, detaching it, cannot touch freed memory.
+  template <typename Call>
+  explicit BlockedCall(Call call) {
+    std::promise<void> started;
+    std::promise<Result> done;
+    started_ = started.get_future();
+    done_ = done.get_future();
+    thread_ = std::thread([call = std::move(call), started = std::move(started),
+                           done = std::move(done)]() mutable {
+      started.set_value();
+      Result result;
+      result.outcome = call(result.accepted);
+      result.returned_at = Clock::now();
+      done.set_value(std::move(result));
+    });
+  }
+
+  BlockedCall(const BlockedCall&) = delete;
+  BlockedCall& operator=(const BlockedCall&) = delete;
+
+  ~BlockedCall() {
+    if (!thread_.joinable()) return;
+    // A call that never returned even after its release: the test has failed already
+    // (its last wait is a REQUIRE). Leave the thread to the process rather than hang.
+    if (done_.valid() && done_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+      thread_.detach();
+    else
+      thread_.join();
+  }
+
+  // Whether the thread has reached the line before its call, within `timeout`.
+  bool started_within(std::chrono::milliseconds timeout) {
+    return started_.wait_for(timeout) == std::future_status::ready;
+  }
+
+  // A bounded wait for the call to return, as an outcome like platform::wait's: ret 1
+  // when the call has returned, 0 when it was still blocked at the timeout.
+  platform::Outcome wait(std::chrono::milliseconds timeout) {
+    platform::Outcome out;
+    out.ret = done_.wait_for(timeout) == std::future_status::ready ? 1 : 0;
+    return out;
+  }
+
+  bool returned() { return done_.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }
+
+  // The call's result; only after wait() saw it return. Joins the thread.
+  Result take() {
+    thread_.join();
+    return done_.get();
+  }
+
+ private:
+  std::future<void> started_;
+  std::future<Result> done_;
+  std::thread thread_;
+};
+
+// How long a call that is about to block gets to enter the kernel before the test acts
+// on its socket; the call must still be blocked after it.
+inline std::chrono::milliseconds settle_time() {
+  return platform::scaled(std::chrono::milliseconds(200));
+}
+
+// How long a blocked call gets to return after the action that should wake it. A call
+// that is not woken costs the test this long, so it is shorter than positive_timeout().
+inline std::chrono::milliseconds wake_time() {
+  return platform::scaled(std::chrono::milliseconds(1000));
+}
+
+inline long long milliseconds_between(BlockedCall::Clock::time_point from,
+                                      BlockedCall::Clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+}  // namespace closesem::testing
