@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Compares two behaviour reports operation by operation. Each side's outcome for an
-// operation is the observed outcome with its native error ("not_socket
-// WSAENOTSOCK(10038)"), gathered over the variants (pair kinds) that ran it; a
-// difference is printed with both sides, grouped by test.
+// operation is its portable outcome ("not_socket", "ret=0"), gathered over the variants
+// (pair kinds) that ran it; a difference in those is printed with both sides and their
+// native errors ("not_socket WSAENOTSOCK(10038)"), grouped by test. The same portable
+// error under different native numbers (EINVAL, WSAEINVAL) is not a difference.
 #include "report_diff.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,8 +21,10 @@ using nlohmann::json;
 
 struct Side {
   std::string platform;
-  // test -> operation -> outcome text -> variants that saw it
+  // test -> operation -> portable outcome -> variants that saw it
   std::map<std::string, std::map<std::string, std::map<std::string, std::set<std::string>>>> outcomes;
+  // portable outcome -> how it reads natively ("not_socket WSAENOTSOCK(10038)")
+  std::map<std::string, std::string> native_text;
   std::map<std::string, std::string> verdicts;  // test -> verdict
   std::vector<std::string> order;               // tests in report order
 };
@@ -52,9 +55,9 @@ bool load(const std::string& path, Side& side, std::ostream& err) {
         const auto observed = o.at("observed").get<std::string>();
         const auto native = o.at("native").get<std::string>();
         // A success reads "ret=N"; a failure adds the native error that carried it.
-        const auto text = observed.rfind("ret=", 0) == 0 ? observed : observed + " " + native;
+        if (observed.rfind("ret=", 0) != 0) side.native_text[observed] = observed + " " + native;
         const auto variant = o.value("variant", "");
-        operations[o.at("operation").get<std::string>()][text].insert(variant.empty() ? "-" : variant);
+        operations[o.at("operation").get<std::string>()][observed].insert(variant.empty() ? "-" : variant);
       }
     }
   } catch (const json::exception& e) {
@@ -65,13 +68,17 @@ bool load(const std::string& path, Side& side, std::ostream& err) {
 }
 
 // "not_socket WSAENOTSOCK(10038)", or "ret=0 on tcp4, tcp6; connection_reset ... on unix"
-std::string describe(const std::map<std::string, std::set<std::string>>& outcomes) {
+std::string describe(const Side& side, const std::map<std::string, std::set<std::string>>& outcomes) {
+  const auto text_of = [&side](const std::string& token) {
+    const auto found = side.native_text.find(token);
+    return found == side.native_text.end() ? token : found->second;
+  };
   if (outcomes.empty()) return "(not run)";
-  if (outcomes.size() == 1) return outcomes.begin()->first;
+  if (outcomes.size() == 1) return text_of(outcomes.begin()->first);
   std::string out;
-  for (const auto& [text, variants] : outcomes) {
+  for (const auto& [token, variants] : outcomes) {
     if (!out.empty()) out += "; ";
-    out += text + " on ";
+    out += text_of(token) + " on ";
     bool first = true;
     for (const auto& v : variants) {
       out += (first ? "" : ", ") + v;
@@ -125,20 +132,24 @@ int report_diff(const DiffOptions& options, std::ostream& out, std::ostream& err
     for (const auto& operation : operations) {
       const auto& l = left.outcomes[name][operation];
       const auto& r = right.outcomes[name][operation];
-      const bool differ = texts(l) != texts(r);
+      // An operation one side did not run (a skipped variant or test) is no difference.
+      const bool differ = !l.empty() && !r.empty() && texts(l) != texts(r);
       if (!differ && !options.all) continue;
       if (!header) {
         out << name << "   [" << left.verdicts[name] << " | " << right.verdicts[name] << "]\n";
         header = true;
       }
       out << "  " << (differ ? "* " : "  ") << operation << '\n'
-          << "      " << pad(left.platform) << "  " << describe(l) << '\n'
-          << "      " << pad(right.platform) << "  " << describe(r) << '\n';
+          << "      " << pad(left.platform) << "  " << describe(left, l) << '\n'
+          << "      " << pad(right.platform) << "  " << describe(right, r) << '\n';
       if (differ) ++differing_operations;
     }
     bool any = false;
-    for (const auto& operation : operations)
-      any = any || texts(left.outcomes[name][operation]) != texts(right.outcomes[name][operation]);
+    for (const auto& operation : operations) {
+      const auto& l = left.outcomes[name][operation];
+      const auto& r = right.outcomes[name][operation];
+      any = any || (!l.empty() && !r.empty() && texts(l) != texts(r));
+    }
     if (any) ++differing_tests;
     if (header) out << '\n';
   }

@@ -135,7 +135,8 @@ class Session {
 };
 
 // Socket calls. Each takes a raw handle so that a closed or foreign handle can be
-// passed on purpose (use after close is a tested behaviour).
+// passed on purpose (use after close is a tested behaviour). Calls that make a handle
+// (open_stream, accept, duplicate) put it in `out` and return ret=0 on success.
 Outcome open_stream(Transport transport, Socket& out);
 Outcome close_handle(NativeHandle handle);
 Outcome shutdown(NativeHandle handle, ShutdownHow how);

@@ -92,7 +92,7 @@ std::uint64_t session_epoch() { return 0; }
 Outcome open_stream(Transport transport, Socket& out) {
   poison();
   const int fd = ::socket(family_of(transport), SOCK_STREAM | SOCK_CLOEXEC, 0);
-  auto outcome = capture(fd, fd == -1);
+  auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
   if (fd != -1) out = Socket(fd);
   return outcome;
 }
@@ -260,7 +260,7 @@ Outcome connect(NativeHandle handle, const Endpoint& to) {
 Outcome accept(NativeHandle handle, Socket& out) {
   poison();
   const int fd = ::accept4(handle, nullptr, nullptr, SOCK_CLOEXEC);
-  auto outcome = capture(fd, fd == -1);
+  auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
   if (fd != -1) out = Socket(fd);
   return outcome;
 }
@@ -276,7 +276,7 @@ Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
 Outcome duplicate(NativeHandle handle, Socket& out) {
   poison();
   const int fd = ::fcntl(handle, F_DUPFD_CLOEXEC, 0);
-  auto outcome = capture(fd, fd == -1);
+  auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
   if (fd != -1) out = Socket(fd);
   return outcome;
 }
