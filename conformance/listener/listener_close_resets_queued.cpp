@@ -6,7 +6,7 @@
 // recv is WSAECONNRESET (recv R2). Linux 6.x: ECONNRESET for TCP and AF_UNIX alike.
 #include "closesem_testing/fixtures.hpp"
 
-#include "loopback_listener.hpp"
+#include "closesem_testing/listener.hpp"
 
 #include <array>
 #include <string>

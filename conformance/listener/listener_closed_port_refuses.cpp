@@ -6,7 +6,7 @@
 // at all (contract §2.3); the bounded wait then fails the test with timed_out.
 #include "closesem_testing/fixtures.hpp"
 
-#include "loopback_listener.hpp"
+#include "closesem_testing/listener.hpp"
 
 #include <string>
 

@@ -10,6 +10,7 @@
 // changes nothing (measured: the queued connection is accepted, a new accept gives
 // EAGAIN, the client sees nothing), which is a different fact.
 #include "closesem_testing/fixtures.hpp"
+#include "closesem_testing/listener.hpp"
 
 #include <string>
 
@@ -19,32 +20,18 @@ namespace platform = closesem::platform;
 
 namespace {
 
-// A listener of `transport` on a fresh loopback address; skips when the transport is
-// missing on this host.
-struct Listener {
-  platform::Socket socket;
-  platform::Endpoint endpoint;
-};
-
-bool open_listener(platform::Transport transport, Listener& out, std::string& why_not) {
+// A listener of `transport` on a fresh loopback address (backlog 8); false with the
+// reason when this host lacks the transport.
+bool open_listener_or_skip(platform::Transport transport, LoopbackListener& out, std::string& why_not) {
   if (!platform::transport_available(transport, &why_not)) return false;
-  REQUIRE_THAT(observe("socket(listener)", platform::open_stream(transport, out.socket)), succeeds());
-  REQUIRE_THAT(observe("bind(listener)", platform::bind_loopback(out.socket.get(), transport)), succeeds());
-  REQUIRE_THAT(observe("listen(listener)", platform::listen(out.socket.get(), 8)), succeeds());
-  REQUIRE_THAT(observe("getsockname(listener)", platform::local_endpoint(out.socket.get(), out.endpoint)), succeeds());
+  out = open_listener(transport, 8);
   return true;
 }
 
 // A client connected to the listener, still waiting in its accept queue.
-void queue_a_connection(const Listener& listener, platform::Transport transport, platform::Socket& client) {
+void queue_a_connection(const LoopbackListener& listener, platform::Transport transport, platform::Socket& client) {
   REQUIRE_THAT(observe("socket(client)", platform::open_stream(transport, client)), succeeds());
-  REQUIRE_THAT(observe("set non-blocking(client)", platform::set_nonblocking(client.get(), true)), succeeds());
-  // A non-blocking connect may complete at once, or be in progress (EINPROGRESS on
-  // POSIX, WSAEWOULDBLOCK on Winsock) until the handshake is done.
-  const auto connected = platform::connect(client.get(), listener.endpoint);
-  REQUIRE_THAT(observe("connect(client)", connected),
-               connected.ok() ? succeeds() : fails_with_any({Errc::in_progress, Errc::would_block}));
-  REQUIRE_THAT(wait_for("client", client.get(), platform::WaitFor::writable), succeeds_with(1));
+  REQUIRE_THAT(observe("connect(client)", connect_bounded(client.get(), listener.endpoint)), succeeds());
   REQUIRE_THAT(wait_for("listener", listener.socket.get(), platform::WaitFor::readable), succeeds_with(1));
 }
 
@@ -58,9 +45,9 @@ TEST_CASE("shutdown: shutdown on a listening socket fails with not connected on 
   const std::string how_name(platform::to_string(how));
   CAPTURE(name, how_name);
   set_variant(name);
-  Listener listener;
+  LoopbackListener listener;
   std::string why_not;
-  if (!open_listener(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
+  if (!open_listener_or_skip(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
 
   CHECK_THAT(observe("shutdown(listener, " + how_name + ")", platform::shutdown(listener.socket.get(), how)),
              by_api(fails_with(Errc::not_connected), succeeds()));
@@ -73,9 +60,9 @@ TEST_CASE("shutdown: after shutdown(listener, receive) a queued connection is ac
   const std::string name(platform::to_string(transport));
   CAPTURE(name);
   set_variant(name);
-  Listener listener;
+  LoopbackListener listener;
   std::string why_not;
-  if (!open_listener(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
+  if (!open_listener_or_skip(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
   platform::Socket client;
   queue_a_connection(listener, transport, client);
   // Non-blocking, so that an accept can never wait for a connection that does not come.
@@ -98,9 +85,9 @@ TEST_CASE("shutdown: after shutdown(listener, receive) a new accept would block 
   const std::string name(platform::to_string(transport));
   CAPTURE(name);
   set_variant(name);
-  Listener listener;
+  LoopbackListener listener;
   std::string why_not;
-  if (!open_listener(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
+  if (!open_listener_or_skip(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
   REQUIRE_THAT(observe("set non-blocking(listener)", platform::set_nonblocking(listener.socket.get(), true)),
                succeeds());
 
@@ -117,9 +104,9 @@ TEST_CASE("shutdown: shutdown(listener, receive) leaves a queued connection alon
   const std::string name(platform::to_string(transport));
   CAPTURE(name);
   set_variant(name);
-  Listener listener;
+  LoopbackListener listener;
   std::string why_not;
-  if (!open_listener(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
+  if (!open_listener_or_skip(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
   platform::Socket client;
   queue_a_connection(listener, transport, client);
 

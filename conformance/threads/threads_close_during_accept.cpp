@@ -9,7 +9,7 @@
 // lives on while accept holds it, so a client connecting to its address is accepted.
 #include "closesem_testing/fixtures.hpp"
 
-#include "../listener/loopback_listener.hpp"
+#include "closesem_testing/listener.hpp"
 #include "blocked_call.hpp"
 
 #include <string>

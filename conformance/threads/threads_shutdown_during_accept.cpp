@@ -7,7 +7,7 @@
 // (contract §4 #21; gVisor TCPListenShutdown).
 #include "closesem_testing/fixtures.hpp"
 
-#include "../listener/loopback_listener.hpp"
+#include "closesem_testing/listener.hpp"
 #include "blocked_call.hpp"
 
 #include <string>
