@@ -109,11 +109,13 @@ TEST_CASE("shutdown: shutdown(listener, receive) leaves a queued connection alon
   if (!open_listener_or_skip(transport, listener, why_not)) CLOSESEM_SKIP(why_not);
   platform::Socket client;
   queue_a_connection(listener, transport, client);
+  // The client is non-blocking: a reset shows within the short wait below, or nothing
+  // does, and the recv after it can never block.
+  REQUIRE_THAT(observe("set non-blocking(client)", platform::set_nonblocking(client.get(), true)), succeeds());
 
   CHECK_THAT(observe("shutdown(listener, receive) with a queued connection",
                      platform::shutdown(listener.socket.get(), platform::ShutdownHow::receive)),
              by_api(fails_with(Errc::not_connected), succeeds()));
-  // The client stays non-blocking: a reset shows within this short wait, or nothing does.
   const auto quiet = quiet_timeout();
   CHECK_THAT(wait_for("client", client.get(), platform::WaitFor::readable, quiet),
              by_api(succeeds_with(0), succeeds_with(1)));
