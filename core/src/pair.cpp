@@ -29,13 +29,9 @@ class Factory {
     std::string why_not;
     if (!available(kind.transport, why_not))
       return {PairStatus::unavailable, {}, std::move(why_not)};
-    auto result = attempt(kind);
-    // A listener can die under us (WSACleanup closes every socket): rebuild it once.
-    if (result.status == PairStatus::failed && listeners_.count(kind.transport) != 0) {
-      listeners_.erase(kind.transport);
-      result = attempt(kind);
-    }
-    return result;
+    // A WSACleanup that ended the session was handled above (forget_dead_listeners);
+    // any other failure is reported as it is, not retried.
+    return attempt(kind);
   }
 
  private:
