@@ -28,8 +28,10 @@ bool OutcomeMatcher::match(const Observed& observed) const {
     case Expect::success: as_expected = outcome.ok(); break;
     case Expect::success_with: as_expected = outcome.ok() && outcome.ret == value_; break;
     case Expect::failure:
-      as_expected = !outcome.ok() && outcome.ret == -1 &&
-                    std::find(errors_.begin(), errors_.end(), outcome.errc) != errors_.end();
+    case Expect::success_or_failure:
+      as_expected = (expect_ == Expect::success_or_failure && outcome.ok()) ||
+                    (!outcome.ok() && outcome.ret == -1 &&
+                     std::find(errors_.begin(), errors_.end(), outcome.errc) != errors_.end());
       break;
   }
 
@@ -69,15 +71,28 @@ OutcomeMatcher reads_eof() {
 
 OutcomeMatcher fails_with(Errc errc) { return fails_with_any({errc}); }
 
-OutcomeMatcher fails_with_any(std::initializer_list<Errc> errors) {
-  std::string text = "fails with ";
+namespace {
+
+std::string error_list(std::initializer_list<Errc> errors) {
+  std::string text;
   for (auto it = errors.begin(); it != errors.end(); ++it) {
     if (it != errors.begin()) text += " or ";
     text += std::string(to_string(*it));
     if (const auto native = platform::native_from_errc(*it))
       text += " (" + platform::describe_native(*native) + ")";
   }
-  return {OutcomeMatcher::Expect::failure, -1, errors, text};
+  return text;
+}
+
+}  // namespace
+
+OutcomeMatcher fails_with_any(std::initializer_list<Errc> errors) {
+  return {OutcomeMatcher::Expect::failure, -1, errors, "fails with " + error_list(errors)};
+}
+
+OutcomeMatcher succeeds_or_fails_with_any(std::initializer_list<Errc> errors) {
+  return {OutcomeMatcher::Expect::success_or_failure, -1, errors,
+          "succeeds, or fails with " + error_list(errors)};
 }
 
 }  // namespace closesem::testing

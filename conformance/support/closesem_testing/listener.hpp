@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace closesem::testing {
 
@@ -60,6 +62,40 @@ inline platform::Outcome connect_bounded(platform::NativeHandle handle, const pl
   }
   platform::set_nonblocking(handle, false);
   return outcome;
+}
+
+// A TCP client whose connect stays pending: the listener has a backlog of 0 and one
+// connection already queued, so the stack drops further SYNs (Linux: the accept queue is
+// full, LISTENOVERFLOWS) and the client stays in SYN_SENT. `queued` keeps the client
+// that filled the queue. Returns false with a reason when every connect completed
+// within a bounded number of tries (a stack that does not drop SYNs at a full queue).
+struct PendingConnect {
+  LoopbackListener listener;
+  std::vector<platform::Socket> queued;
+  platform::Socket connecting;
+};
+
+inline bool open_pending_connect(platform::Transport transport, PendingConnect& out, std::string& why_not) {
+  constexpr int kTries = 8;
+  out.listener = open_listener(transport, 0);
+  for (int i = 0; i < kTries; ++i) {
+    platform::Socket client;
+    REQUIRE_THAT(observe("socket(client)", platform::open_stream(transport, client)), succeeds());
+    REQUIRE_THAT(observe("set_nonblocking(client)", platform::set_nonblocking(client.get(), true)), succeeds());
+    const auto started = platform::connect(client.get(), out.listener.endpoint);
+    REQUIRE_THAT(observe("connect(client) to a listener with backlog 0", started),
+                 fails_with_any({Errc::in_progress, Errc::would_block}));
+    const auto ready = platform::wait(client.get(), platform::WaitFor::writable, quiet_timeout());
+    REQUIRE_THAT(observe("wait(client, writable) for the connect", ready), succeeds());
+    if (ready.ret == 0) {
+      out.connecting = std::move(client);
+      return true;
+    }
+    out.queued.push_back(std::move(client));
+  }
+  why_not = "all " + std::to_string(kTries) + " connects to a listener with backlog 0 completed within " +
+            std::to_string(quiet_timeout().count()) + " ms: no connect stays pending on this stack";
+  return false;
 }
 
 }  // namespace closesem::testing

@@ -31,7 +31,7 @@ inline Observed observe(std::string operation, const platform::Outcome& outcome)
 
 class OutcomeMatcher : public MatcherBase<Observed> {
  public:
-  enum class Expect { success, success_with, failure };
+  enum class Expect { success, success_with, failure, success_or_failure };
   OutcomeMatcher(Expect expect, std::int64_t value, std::vector<Errc> errors, std::string text);
   bool match(const Observed& observed) const override;
   std::string describe() const override;
@@ -49,6 +49,9 @@ OutcomeMatcher succeeds_with(std::int64_t value);
 OutcomeMatcher reads_eof();  // recv returned 0: the peer's end of stream
 OutcomeMatcher fails_with(Errc errc);
 OutcomeMatcher fails_with_any(std::initializer_list<Errc> errors);
+// Where the contract admits either (a partial send cut short by a reset, an accept of a
+// connection the client already reset): success, or a failure with one of `errors`.
+OutcomeMatcher succeeds_or_fails_with_any(std::initializer_list<Errc> errors);
 
 // One value per socket API, chosen at run time from data (never #ifdef in a test).
 template <typename T>

@@ -149,6 +149,11 @@ Outcome get_linger(NativeHandle handle, Linger& out);
 // lingering with an implementation-dependent time. POSIX has no such option: the call
 // fails with no_protocol_option without reaching the C library.
 Outcome set_dont_linger(NativeHandle handle, bool on);
+// TCP_LINGER2 (Linux only): how long an orphaned socket stays in FIN_WAIT2, in seconds
+// (-1: none, 0: the system default). Elsewhere there is no such option: the calls fail
+// with no_protocol_option without reaching the socket library.
+Outcome set_tcp_linger2(NativeHandle handle, int seconds);
+Outcome get_tcp_linger2(NativeHandle handle, int& seconds);
 Outcome set_nonblocking(NativeHandle handle, bool on);
 // SO_RCVTIMEO and SO_SNDTIMEO: a blocking send or recv gives up after `timeout`
 // (would_block on POSIX, timed_out on Winsock). Tests set it as a watchdog.

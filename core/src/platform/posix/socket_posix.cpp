@@ -6,6 +6,8 @@
 #include "../sockaddr.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -147,6 +149,36 @@ Outcome get_linger(NativeHandle handle, Linger& out) {
 Outcome set_dont_linger(NativeHandle, bool) {
   errno = ENOPROTOOPT;
   return capture(-1, true);
+}
+
+Outcome set_tcp_linger2(NativeHandle handle, int seconds) {
+#ifdef TCP_LINGER2
+  poison();
+  const int ret = ::setsockopt(handle, IPPROTO_TCP, TCP_LINGER2, &seconds, sizeof(seconds));
+  return capture(ret, ret == -1);
+#else
+  (void)handle;
+  (void)seconds;
+  errno = ENOPROTOOPT;
+  return capture(-1, true);
+#endif
+}
+
+Outcome get_tcp_linger2(NativeHandle handle, int& seconds) {
+#ifdef TCP_LINGER2
+  int value = 0;
+  socklen_t length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(handle, IPPROTO_TCP, TCP_LINGER2, &value, &length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) seconds = value;
+  return outcome;
+#else
+  (void)handle;
+  (void)seconds;
+  errno = ENOPROTOOPT;
+  return capture(-1, true);
+#endif
 }
 
 Outcome set_nonblocking(NativeHandle handle, bool on) {

@@ -171,6 +171,17 @@ Outcome set_dont_linger(NativeHandle handle, bool on) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
+// Winsock has no TCP_LINGER2: fail as an unknown option would, without a call.
+Outcome set_tcp_linger2(NativeHandle, int) {
+  ::WSASetLastError(WSAENOPROTOOPT);
+  return capture(SOCKET_ERROR, true);
+}
+
+Outcome get_tcp_linger2(NativeHandle, int&) {
+  ::WSASetLastError(WSAENOPROTOOPT);
+  return capture(SOCKET_ERROR, true);
+}
+
 Outcome set_nonblocking(NativeHandle handle, bool on) {
   u_long mode = on ? 1 : 0;
   poison();
