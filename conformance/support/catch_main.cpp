@@ -6,6 +6,7 @@
 #endif
 #include "closesem_testing/catch.hpp"
 #include "closesem_testing/expectations.hpp"
+#include "closesem_testing/peer.hpp"
 #include "closesem_testing/report.hpp"
 
 #include "closesem/platform.hpp"
@@ -65,6 +66,9 @@ int main(int argc, char* argv[]) {
     std::cerr << "closesem: WSAStartup failed: " << session.outcome().describe() << '\n';
     return 2;
   }
+  // The binary in a child role (a process under test that ends with a socket open).
+  if (argc > 1 && std::string(argv[1]) == "--closesem-child")
+    return closesem::testing::run_child_mode(argc - 2, argv + 2);
   // Known deviations for this platform: CLOSESEM_EXPECTATIONS names another folder.
   const char* folder = std::getenv("CLOSESEM_EXPECTATIONS");
   const std::string expectations = folder != nullptr && *folder != '\0' ? folder : CLOSESEM_EXPECTATIONS_DIR;

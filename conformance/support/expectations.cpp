@@ -108,6 +108,11 @@ bool load_expectations(const std::string& dir, const std::string& platform_id, s
         d.observed = split_alternatives(required_string(item, "observed", where));
         d.reason = required_string(item, "reason", where);
         if (item.contains("link")) d.link = required_string(item, "link", where);
+        if (item.contains("intermittent")) {
+          if (!item["intermittent"].is_boolean())
+            throw std::runtime_error(where + ": \"intermittent\" must be true or false");
+          d.intermittent = item["intermittent"].get<bool>();
+        }
         if (glob_match(pattern, platform_id)) kept.push_back(std::move(d));
       }
     } catch (const nlohmann::json::exception& e) {

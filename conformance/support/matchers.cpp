@@ -42,7 +42,9 @@ bool OutcomeMatcher::match(const Observed& observed) const {
     observation.deviation = deviation->reason + " (" + deviation->file + ")";
     const bool listed = std::find(deviation->observed.begin(), deviation->observed.end(), token) !=
                         deviation->observed.end();
-    if (as_expected) {
+    if (as_expected && deviation->intermittent) {
+      observation.status = Status::pass;
+    } else if (as_expected) {
       observation.status = Status::unexpected_pass;
       note_ = " [unexpected pass: " + deviation->file + " lists " + join(deviation->observed) + " on " +
               deviation->platform + ", but the expected outcome occurred; remove the entry]";

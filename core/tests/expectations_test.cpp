@@ -137,3 +137,24 @@ TEST_CASE("expectations: a listed deviation that occurs is known, one that no lo
   // Other operations are not affected.
   CHECK(matcher.match(observe("another operation", failed_with(Errc::shut_down))));
 }
+
+TEST_CASE("expectations: an intermittent deviation accepts the listed and the expected outcome",
+          "[unit][expectations]") {
+  KeepLoaded keep;
+  const std::string test = "expectations: an intermittent deviation accepts the listed and the expected outcome";
+  Deviation deviation;
+  deviation.file = "unit.json";
+  deviation.platform = "*";
+  deviation.test = test;
+  deviation.operation = "recv(peer) after a reset";
+  deviation.observed = {"ret=0"};
+  deviation.reason = "a unit test's race";
+  deviation.intermittent = true;
+  replace_deviations({deviation});
+
+  const auto matcher = fails_with(Errc::connection_reset);
+  platform::Outcome eof;
+  CHECK(matcher.match(observe("recv(peer) after a reset", eof)));
+  CHECK(matcher.match(observe("recv(peer) after a reset", failed_with(Errc::connection_reset))));
+  CHECK_FALSE(matcher.match(observe("recv(peer) after a reset", failed_with(Errc::not_connected))));
+}

@@ -32,6 +32,17 @@ inline LoopbackListener open_listener(platform::Transport transport, int backlog
   return listener;
 }
 
+// The same on a given address of this host (port 0 for any), for peers on other hosts.
+inline LoopbackListener open_listener_at(const platform::Endpoint& at, int backlog) {
+  LoopbackListener listener;
+  REQUIRE_THAT(observe("socket(listener)", platform::open_stream(at.transport, listener.socket)), succeeds());
+  REQUIRE_THAT(observe("bind(listener) to " + at.describe(), platform::bind(listener.socket.get(), at)), succeeds());
+  REQUIRE_THAT(observe("listen(listener)", platform::listen(listener.socket.get(), backlog)), succeeds());
+  REQUIRE_THAT(observe("getsockname(listener)", platform::local_endpoint(listener.socket.get(), listener.endpoint)),
+               succeeds());
+  return listener;
+}
+
 // Connects `handle` to `to` within `timeout` and leaves it blocking again. The result is
 // the connect's own outcome when it failed at once; otherwise the SO_ERROR it ended
 // with, as an outcome (ret -1 and that error, or success). A connect still pending at the

@@ -164,6 +164,7 @@ Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeou
 Outcome bytes_pending(NativeHandle handle);  // FIONREAD: ret is the byte count
 Outcome socket_error(NativeHandle handle, int& so_error);  // getsockopt(SO_ERROR)
 Outcome bind_loopback(NativeHandle handle, Transport transport);  // port 0 / temp path
+Outcome bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
 Outcome listen(NativeHandle handle, int backlog);
 Outcome connect(NativeHandle handle, const Endpoint& to);
 Outcome accept(NativeHandle handle, Socket& out);

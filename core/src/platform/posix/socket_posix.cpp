@@ -252,24 +252,23 @@ Outcome socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
-Outcome bind_loopback(NativeHandle handle, Transport transport) {
-  Endpoint endpoint;
-  endpoint.transport = transport;
-  switch (transport) {
-    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
-    case Transport::tcp6: {
-      endpoint.address = "::1";
-      const auto v6only = set_int_option(handle, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-      if (!v6only.ok()) return v6only;
-      break;
-    }
-    case Transport::unix_stream: endpoint.address = backend::unix_socket_path(); break;
+Outcome bind(NativeHandle handle, const Endpoint& at) {
+  if (at.transport == Transport::tcp6) {
+    const auto v6only = set_int_option(handle, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    if (!v6only.ok()) return v6only;
   }
   Address address;
-  to_address(endpoint, address);
+  if (!to_address(at, address)) {
+    errno = EINVAL;
+    return capture(-1, true);
+  }
   poison();
   const int ret = ::bind(handle, address.get(), address.length);
   return capture(ret, ret == -1);
+}
+
+Outcome bind_loopback(NativeHandle handle, Transport transport) {
+  return bind(handle, backend::loopback_endpoint(transport));
 }
 
 Outcome listen(NativeHandle handle, int backlog) {

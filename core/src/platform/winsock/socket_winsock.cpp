@@ -243,27 +243,26 @@ Outcome socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
-Outcome bind_loopback(NativeHandle handle, Transport transport) {
-  Endpoint endpoint;
-  endpoint.transport = transport;
-  switch (transport) {
-    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
-    case Transport::tcp6: {
-      endpoint.address = "::1";
-      DWORD on = 1;
-      poison();
-      const int ret = ::setsockopt(as_socket(handle), IPPROTO_IPV6, IPV6_V6ONLY,
-                                   reinterpret_cast<const char*>(&on), sizeof(on));
-      if (ret == SOCKET_ERROR) return capture(ret, true);
-      break;
-    }
-    case Transport::unix_stream: endpoint.address = backend::unix_socket_path(); break;
+Outcome bind(NativeHandle handle, const Endpoint& at) {
+  if (at.transport == Transport::tcp6) {
+    DWORD on = 1;
+    poison();
+    const int ret = ::setsockopt(as_socket(handle), IPPROTO_IPV6, IPV6_V6ONLY,
+                                 reinterpret_cast<const char*>(&on), sizeof(on));
+    if (ret == SOCKET_ERROR) return capture(ret, true);
   }
   Address address;
-  to_address(endpoint, address);
+  if (!to_address(at, address)) {
+    ::WSASetLastError(WSAEINVAL);
+    return capture(SOCKET_ERROR, true);
+  }
   poison();
   const int ret = ::bind(as_socket(handle), address.get(), address.length);
   return capture(ret, ret == SOCKET_ERROR);
+}
+
+Outcome bind_loopback(NativeHandle handle, Transport transport) {
+  return bind(handle, backend::loopback_endpoint(transport));
 }
 
 Outcome listen(NativeHandle handle, int backlog) {
