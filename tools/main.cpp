@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 // closesem_tool: subcommands the ./closesem front end hands over to C++.
+#include "ops_run.hpp"
+#include "ops_tool.hpp"
 #include "report_diff.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
-  CLI::App app{"closesem_tool: report tools of the closesem suite (run through ./closesem)"};
+  CLI::App app{"closesem_tool: report and op-script tools of the closesem suite (run through ./closesem)"};
+  // Absolute Unix paths (/work/...) are file names, also in the Windows build.
+  app.allow_windows_style_options(false);
   app.require_subcommand(1);
 
   auto* report = app.add_subcommand("report", "Read and compare behaviour reports");
@@ -21,6 +27,35 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--area", diff.area, "Only tests of this area (close, shutdown, linger, ...)");
   diff_cmd->add_flag("--all", diff.all, "Also print the operations on which both agree");
 
+  // ops: scripts in the op language (.ops text and the binary form of fuzz inputs).
+  // Exit status of each: 0 good, 2 bad input (with file:line:column for scripts).
+  auto* ops = app.add_subcommand("ops", "Check and convert op scripts (.ops text, binary fuzz inputs)");
+  ops->require_subcommand(1);
+  std::vector<std::string> check_files;
+  auto* check_cmd = ops->add_subcommand(
+      "check", "Parse .ops scripts; print 'FILE: N ops' for each, or the first error as "
+               "FILE:LINE:COLUMN. Exit status: 0 all good, 2 any error.");
+  check_cmd->add_option("files", check_files, "Scripts (.ops)")->required();
+  std::string encode_input;
+  std::string encode_output;
+  auto* encode_cmd = ops->add_subcommand("encode", "Write a script's binary form (fuzz input)");
+  encode_cmd->add_option("script", encode_input, "Script (.ops)")->required();
+  encode_cmd->add_option("-o,--output", encode_output, "Binary file to write (.bin)")->required();
+  std::string decode_input;
+  std::string decode_output;
+  auto* decode_cmd = ops->add_subcommand(
+      "decode", "Print a binary input (any bytes decode) as canonical .ops text");
+  decode_cmd->add_option("input", decode_input, "Binary file (.bin)")->required();
+  decode_cmd->add_option("-o,--output", decode_output, "Script to write (default: standard output)");
+  closesem::tool::OpsRunOptions run;
+  auto* run_cmd = ops->add_subcommand(
+      "run", "Run .ops scripts on this platform's sockets; print each op with its observed and predicted "
+             "outcome. Exit status: 0 all held, 1 a divergence from the model or a failed ->, 2 a script error.");
+  run_cmd->add_option("files", run.files, "Scripts (.ops)")->required();
+  run_cmd->add_option("--profile", run.profile, "Model profile: winsock, linux, wine-8 (default: this platform's)");
+  run_cmd->add_option("--replay-dir", run.replay_dir, "Write each run as observed to DIR/<name>.replay.ops")
+      ->check(CLI::ExistingDirectory);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -28,5 +63,9 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : 2;
   }
   if (*diff_cmd) return closesem::tool::report_diff(diff, std::cout, std::cerr);
+  if (*check_cmd) return closesem::tool::ops_check(check_files, std::cout, std::cerr);
+  if (*encode_cmd) return closesem::tool::ops_encode(encode_input, encode_output, std::cerr);
+  if (*decode_cmd) return closesem::tool::ops_decode(decode_input, decode_output, std::cout, std::cerr);
+  if (*run_cmd) return closesem::tool::ops_run(run, std::cout, std::cerr);
   return 2;
 }

@@ -29,7 +29,7 @@ TEST_CASE("peer: a close with linger {1,0} gives the peer a reset and loses the 
   INFO("the peer received " << report.bytes_received << " of " << queued << " bytes");
   CHECK(report.bytes_received < queued);
   CHECK(report.pattern_ok);
-  CHECK_THAT(observe("the peer's recv after our abortive close", report.end_outcome()),
+  CHECK_THAT(observe("the peer's recv after our abortive close" + remote_peer_note(), report.end_outcome()),
              fails_with(Errc::connection_reset));
 }
 
@@ -45,6 +45,6 @@ TEST_CASE("peer: a close with unread received data gives the peer a reset", "[pe
   const auto report = connection.peer.result();
   CHECK(report.bytes_sent == 100);
   CHECK(report.bytes_received == 0);
-  CHECK_THAT(observe("the peer's recv after our close with unread data", report.end_outcome()),
+  CHECK_THAT(observe("the peer's recv after our close with unread data" + remote_peer_note(), report.end_outcome()),
              fails_with(Errc::connection_reset));
 }

@@ -45,6 +45,8 @@ std::optional<platform::Endpoint> remote_server() {
   return server;
 }
 
+}  // namespace
+
 // The peer program: CLOSESEM_PEER_PROGRAM, or peers/closesem_peer beside this build's
 // conformance/ folder.
 std::string peer_program() {
@@ -58,6 +60,8 @@ std::string peer_program() {
   const char separator = path.find('\\') != std::string::npos ? '\\' : '/';
   return path + separator + "peers" + separator + "closesem_peer" + std::string(platform::executable_suffix());
 }
+
+namespace {
 
 std::string loopback(platform::Transport transport) {
   return transport == platform::Transport::tcp6 ? "[::1]" : "127.0.0.1";
@@ -76,6 +80,8 @@ std::string peer_origin() {
 }
 
 bool peers_are_remote() { return remote_server().has_value(); }
+
+std::string remote_peer_note() { return peers_are_remote() ? " (remote peer)" : ""; }
 
 // --- links: a local process, or a control connection ------------------------------
 
@@ -250,7 +256,7 @@ platform::Process::Read Peer::next_line(std::string& line, milliseconds timeout)
   return link_->read_line(line, timeout);
 }
 
-void Peer::expect_event(const std::string& event, milliseconds timeout) {
+std::string Peer::expect_event(const std::string& event, milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::vector<std::string> read_ahead;
   for (;;) {
@@ -268,6 +274,7 @@ void Peer::expect_event(const std::string& event, milliseconds timeout) {
     if (json.is_object() && json.value("event", "") == event) break;
   }
   pending_.insert(pending_.end(), read_ahead.begin(), read_ahead.end());
+  return read_ahead.back();
 }
 
 PeerReport Peer::result(milliseconds timeout) {

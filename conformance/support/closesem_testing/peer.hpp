@@ -64,7 +64,8 @@ class Peer {
   // Reads the peer's lines until one with this "event" (e.g. "connected": the peer has
   // accepted or made the connection); REQUIREs it within `timeout`. The lines stay
   // for result().
-  void expect_event(const std::string& event, std::chrono::milliseconds timeout = positive_timeout());
+  // Returns that line.
+  std::string expect_event(const std::string& event, std::chrono::milliseconds timeout = positive_timeout());
   // Reads the peer's lines until its result, within `timeout`; REQUIREs it came, and
   // the process's exit status when it is local.
   PeerReport result(std::chrono::milliseconds timeout = positive_timeout());
@@ -98,12 +99,19 @@ struct PeerConnection {
 PeerConnection connect_to_peer(const std::string& role, const std::vector<std::string>& args, bool we_listen,
                                platform::Transport transport = platform::Transport::tcp4);
 
+// The local peer program: CLOSESEM_PEER_PROGRAM, or peers/closesem_peer of this build.
+std::string peer_program();
+
 // Where peers come from, for messages: "local closesem_peer at PATH" or "remote peer
 // server HOST:PORT".
 std::string peer_origin();
 // Whether peers are remote (CLOSESEM_PEER set): tests that need a local process (kill,
 // exit status) skip then.
 bool peers_are_remote();
+// " (remote peer)" when peers are remote, else "": for observations of what the peer
+// saw, whose known deviations belong to the local peer's platform (a Windows peer
+// under Wine), not to a peer elsewhere.
+std::string remote_peer_note();
 
 // The program under test itself in a child role (the conformance binary started with
 // --closesem-child ...), for facts that need the process under test to end.

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// The semantic model: per-socket state and predict(op), the set of outcomes a platform
+// profile admits for the next op. Profiles are data (model/profiles.cpp): `winsock`
+// (the documented contract plus Windows-observed facts), `linux` (measured), and
+// deviation profiles such as `wine-8` (winsock with Wine's known deviations, each with
+// its reason). Every entry cites its source. No socket headers here.
+#pragma once
+
+#include "closesem/ops.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace closesem::model {
+
+// The platform facts the model distinguishes. Each profile gives every fact an outcome
+// set (in .ops outcome syntax, e.g. "connection_reset | 0") and a source.
+enum class Fact {
+  recv_after_shutdown_receive,       // nothing queued
+  recv_queued_after_shutdown_receive,  // "data": the queued bytes, then as above
+  send_after_shutdown_send,
+  recv_after_reset_first,            // with no data queued
+  recv_after_reset_again,
+  send_after_reset_first,
+  send_after_reset_again,
+  error_after_reset_first,
+  error_after_reset_again,
+  buffered_data_after_reset,         // "data" (delivered first) or the reset at once
+  recv_after_fin_then_reset,         // we sent to a peer that had closed: its RST came after its FIN
+  send_after_fin_then_reset,
+  error_after_fin_then_reset,
+  closed_handle,                     // any call on a handle closed before
+  recv_unconnected_tcp,
+  recv_unconnected_unix,
+  send_unconnected_tcp,
+  send_unconnected_unix,
+  shutdown_unconnected,
+  shutdown_listening,
+  shutdown_after_reset,
+  shutdown_receive_with_queued_resets,   // "reset" or "none"
+  data_after_shutdown_receive_resets,    // "reset" or "none"
+  close_nonblocking_linger_queued,
+  not_initialised,                   // any socket call after the last cleanup
+  cleanup_unmatched,
+  socket_unix,
+  wait_unconnected,
+  wait_after_shutdown_receive,
+};
+inline constexpr int kFacts = static_cast<int>(Fact::wait_after_shutdown_receive) + 1;
+
+struct FactEntry {
+  std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none" kinds
+  std::string keyword;                 // "data", "reset", "none" where that is the answer
+  std::string source;
+  bool deviation = false;              // a profile's known deviation from winsock
+  std::string reason;                  // for deviations: why, measured where
+};
+
+struct Profile {
+  std::string name;          // winsock, linux, wine-8
+  bool winsock_api = false;  // the Winsock API (lifecycle, WSAE* codes)
+  std::vector<FactEntry> facts;  // indexed by Fact
+  const FactEntry& operator[](Fact fact) const { return facts[static_cast<std::size_t>(fact)]; }
+};
+
+// The profiles the model knows: "winsock", "linux", "wine-8". nullptr for another name.
+const Profile* find_profile(const std::string& name);
+std::vector<std::string> profile_names();
+// The profile for this build and host: linux natively, wine-8 under Wine 8, winsock on
+// Windows (from the platform id, e.g. "wine-8.0 (...)").
+std::string default_profile_for(const std::string& platform_id);
+
+// What the model expects after an op, for the runner to wait on (bounded) before the
+// next op, so that the next outcome is deterministic.
+struct Settle {
+  int endpoint = -1;  // the endpoint that should see it
+  ops::WaitKind what = ops::WaitKind::readable;
+};
+
+struct Prediction {
+  std::vector<ops::Outcome> admissible;  // empty: the model cannot say (unknown)
+  std::string source;                    // why: the fact or contract entry
+  std::string deviation;                 // non-empty when a profile deviation decided it
+  std::vector<Settle> settle;            // to wait for after the op, if it succeeded
+};
+
+class Model {
+ public:
+  explicit Model(const Profile& profile);
+
+  // Admissible outcomes of `op` in the current state. A semantic error of the script
+  // (an endpoint that was never made, a pair over a live endpoint) is reported in
+  // `error` with an empty prediction.
+  Prediction predict(const ops::Op& op, std::string* error = nullptr) const;
+  // Moves the state on by what happened (the observed outcome, which may be any of
+  // the admissible ones, or a divergence: the model follows what the platform did).
+  void apply(const ops::Op& op, const ops::Outcome& observed);
+
+  const Profile& profile() const { return *profile_; }
+
+  // The state of one socket (several handles may share it after dup).
+  struct Socket {
+    ops::Kind kind = ops::Kind::tcp4;
+    enum class Phase { unconnected, listening, connected, closed } phase = Phase::unconnected;
+    int peer = -1;               // the other end's socket
+    bool shut_rd = false, shut_wr = false;
+    bool fin_in = false;         // the peer's FIN arrived (after `inbound`)
+    bool reset_in = false;       // an RST arrived
+    bool reset_reported = false; // a call reported it already (POSIX reports it once)
+    bool reset_after_fin = false;  // the RST came after the peer's FIN (we sent to a closed peer)
+    bool error_read = false;     // SO_ERROR consumed the pending error (POSIX)
+    std::uint64_t inbound = 0;   // bytes readable
+    bool sent_to_closed_peer = false;
+    bool linger_on = false;
+    std::uint32_t linger_s = 0;
+    bool nonblocking = false;
+    int handles = 0;
+    std::vector<int> backlog;    // listener: the server ends of connections not accepted
+    bool stale = false;          // invalidated by WSACleanup
+  };
+
+ private:
+  struct Handle {
+    int socket = -1;
+    bool open = false;
+    bool made = false;
+  };
+  int socket_of(int endpoint) const;  // -1 when the endpoint has no open handle
+  const Socket* sock(int endpoint) const;
+  Socket* sock(int endpoint);
+  int add_socket(ops::Kind kind);
+  void close_socket(int index);
+
+  const Profile* profile_;
+  std::vector<Socket> sockets_;
+  Handle handles_[ops::kEndpoints];
+  int sessions_ = 1;  // the runner starts inside one WSAStartup
+  bool stale_after_cleanup_ = false;
+};
+
+}  // namespace closesem::model

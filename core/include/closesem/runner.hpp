@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// The runner: executes an op program on the real socket implementation, asks the model
+// what each op may return, settles after each op (a bounded wait for the consequence
+// the model expects at the other end: data, FIN, RST), and records a trace. The trace
+// prints as .ops with the observed outcome of every op, so any run can be replayed.
+#pragma once
+
+#include "closesem/model.hpp"
+#include "closesem/ops.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace closesem::runner {
+
+struct Step {
+  ops::Op op;
+  ops::Outcome observed;
+  std::int64_t ret = 0;         // the call's return value
+  int native = 0;               // its native error code (0 when it succeeded)
+  std::string native_name;      // "ECONNRESET(104)", "WSAECONNRESET(10054)", "unset"
+  model::Prediction predicted;
+  bool called = true;           // false: not called (a closed handle's value was reused, D3)
+  bool expectation_held = true;  // the script's `->`, if any
+  bool prediction_held = true;   // the model's admissible set, if it had one
+  std::string note;              // settle problems, reuse, script errors
+};
+
+struct Trace {
+  std::string platform;  // platform::platform_id()
+  std::string profile;
+  std::vector<Step> steps;
+  std::string script_error;  // a semantic error that stopped the run (file:line:column: ...)
+
+  int divergences() const;          // steps where the model's prediction did not hold
+  int failed_expectations() const;  // steps where the script's `->` did not hold
+  int unpredicted() const;          // steps the model could not predict
+  // The program as run, each op with `-> observed` (replayable .ops).
+  std::string replay() const;
+  // One line per op: the op, observed, predicted, and marks for what did not hold.
+  std::string report() const;
+};
+
+struct Options {
+  // The longest any settle, wait op without MS, blocking recv or accept may take.
+  std::chrono::milliseconds patience{2000};
+  // How long a wait that the model expects to time out lasts (no MS given).
+  std::chrono::milliseconds quiet{200};
+};
+
+Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file = "",
+          const Options& options = {});
+
+// Whether an observed outcome is among the alternatives.
+bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed);
+
+}  // namespace closesem::runner

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: MIT
+// The model's state machine: what each op may return in the current state, for one
+// profile, and how the state moves on. Platform differences come from the profile's
+// facts (profiles.cpp); what is the same everywhere is written here, with its source.
+#include "closesem/model.hpp"
+
+#include <algorithm>
+
+namespace closesem::model {
+namespace {
+
+using ops::Outcome;
+using ops::OpKind;
+using Phase = Model::Socket::Phase;
+
+// Loopback buffers take at least this much without the peer reading (Linux TCP and
+// AF_UNIX defaults, Windows 64 KiB): up to here a send is predicted to complete whole.
+constexpr std::uint64_t kSurelyBuffered = 64 * 1024;
+
+Outcome value(std::int64_t v) {
+  Outcome o;
+  o.type = Outcome::Type::value;
+  o.value = v;
+  return o;
+}
+
+Outcome fail(Errc errc) {
+  Outcome o;
+  o.type = Outcome::Type::failure;
+  o.errc = errc;
+  return o;
+}
+
+Outcome any_ok() { return Outcome{}; }
+
+Prediction said(std::vector<Outcome> admissible, std::string source) {
+  Prediction p;
+  p.admissible = std::move(admissible);
+  p.source = std::move(source);
+  return p;
+}
+
+Prediction from_fact(const Profile& profile, Fact fact) {
+  const auto& entry = profile[fact];
+  Prediction p = said(entry.outcomes, entry.source);
+  if (entry.deviation) p.deviation = entry.reason;
+  return p;
+}
+
+bool uses_endpoint(OpKind kind) {
+  return kind != OpKind::pair && kind != OpKind::startup && kind != OpKind::cleanup;
+}
+
+bool makes_endpoint(OpKind kind) { return kind == OpKind::socket; }
+
+}  // namespace
+
+Model::Model(const Profile& profile) : profile_(&profile) {}
+
+int Model::socket_of(int endpoint) const {
+  if (endpoint < 0 || endpoint >= ops::kEndpoints || !handles_[endpoint].open) return -1;
+  return handles_[endpoint].socket;
+}
+
+const Model::Socket* Model::sock(int endpoint) const {
+  const int index = socket_of(endpoint);
+  return index < 0 ? nullptr : &sockets_[static_cast<std::size_t>(index)];
+}
+
+Model::Socket* Model::sock(int endpoint) {
+  const int index = socket_of(endpoint);
+  return index < 0 ? nullptr : &sockets_[static_cast<std::size_t>(index)];
+}
+
+int Model::add_socket(ops::Kind kind) {
+  Socket s;
+  s.kind = kind;
+  s.handles = 1;
+  sockets_.push_back(s);
+  return static_cast<int>(sockets_.size()) - 1;
+}
+
+Prediction Model::predict(const ops::Op& op, std::string* error) const {
+  const auto& facts = *profile_;
+  const bool winsock = facts.winsock_api;
+  auto script_error = [&](const std::string& message) {
+    if (error) *error = message;
+    return Prediction{};
+  };
+  const std::string x = ops::endpoint_name(op.endpoint);
+  const std::string y = ops::endpoint_name(op.other);
+
+  if (op.kind == OpKind::startup) return said({any_ok()}, "WSAStartup (POSIX: nothing to do)");
+  if (op.kind == OpKind::cleanup) {
+    if (winsock && sessions_ == 0) return from_fact(facts, Fact::cleanup_unmatched);
+    return said({any_ok()}, "WSACleanup C1");
+  }
+  const bool lifecycle_over = winsock && sessions_ == 0;
+  if (op.kind == OpKind::pair) {
+    if (handles_[op.endpoint].open || handles_[op.other].open)
+      return script_error("pair over " + x + " or " + y + ", which is still open; close it first");
+    if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
+    if (op.socket_kind == ops::Kind::unix_stream) {
+      auto p = from_fact(facts, Fact::socket_unix);
+      return p;
+    }
+    return said({any_ok()}, "a loopback pair (core/src/pair.cpp)");
+  }
+  if (makes_endpoint(op.kind)) {
+    if (handles_[op.endpoint].open) return script_error("socket over " + x + ", which is still open");
+    if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
+    if (op.socket_kind == ops::Kind::unix_stream) return from_fact(facts, Fact::socket_unix);
+    return said({any_ok()}, "socket()");
+  }
+  if (!uses_endpoint(op.kind)) return Prediction{};
+  if (!handles_[op.endpoint].made) return script_error("endpoint " + x + " was never made");
+  if ((op.kind == OpKind::dup || op.kind == OpKind::accept) && handles_[op.other].open)
+    return script_error(std::string(ops::to_string(op.kind)) + " into " + y + ", which is still open");
+  if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
+
+  const Socket* s = sock(op.endpoint);
+  if (s == nullptr) {
+    // A closed handle (D3: the runner does not call it when the value was reused).
+    if (op.kind == OpKind::wait && !winsock) return said({value(1)}, "poll on a closed descriptor: POLLNVAL");
+    return from_fact(facts, Fact::closed_handle);
+  }
+  if (s->stale) return said({fail(Errc::not_socket)}, "WSACleanup C1: sockets open at the last cleanup are gone");
+
+  const Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
+  const bool unix_kind = s->kind == ops::Kind::unix_stream;
+  const bool connected = s->phase == Phase::connected;
+  const bool peer_closed = peer != nullptr && peer->handles == 0;
+
+  switch (op.kind) {
+    case OpKind::send: {
+      if (!connected)
+        return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
+      if (s->shut_wr) return from_fact(facts, Fact::send_after_shutdown_send);
+      if (s->reset_in) {
+        if (s->reset_after_fin) return from_fact(facts, Fact::send_after_fin_then_reset);
+        return from_fact(facts, s->reset_reported ? Fact::send_after_reset_again : Fact::send_after_reset_first);
+      }
+      if (peer_closed) {
+        if (unix_kind) return said({fail(Errc::broken_pipe)}, "unix.7: writing to a closed peer gives EPIPE");
+        if (!s->sent_to_closed_peer)
+          return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
+      }
+      const std::uint64_t queued = peer ? peer->inbound : 0;
+      if (queued + op.count <= kSurelyBuffered) return said({value(op.count)}, "send: buffered whole");
+      return said({any_ok(), fail(s->nonblocking ? Errc::would_block : (winsock ? Errc::timed_out : Errc::would_block))},
+                  "send: the peer's window may fill");
+    }
+    case OpKind::recv: {
+      if (s->phase == Phase::listening) return said({fail(Errc::not_connected)}, "recv R5 on a listener");
+      if (!connected) return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
+      const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s->inbound, op.count));
+      if (s->reset_in && !s->reset_after_fin) {
+        if (s->inbound > 0 && facts[Fact::buffered_data_after_reset].keyword == "data")
+          return said({value(available)}, facts[Fact::buffered_data_after_reset].source);
+        return from_fact(facts, s->reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first);
+      }
+      if (s->shut_rd) {
+        if (s->inbound > 0) {
+          const auto& entry = facts[Fact::recv_queued_after_shutdown_receive];
+          if (entry.keyword == "data") return said({value(available)}, entry.source);
+          return from_fact(facts, Fact::recv_queued_after_shutdown_receive);
+        }
+        return from_fact(facts, Fact::recv_after_shutdown_receive);
+      }
+      if (s->inbound > 0 || op.count == 0) return said({value(available)}, "recv: the queued bytes");
+      if (s->reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
+      if (s->fin_in) return said({value(0)}, "recv R1: end of stream after a graceful close");
+      return said({fail(s->nonblocking ? Errc::would_block : (winsock ? Errc::timed_out : Errc::would_block))},
+                  "recv with nothing queued: would block (the runner bounds a blocking recv)");
+    }
+    case OpKind::shutdown: {
+      if (op.how < 0 || op.how > 2) {
+        if (!connected && winsock) return said({fail(Errc::invalid_argument), fail(Errc::not_connected)}, "shutdown S2");
+        return said({fail(Errc::invalid_argument)}, "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL");
+      }
+      if (s->phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
+      if (!connected) return from_fact(facts, Fact::shutdown_unconnected);
+      if (s->reset_in) return from_fact(facts, Fact::shutdown_after_reset);
+      Prediction p = said({value(0)}, "shutdown S1");
+      const int peer_endpoint = [&] {
+        for (int e = 0; e < ops::kEndpoints; ++e)
+          if (socket_of(e) == s->peer) return e;
+        return -1;
+      }();
+      if (op.how != 0 && !s->shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, ops::WaitKind::readable});
+      return p;
+    }
+    case OpKind::close: {
+      if (s->handles == 1 && connected && s->nonblocking && s->linger_on && s->linger_s > 0 && peer &&
+          peer->inbound > 0)
+        return from_fact(facts, Fact::close_nonblocking_linger_queued);
+      Prediction p = said({value(0)}, "closesocket D1");
+      if (s->handles == 1) {
+        for (int e = 0; e < ops::kEndpoints; ++e) {
+          const int index = socket_of(e);
+          if (index < 0 || e == op.endpoint) continue;
+          const bool is_peer = connected && index == s->peer && !(peer && (peer->reset_in));
+          const bool is_queued = std::find(s->backlog.begin(), s->backlog.end(), index) != s->backlog.end();
+          const Socket& other = sockets_[static_cast<std::size_t>(index)];
+          const bool queued_client = other.peer >= 0 && is_queued;
+          if (is_peer || queued_client) p.settle.push_back({e, ops::WaitKind::readable});
+        }
+      }
+      return p;
+    }
+    case OpKind::linger: return said({value(0)}, "setsockopt(SO_LINGER) L4");
+    case OpKind::nonblocking: return said({value(0)}, "ioctlsocket(FIONBIO) / fcntl(O_NONBLOCK)");
+    case OpKind::wait: {
+      if (s->phase == Phase::listening) {
+        if (op.wait_kind == ops::WaitKind::readable)
+          return said({value(s->backlog.empty() ? 0 : 1)}, "a listener is readable with a connection queued");
+        return said({value(0)}, "a listener is never writable");
+      }
+      if (!connected) return from_fact(facts, Fact::wait_unconnected);
+      const bool ended = s->fin_in || s->reset_in;
+      switch (op.wait_kind) {
+        case ops::WaitKind::readable:
+          if (s->inbound > 0 || ended) return said({value(1)}, "readable: data, FIN or RST");
+          if (s->shut_rd) return from_fact(facts, Fact::wait_after_shutdown_receive);
+          return said({value(0)}, "nothing to read");
+        case ops::WaitKind::writable:
+          if (s->reset_in || (peer && peer->inbound > kSurelyBuffered))
+            return said({value(0), value(1)}, "writable after a reset or with a full window: not pinned down");
+          return said({value(1)}, "a connected socket with room in its buffer is writable");
+        case ops::WaitKind::hangup:
+          if (winsock) return said({value(0), value(1)}, "WSAPoll hang-up reporting: not pinned down");
+          if (ended || s->shut_rd || (s->shut_wr && peer && peer->shut_wr)) return said({value(1)}, "POLLRDHUP / POLLHUP");
+          return said({value(0)}, "no hang-up");
+      }
+      return Prediction{};
+    }
+    case OpKind::pending:
+      if (s->phase == Phase::listening) return said({value(0), fail(Errc::invalid_argument)}, "FIONREAD on a listener");
+      if (s->reset_in && winsock) return said({value(static_cast<std::int64_t>(s->inbound)), value(0)}, "FIONREAD after a reset");
+      return said({value(static_cast<std::int64_t>(s->inbound))}, "FIONREAD: bytes queued");
+    case OpKind::dup: return said({any_ok()}, "WSADuplicateSocket C2 / dup.2");
+    case OpKind::error:
+      if (s->reset_in) {
+        if (s->reset_after_fin) return from_fact(facts, s->error_read ? Fact::error_after_reset_again : Fact::error_after_fin_then_reset);
+        return from_fact(facts, s->reset_reported || s->error_read ? Fact::error_after_reset_again
+                                                                   : Fact::error_after_reset_first);
+      }
+      return said({value(0)}, "SO_ERROR: nothing pending");
+    case OpKind::listen:
+      if (s->phase != Phase::unconnected) return said({}, "listen on a connected socket: not modelled");
+      return said({value(0)}, "bind to loopback and listen");
+    case OpKind::connect: {
+      if (s->phase != Phase::unconnected) return said({}, "connect on a connected socket: not modelled");
+      const Socket* target = sock(op.other);
+      if (!handles_[op.other].made) return script_error("connect to " + y + ", which was never made");
+      if (target == nullptr || target->phase != Phase::listening)
+        return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
+      Prediction p = said({value(0)}, "connect to a listener");
+      p.settle.push_back({op.other, ops::WaitKind::readable});
+      return p;
+    }
+    case OpKind::accept:
+      if (s->phase != Phase::listening) return said({fail(Errc::invalid_argument)}, "accept on a socket not listening");
+      if (!s->backlog.empty()) return said({any_ok()}, "accept: a connection is queued");
+      return said({fail(s->nonblocking ? Errc::would_block : Errc::timed_out)},
+                  "accept with nothing queued (the runner bounds a blocking accept)");
+    default: break;
+  }
+  return Prediction{};
+}
+
+void Model::close_socket(int index) {
+  Socket& s = sockets_[static_cast<std::size_t>(index)];
+  if (s.phase == Phase::listening) {
+    // Queued connections are reset (catalogue #41).
+    for (const int queued : s.backlog) {
+      Socket& server = sockets_[static_cast<std::size_t>(queued)];
+      server.phase = Phase::closed;
+      if (server.peer >= 0) {
+        Socket& client = sockets_[static_cast<std::size_t>(server.peer)];
+        client.reset_in = true;
+      }
+    }
+    s.backlog.clear();
+  } else if (s.phase == Phase::connected && s.peer >= 0 && !s.reset_in) {
+    Socket& peer = sockets_[static_cast<std::size_t>(s.peer)];
+    const bool abortive = (s.linger_on && s.linger_s == 0) || s.inbound > 0;
+    if (abortive) {
+      peer.reset_in = true;  // closesocket linger table; catalogue #5
+      if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
+        peer.inbound = 0;
+    } else if (!s.shut_wr) {
+      peer.fin_in = true;  // D9: a graceful close sends FIN
+    }
+  }
+  s.phase = Phase::closed;
+}
+
+void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
+  const bool ok = observed.type != Outcome::Type::failure;
+  switch (op.kind) {
+    case OpKind::startup:
+      if (ok) {
+        if (sessions_ == 0 && stale_after_cleanup_)
+          for (auto& s : sockets_) s.stale = true;
+        ++sessions_;
+      }
+      return;
+    case OpKind::cleanup:
+      if (ok && sessions_ > 0 && profile_->winsock_api) {
+        --sessions_;
+        if (sessions_ == 0) stale_after_cleanup_ = true;
+      }
+      return;
+    case OpKind::pair:
+      if (!ok) return;
+      {
+        const int first = add_socket(op.socket_kind);
+        const int second = add_socket(op.socket_kind);
+        sockets_[static_cast<std::size_t>(first)].phase = Phase::connected;
+        sockets_[static_cast<std::size_t>(first)].peer = second;
+        sockets_[static_cast<std::size_t>(second)].phase = Phase::connected;
+        sockets_[static_cast<std::size_t>(second)].peer = first;
+        handles_[op.endpoint] = Handle{first, true, true};
+        handles_[op.other] = Handle{second, true, true};
+      }
+      return;
+    case OpKind::socket:
+      if (ok) handles_[op.endpoint] = Handle{add_socket(op.socket_kind), true, true};
+      return;
+    default: break;
+  }
+  Socket* s = sock(op.endpoint);
+  if (s == nullptr || !ok) {
+    if (s != nullptr && observed.type == Outcome::Type::failure && observed.errc == Errc::connection_reset)
+      s->reset_reported = true;
+    return;
+  }
+  Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
+  const auto ret = observed.type == Outcome::Type::value ? observed.value : 0;
+  switch (op.kind) {
+    case OpKind::send:
+      if (peer == nullptr) break;
+      if (peer->handles == 0) {
+        s->sent_to_closed_peer = true;
+        s->reset_in = true;
+        s->reset_after_fin = s->fin_in;
+      } else if (peer->shut_rd && profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_receive_resets)]
+                                          .keyword == "reset") {
+        s->reset_in = peer->reset_in = true;
+      } else {
+        peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+      }
+      break;
+    case OpKind::recv:
+      s->inbound -= std::min<std::uint64_t>(s->inbound, static_cast<std::uint64_t>(ret));
+      break;
+    case OpKind::shutdown:
+      if (op.how == 0 || op.how == 2) {
+        if (!s->shut_rd && s->inbound > 0 &&
+            profile_->facts[static_cast<std::size_t>(Fact::shutdown_receive_with_queued_resets)].keyword == "reset" &&
+            peer != nullptr) {
+          peer->reset_in = true;
+          s->reset_in = true;
+        }
+        s->shut_rd = true;
+      }
+      if ((op.how == 1 || op.how == 2) && s->phase == Phase::connected) {
+        if (!s->shut_wr && peer != nullptr) peer->fin_in = true;
+        s->shut_wr = true;
+      }
+      break;
+    case OpKind::close:
+      handles_[op.endpoint].open = false;
+      if (--s->handles == 0) close_socket(handles_[op.endpoint].socket);
+      break;
+    case OpKind::linger:
+      s->linger_on = op.on;
+      s->linger_s = op.count;
+      break;
+    case OpKind::nonblocking: s->nonblocking = op.on; break;
+    case OpKind::dup:
+      ++s->handles;
+      handles_[op.other] = Handle{handles_[op.endpoint].socket, true, true};
+      break;
+    case OpKind::error:
+      s->error_read = s->reset_in;
+      if (s->reset_in && !profile_->winsock_api) s->reset_reported = true;
+      break;
+    case OpKind::listen: s->phase = Phase::listening; break;
+    case OpKind::connect: {
+      Socket* target = sock(op.other);
+      if (target == nullptr) break;
+      const int client = handles_[op.endpoint].socket;
+      const int server = add_socket(s->kind);
+      auto& server_socket = sockets_[static_cast<std::size_t>(server)];
+      server_socket.handles = 0;  // nobody holds it until accept
+      server_socket.phase = Phase::connected;
+      server_socket.peer = client;
+      s = &sockets_[static_cast<std::size_t>(client)];
+      s->phase = Phase::connected;
+      s->peer = server;
+      sock(op.other)->backlog.push_back(server);
+      break;
+    }
+    case OpKind::accept:
+      if (!s->backlog.empty()) {
+        const int server = s->backlog.front();
+        s->backlog.erase(s->backlog.begin());
+        sockets_[static_cast<std::size_t>(server)].handles = 1;
+        handles_[op.other] = Handle{server, true, true};
+      }
+      break;
+    default: break;
+  }
+  // A failure that reported a pending reset (POSIX reports it once).
+}
+
+}  // namespace closesem::model

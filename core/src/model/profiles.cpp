@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+// The model's platform profiles, as data. Outcomes are written in .ops syntax
+// ("connection_reset | 0"); "data", "reset" and "none" are answers of their own for the
+// facts that ask whether data is kept or a reset is sent. Sources: contract IDs and
+// sections are ../shared/reference/winsock-contract.md; "conformance: ..." names the
+// conformance test that measured the fact on this suite's platforms.
+#include "closesem/model.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace closesem::model {
+namespace {
+
+struct Row {
+  Fact fact;
+  const char* winsock;
+  const char* winsock_source;
+  const char* on_linux;
+  const char* on_linux_source;
+};
+
+// Every fact once, Winsock and Linux side by side.
+const Row kRows[] = {
+    {Fact::recv_after_shutdown_receive, "shut_down", "recv R3 (WSAESHUTDOWN after SD_RECEIVE)", "0",
+     "contract §4 #17; conformance: recv after shutdown(receive) ... reads end of stream on POSIX"},
+    {Fact::recv_queued_after_shutdown_receive, "shut_down", "recv R3", "data",
+     "conformance: recv after shutdown(receive) with queued data ... reads the data then end of stream on POSIX"},
+    {Fact::send_after_shutdown_send, "shut_down", "send R6 (WSAESHUTDOWN)", "broken_pipe",
+     "send.2 EPIPE; conformance: send after shutdown(send) fails, with no SIGPIPE"},
+    {Fact::recv_after_reset_first, "connection_reset", "recv R2", "connection_reset",
+     "recv.2 ECONNRESET; conformance reset: recv after a reset ..."},
+    {Fact::recv_after_reset_again, "connection_reset", "contract §2.4 #7 (WIN-OBS: the reset persists)", "0",
+     "contract §4 #8 (reported once); conformance reset: recv after a reset keeps failing on Winsock ..."},
+    {Fact::send_after_reset_first, "connection_reset", "send R7", "connection_reset",
+     "conformance: send as the first call after a reset fails with connection reset"},
+    {Fact::send_after_reset_again, "connection_reset", "contract §2.4 #7, R7", "broken_pipe",
+     "contract §4 #23; conformance: send after recv reported a reset ... broken pipe on POSIX"},
+    {Fact::error_after_reset_first, "0", "contract §2.4 #7 (SO_ERROR reads 0 after a reset, wine:13973)",
+     "connection_reset", "conformance: SO_ERROR after a reset reads 0 on Winsock, while POSIX reports the reset there once"},
+    {Fact::error_after_reset_again, "0", "contract §2.4 #7", "0", "socket.7 (SO_ERROR is cleared when read)"},
+    {Fact::buffered_data_after_reset, "reset", "catalogue #6 [rep] (Windows drops buffered data on RST), recv R2",
+     "data", "gVisor RSTSentOnCloseWithUnreadDataAllowsReadBuffered; conformance reset: a peer holding unread data ..."},
+    {Fact::recv_after_fin_then_reset, "connection_aborted",
+     "contract §2.4 #3 (WIN-OBS, wine test_shutdown todo_wine)", "0",
+     "catalogue #3; conformance: recv after sending to a peer that closed ... end of stream on POSIX"},
+    {Fact::send_after_fin_then_reset, "connection_aborted | connection_reset", "catalogue #3 [rep]", "broken_pipe",
+     "tcp_reset in CLOSE_WAIT sets EPIPE; conformance: a second send to a peer that closed fails"},
+    {Fact::error_after_fin_then_reset, "0", "contract §2.4 #7 (SO_ERROR reads 0)", "broken_pipe | 0",
+     "tcp_reset in CLOSE_WAIT sets sk_err EPIPE until read (not measured by the suite)"},
+    {Fact::closed_handle, "not_socket", "closesocket D2/D3 (WSAENOTSOCK, reuse aside)", "bad_handle",
+     "close.2 EBADF; conformance close: closing a connected end twice"},
+    {Fact::recv_unconnected_tcp, "not_connected", "recv R5", "not_connected", "recv.2 ENOTCONN"},
+    {Fact::recv_unconnected_unix, "not_connected", "recv R5", "invalid_argument",
+     "conformance io: recv on a never-connected socket (Linux 6.18 AF_UNIX: EINVAL)"},
+    {Fact::send_unconnected_tcp, "not_connected", "send page (WSAENOTCONN)", "broken_pipe",
+     "conformance io: send on a never-connected socket (Linux: EPIPE)"},
+    {Fact::send_unconnected_unix, "not_connected", "send page (WSAENOTCONN)", "not_connected", "send.2 ENOTCONN"},
+    {Fact::shutdown_unconnected, "not_connected", "shutdown S2", "not_connected", "shutdown.2 ENOTCONN"},
+    {Fact::shutdown_listening, "not_connected", "shutdown S2; conformance shutdown on a listening socket", "ok",
+     "conformance: shutdown on a listening socket ... succeeds on POSIX"},
+    {Fact::shutdown_after_reset, "ok", "catalogue #29 [rep] (Winsock tolerates shutdown on a CLOSED connection)",
+     "not_connected", "inet_shutdown on TCP_CLOSE: ENOTCONN"},
+    {Fact::shutdown_receive_with_queued_resets, "reset", "shutdown S4", "none", "contract §4 #17 (no packet)"},
+    {Fact::data_after_shutdown_receive_resets, "reset", "shutdown S4", "none", "contract §4 #17 (data still queued)"},
+    {Fact::close_nonblocking_linger_queued, "would_block", "closesocket D2, linger table contract §1.2", "ok",
+     "socket.7 (close lingers; O_NONBLOCK does not change it), contract §4 #10"},
+    {Fact::not_initialised, "not_initialised", "WSACleanup C1, WSANOTINITIALISED", "ok", "no lifecycle on POSIX"},
+    {Fact::cleanup_unmatched, "not_initialised", "WSACleanup C1", "ok", "no lifecycle on POSIX"},
+    {Fact::socket_unix, "ok | not_supported", "AF_UNIX from Windows 10 1803; Wine 8 has none", "ok", "unix.7"},
+    {Fact::wait_unconnected, "0 | 1", "WSAPoll on an unconnected socket: not measured", "1",
+     "tcp_poll: a TCP_CLOSE socket reports POLLHUP"},
+    {Fact::wait_after_shutdown_receive, "0 | 1", "WSAPoll after SD_RECEIVE: not measured", "1",
+     "tcp_poll: RCV_SHUTDOWN reports POLLIN|POLLRDHUP"},
+};
+
+struct WineDeviation {
+  Fact fact;
+  const char* outcomes;
+  const char* reason;
+};
+
+// Wine 8.0's deviations from Winsock, as measured by the conformance suite (see
+// conformance/expectations/wine-8.json for the full reasons).
+const WineDeviation kWine8[] = {
+    {Fact::recv_after_reset_first, "0",
+     "Wine 8.0 never reports a TCP reset to a recv issued after it arrived: recv returns 0 (measured, "
+     "expectations/wine-8.json)"},
+    {Fact::recv_after_reset_again, "0", "as recv_after_reset_first"},
+    {Fact::recv_after_fin_then_reset, "0",
+     "Wine maps host errors and reads what its Linux host reads: end of stream (wine test_shutdown todo_wine)"},
+    {Fact::send_after_fin_then_reset, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (contract §2.5)"},
+    {Fact::shutdown_receive_with_queued_resets, "none", "Wine never calls the host's SHUT_RD with queued data (contract §2.5)"},
+    {Fact::data_after_shutdown_receive_resets, "none", "Wine does not reset on data after SD_RECEIVE (contract §2.5)"},
+    {Fact::close_nonblocking_linger_queued, "ok",
+     "Wine hands SO_LINGER to the host; close blocks and returns 0 (measured, expectations/wine-8.json)"},
+    {Fact::send_unconnected_tcp, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (measured)"},
+    {Fact::socket_unix, "not_supported", "Wine 8 has no AF_UNIX (WSAEAFNOSUPPORT, measured)"},
+};
+
+std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
+  std::vector<ops::Outcome> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('|', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    while (!word.empty() && word.front() == ' ') word.erase(word.begin());
+    while (!word.empty() && word.back() == ' ') word.pop_back();
+    ops::Outcome outcome;
+    if (word == "ok") {
+      outcome.type = ops::Outcome::Type::ok;
+    } else if (!word.empty() && word.find_first_not_of("0123456789") == std::string::npos) {
+      outcome.type = ops::Outcome::Type::value;
+      outcome.value = std::strtoll(word.c_str(), nullptr, 10);
+    } else if (const auto errc = errc_from_string(word)) {
+      outcome.type = ops::Outcome::Type::failure;
+      outcome.errc = *errc;
+    } else {
+      throw std::logic_error("model profile: bad outcome '" + word + "'");
+    }
+    out.push_back(outcome);
+    start = end + 1;
+  }
+  return out;
+}
+
+FactEntry entry(const char* outcomes, const char* source) {
+  FactEntry e;
+  const std::string text = outcomes;
+  if (text == "data" || text == "reset" || text == "none")
+    e.keyword = text;
+  else
+    e.outcomes = parse_outcomes(text);
+  e.source = source;
+  return e;
+}
+
+std::vector<Profile> make_profiles() {
+  Profile winsock{"winsock", true, std::vector<FactEntry>(kFacts)};
+  Profile linux_profile{"linux", false, std::vector<FactEntry>(kFacts)};
+  for (const auto& row : kRows) {
+    winsock.facts[static_cast<std::size_t>(row.fact)] = entry(row.winsock, row.winsock_source);
+    linux_profile.facts[static_cast<std::size_t>(row.fact)] = entry(row.on_linux, row.on_linux_source);
+  }
+  Profile wine = winsock;
+  wine.name = "wine-8";
+  for (const auto& deviation : kWine8) {
+    auto e = entry(deviation.outcomes, deviation.reason);
+    e.deviation = true;
+    e.reason = deviation.reason;
+    wine.facts[static_cast<std::size_t>(deviation.fact)] = e;
+  }
+  return {winsock, linux_profile, wine};
+}
+
+const std::vector<Profile>& profiles() {
+  static const std::vector<Profile> kProfiles = make_profiles();
+  return kProfiles;
+}
+
+}  // namespace
+
+const Profile* find_profile(const std::string& name) {
+  for (const auto& profile : profiles())
+    if (profile.name == name) return &profile;
+  return nullptr;
+}
+
+std::vector<std::string> profile_names() {
+  std::vector<std::string> names;
+  for (const auto& profile : profiles()) names.push_back(profile.name);
+  return names;
+}
+
+std::string default_profile_for(const std::string& platform_id) {
+  if (platform_id.rfind("wine-8", 0) == 0) return "wine-8";
+  if (platform_id.rfind("wine-", 0) == 0 || platform_id.rfind("windows-", 0) == 0) return "winsock";
+  return "linux";
+}
+
+}  // namespace closesem::model

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+#include "closesem/runner.hpp"
+
+#include "closesem/pair.hpp"
+#include "closesem/platform.hpp"
+#include "closesem/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <sstream>
+
+namespace closesem::runner {
+namespace {
+
+using ops::OpKind;
+using ops::Outcome;
+
+platform::Transport transport_of(ops::Kind kind) {
+  switch (kind) {
+    case ops::Kind::tcp4: return platform::Transport::tcp4;
+    case ops::Kind::tcp6: return platform::Transport::tcp6;
+    case ops::Kind::unix_stream: return platform::Transport::unix_stream;
+  }
+  return platform::Transport::tcp4;
+}
+
+platform::WaitFor wait_for(ops::WaitKind kind) {
+  switch (kind) {
+    case ops::WaitKind::readable: return platform::WaitFor::readable;
+    case ops::WaitKind::writable: return platform::WaitFor::writable;
+    case ops::WaitKind::hangup: return platform::WaitFor::hangup;
+  }
+  return platform::WaitFor::readable;
+}
+
+// What the runner knows of one endpoint: its socket while open, and the handle value
+// it had, for calls on it after close.
+struct Slot {
+  platform::Socket socket;
+  platform::NativeHandle value = platform::kInvalidHandle;
+  bool open = false;
+  bool nonblocking = false;
+  platform::Endpoint address;  // where a listener listens
+  bool listening = false;
+};
+
+class Execution {
+ public:
+  Execution(const model::Profile& profile, const Options& options) : model_(profile), options_(options) {}
+
+  Step step(const ops::Op& op, std::string& script_error) {
+    Step step;
+    step.op = op;
+    std::string error;
+    step.predicted = model_.predict(op, &error);
+    if (!error.empty()) {
+      script_error = error;
+      step.called = false;
+      return step;
+    }
+    const auto outcome = execute(op, step);
+    step.ret = outcome.ret;
+    step.native = outcome.ok() ? 0 : outcome.native;
+    step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
+    step.observed = to_ops(op, outcome);
+    if (step.called) {
+      if (!op.expect.empty()) step.expectation_held = admits(op.expect, step.observed);
+      if (!step.predicted.admissible.empty()) step.prediction_held = admits(step.predicted.admissible, step.observed);
+      model_.apply(op, step.observed);
+      if (outcome.ok()) settle(step);
+    }
+    return step;
+  }
+
+ private:
+  // A call's outcome in the language: failures by error, successes by return value.
+  static Outcome to_ops(const ops::Op& op, const platform::Outcome& outcome) {
+    Outcome o;
+    if (!outcome.ok()) {
+      o.type = Outcome::Type::failure;
+      o.errc = outcome.errc;
+      return o;
+    }
+    (void)op;
+    o.type = Outcome::Type::value;
+    o.value = outcome.ret;
+    return o;
+  }
+
+  static platform::Outcome synthetic(Errc errc) {
+    platform::Outcome out;
+    out.ret = -1;
+    out.errc = errc;
+    out.native = platform::native_from_errc(errc).value_or(0);
+    return out;
+  }
+
+  // Whether a closed endpoint's old value now belongs to a live endpoint (D3).
+  bool reused(int endpoint, std::string& by) const {
+    const auto value = slots_[static_cast<std::size_t>(endpoint)].value;
+    for (int e = 0; e < ops::kEndpoints; ++e) {
+      const auto& slot = slots_[static_cast<std::size_t>(e)];
+      if (e != endpoint && slot.open && slot.value == value) {
+        by = ops::endpoint_name(e);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void adopt(int endpoint, platform::Socket socket, ops::Kind kind) {
+    kinds_[static_cast<std::size_t>(endpoint)] = kind;
+    auto& slot = slots_[static_cast<std::size_t>(endpoint)];
+    slot = Slot{};
+    slot.value = socket.get();
+    slot.socket = std::move(socket);
+    slot.open = true;
+    // A blocking recv or send never outlasts the runner's patience.
+    platform::set_io_timeout(slot.value, options_.patience);
+  }
+
+  platform::Outcome execute(const ops::Op& op, Step& step) {
+    auto& slot = slots_[static_cast<std::size_t>(op.endpoint)];
+    switch (op.kind) {
+      case OpKind::startup: return platform::startup();
+      case OpKind::cleanup: return platform::cleanup();
+      case OpKind::pair: {
+        auto made = make_pair(PairKind{transport_of(op.socket_kind), op.reversed});
+        if (made.status != PairStatus::ok) {
+          step.note = made.message;
+          return synthetic(made.status == PairStatus::unavailable ? Errc::not_supported : Errc::other);
+        }
+        adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
+        adopt(op.other, std::move(made.pair.second), op.socket_kind);
+        return platform::Outcome{};
+      }
+      case OpKind::socket: {
+        platform::Socket socket;
+        const auto out = platform::open_stream(transport_of(op.socket_kind), socket);
+        if (out.ok()) adopt(op.endpoint, std::move(socket), op.socket_kind);
+        return out;
+      }
+      default: break;
+    }
+    if (!slot.open) {
+      std::string by;
+      if (reused(op.endpoint, by)) {
+        step.called = false;
+        step.note = "not called: the closed handle's value now belongs to " + by + " (closesocket D3)";
+        return synthetic(Errc::not_socket);
+      }
+    }
+    const auto handle = slot.value;
+    switch (op.kind) {
+      case OpKind::send: {
+        std::vector<unsigned char> data(op.count);
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>((sent_[static_cast<std::size_t>(op.endpoint)] + i) % 251);
+        const auto out = platform::send(handle, data.data(), data.size());
+        if (out.ok()) sent_[static_cast<std::size_t>(op.endpoint)] += static_cast<std::uint64_t>(out.ret);
+        return out;
+      }
+      case OpKind::recv: {
+        std::vector<unsigned char> buffer(std::max<std::uint32_t>(op.count, 1));
+        return platform::recv(handle, buffer.data(), op.count);
+      }
+      case OpKind::shutdown: return platform::shutdown_raw(handle, op.how);
+      case OpKind::close: {
+        const auto out = platform::close_handle(handle);
+        if (out.ok() && slot.open) {
+          slot.socket.release();
+          slot.open = false;
+        }
+        return out;
+      }
+      case OpKind::linger: return platform::set_linger(handle, {op.on, static_cast<int>(op.count)});
+      case OpKind::nonblocking: {
+        const auto out = platform::set_nonblocking(handle, op.on);
+        if (out.ok()) slot.nonblocking = op.on;
+        return out;
+      }
+      case OpKind::wait: {
+        auto timeout = options_.patience;
+        if (op.count_given)
+          timeout = std::chrono::milliseconds(op.count);
+        else if (step.predicted.admissible.size() == 1 && step.predicted.admissible[0].type == Outcome::Type::value &&
+                 step.predicted.admissible[0].value == 0)
+          timeout = options_.quiet;
+        return platform::wait(handle, wait_for(op.wait_kind), platform::scaled(timeout));
+      }
+      case OpKind::pending: return platform::bytes_pending(handle);
+      case OpKind::dup: {
+        platform::Socket copy;
+        const auto out = platform::duplicate(handle, copy);
+        if (out.ok()) adopt(op.other, std::move(copy), kinds_[static_cast<std::size_t>(op.endpoint)]);
+        return out;
+      }
+      case OpKind::error: {
+        int so_error = 0;
+        auto out = platform::socket_error(handle, so_error);
+        if (out.ok() && so_error != 0) {
+          out.ret = -1;
+          out.native = so_error;
+          out.errc = platform::errc_from_native(so_error);
+        }
+        return out;
+      }
+      case OpKind::listen: return listen(op, slot);
+      case OpKind::connect: return connect(op, slot);
+      case OpKind::accept: return accept(op, slot);
+      default: break;
+    }
+    return synthetic(Errc::other);
+  }
+
+  // bind to loopback (port 0, or a fresh AF_UNIX path), then listen.
+  platform::Outcome listen(const ops::Op& op, Slot& slot) {
+    auto out = platform::bind_loopback(slot.value, transport_of(kinds_[static_cast<std::size_t>(op.endpoint)]));
+    if (!out.ok()) return out;
+    out = platform::listen(slot.value, 8);
+    if (out.ok()) {
+      slot.listening = true;
+      platform::local_endpoint(slot.value, slot.address);
+    }
+    return out;
+  }
+
+  // A connect that never blocks for long: non-blocking, a bounded wait, then SO_ERROR.
+  platform::Outcome connect(const ops::Op& op, Slot& slot) {
+    const auto& target = slots_[static_cast<std::size_t>(op.other)];
+    platform::Endpoint to = target.address;
+    if (!target.listening) {
+      to.transport = platform::Transport::tcp4;
+      to.address = "127.0.0.1";
+      to.port = 1;  // nothing listens on port 1 of loopback
+    }
+    platform::set_nonblocking(slot.value, true);
+    auto out = platform::connect(slot.value, to);
+    if (!out.ok() && (out.errc == Errc::in_progress || out.errc == Errc::would_block)) {
+      const auto ready = platform::wait(slot.value, platform::WaitFor::writable, platform::scaled(options_.patience));
+      if (ready.ok() && ready.ret == 0) {
+        out = synthetic(Errc::timed_out);
+      } else {
+        int so_error = 0;
+        out = platform::socket_error(slot.value, so_error);
+        if (out.ok() && so_error != 0) {
+          out.ret = -1;
+          out.native = so_error;
+          out.errc = platform::errc_from_native(so_error);
+        }
+      }
+    }
+    platform::set_nonblocking(slot.value, slot.nonblocking);
+    return out;
+  }
+
+  // A blocking accept with nothing queued would wait for ever: wait (bounded) first.
+  platform::Outcome accept(const ops::Op& op, Slot& slot) {
+    if (!slot.nonblocking) {
+      const auto ready = platform::wait(slot.value, platform::WaitFor::readable, platform::scaled(options_.patience));
+      if (ready.ok() && ready.ret == 0) return synthetic(Errc::timed_out);
+    }
+    platform::Socket accepted;
+    const auto out = platform::accept(slot.value, accepted);
+    if (out.ok()) adopt(op.other, std::move(accepted), kinds_[static_cast<std::size_t>(op.endpoint)]);
+    return out;
+  }
+
+  void settle(Step& step) {
+    for (const auto& settle : step.predicted.settle) {
+      const auto& slot = slots_[static_cast<std::size_t>(settle.endpoint)];
+      if (!slot.open) continue;
+      const auto seen = platform::wait(slot.value, wait_for(settle.what), platform::scaled(options_.patience));
+      if (!seen.ok() || seen.ret == 0) {
+        step.prediction_held = false;
+        step.note += (step.note.empty() ? "" : "; ") + std::string("settle: ") + ops::endpoint_name(settle.endpoint) +
+                     " did not become " + std::string(ops::to_string(settle.what)) + " within " +
+                     std::to_string(platform::scaled(options_.patience).count()) + " ms";
+      }
+    }
+  }
+
+  model::Model model_;
+  Options options_;
+  std::array<Slot, ops::kEndpoints> slots_;
+  std::array<std::uint64_t, ops::kEndpoints> sent_{};
+  std::array<ops::Kind, ops::kEndpoints> kinds_{};
+};
+
+std::string describe(const Step& step) {
+  if (!step.called) return "not called";
+  std::string text = ops::print(step.observed);
+  if (!step.native_name.empty()) text += " " + step.native_name;
+  return text;
+}
+
+}  // namespace
+
+bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed) {
+  return std::any_of(alternatives.begin(), alternatives.end(), [&](const Outcome& allowed) {
+    switch (allowed.type) {
+      case Outcome::Type::ok: return observed.type != Outcome::Type::failure;
+      case Outcome::Type::value: return observed.type == Outcome::Type::value && observed.value == allowed.value;
+      case Outcome::Type::failure: return observed.type == Outcome::Type::failure && observed.errc == allowed.errc;
+    }
+    return false;
+  });
+}
+
+Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file,
+          const Options& options) {
+  Trace trace;
+  trace.platform = platform::platform_id();
+  trace.profile = profile.name;
+  Execution execution(profile, options);
+  for (const auto& op : program.ops) {
+    std::string error;
+    auto step = execution.step(op, error);
+    if (!error.empty()) {
+      trace.script_error = file + ":" + std::to_string(op.where.line) + ":" + std::to_string(op.where.column) +
+                           ": " + error;
+      break;
+    }
+    trace.steps.push_back(std::move(step));
+  }
+  return trace;
+}
+
+int Trace::divergences() const {
+  return static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return !s.prediction_held; }));
+}
+
+int Trace::failed_expectations() const {
+  return static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return !s.expectation_held; }));
+}
+
+int Trace::unpredicted() const {
+  return static_cast<int>(
+      std::count_if(steps.begin(), steps.end(), [](const Step& s) { return s.called && s.predicted.admissible.empty(); }));
+}
+
+std::string Trace::replay() const {
+  std::ostringstream out;
+  out << "# replay of a run on " << platform << " (profile " << profile << ")\n";
+  for (const auto& step : steps) {
+    auto op = step.op;
+    op.expect.clear();
+    if (step.called) op.expect.push_back(step.observed);
+    out << ops::print(op);
+    if (!step.called) out << "  # " << step.note;
+    out << '\n';
+  }
+  return out.str();
+}
+
+std::string Trace::report() const {
+  std::ostringstream out;
+  for (const auto& step : steps) {
+    auto op = step.op;
+    op.expect.clear();
+    std::string line = ops::print(op);
+    if (line.size() < 28) line.resize(28, ' ');
+    out << line << "  observed " << describe(step);
+    out << "; predicted "
+        << (step.predicted.admissible.empty() ? std::string("(no prediction)") : ops::print(step.predicted.admissible));
+    if (!step.prediction_held) out << "  DIVERGES";
+    if (!step.op.expect.empty())
+      out << (step.expectation_held ? "; -> " : "; FAILED -> ") << ops::print(step.op.expect);
+    out << '\n';
+    if (!step.prediction_held || !step.predicted.deviation.empty())
+      out << "    model: " << step.predicted.source
+          << (step.predicted.deviation.empty() ? "" : " [deviation: " + step.predicted.deviation + "]") << '\n';
+    if (!step.note.empty()) out << "    note: " << step.note << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace closesem::runner

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+// The binary form of programs: text -> binary -> text round trips, the record layout,
+// and that every byte string decodes to a canonical program that prints as valid text.
+#include "closesem_testing/catch.hpp"
+#include "closesem_testing/fixtures.hpp"
+
+#include "closesem/codec.hpp"
+#include "closesem/ops.hpp"
+#include "closesem/text.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace closesem::ops;
+using closesem::Errc;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Together these use every op kind, every optional part and every outcome form.
+const std::vector<std::string> kScripts{
+    // graceful shutdown, as in the design
+    "pair tcp4\n"
+    "a send 100 -> 100\n"
+    "a shutdown send -> ok\n"
+    "a send 1 -> shut_down | broken_pipe\n"
+    "b recv 1000 -> 100\n"
+    "b recv 1000 -> 0\n"
+    "b linger on 0\n"
+    "b close -> ok\n"
+    "a recv 1 -> 0 | connection_reset\n",
+    // listener, connect, accept, duplicate handles
+    "startup\n"
+    "c socket tcp6\n"
+    "c listen -> ok\n"
+    "d socket tcp6\n"
+    "d nonblocking on\n"
+    "d connect c -> ok | in_progress | would_block\n"
+    "c wait readable 5000 -> 1\n"
+    "c accept e -> ok\n"
+    "e dup h\n"
+    "h close\n"
+    "e pending -> 0\n"
+    "d wait writable\n"
+    "d nonblocking off\n"
+    "d error -> 0\n"
+    "e wait hup 0 -> ok | 1\n"
+    "cleanup -> ok | not_initialised\n",
+    // every shutdown direction, linger forms, reversed pairs with other ends
+    "pair unix reversed g h\n"
+    "pair tcp6 reversed\n"
+    "pair tcp4 f e\n"
+    "g shutdown receive\n"
+    "g shutdown both -> invalid_argument\n"
+    "g shutdown 3 -> invalid_argument\n"
+    "g shutdown -1 -> invalid_argument\n"
+    "g shutdown 127\n"
+    "g shutdown -128\n"
+    "h linger off\n"
+    "h linger on 1048576\n"
+    "h send 1048576 -> 1048576 | would_block\n"
+    "h recv 0 -> 0\n",
+};
+
+// Every error name as an alternative of one op.
+std::string all_errors_script() {
+  std::string out = "a error -> ok | 1048576";
+  std::size_t count = 0;
+  const Errc* all = closesem::all_errcs(&count);
+  for (std::size_t i = 0; i < count; ++i)
+    if (all[i] != Errc::ok) out += " | " + std::string(closesem::to_string(all[i]));
+  return out + "\n";
+}
+
+Program parse_or_fail(const std::string& text, const std::string& file = "test.ops") {
+  Program program;
+  ParseError error;
+  const bool parsed = parse(text, file, program, error);
+  INFO(error.describe());
+  REQUIRE(parsed);
+  return program;
+}
+
+Program decode_bytes(const std::vector<std::uint8_t>& bytes) {
+  return closesem::ops::decode(bytes.data(), bytes.size());
+}
+
+// text -> binary -> text, for a script the parser accepts.
+void check_round_trip(const std::string& text, const std::string& file = "test.ops") {
+  CAPTURE(file);
+  const Program program = parse_or_fail(text, file);
+  const auto bytes = encode(program);
+  CHECK(bytes.size() == program.ops.size() * kRecordSize);
+  const Program decoded = decode_bytes(bytes);
+  CHECK(same_program(decoded, program));
+  CHECK(print(decoded) == print(program));
+  CHECK(encode(decoded) == bytes);
+  CHECK(print(parse_or_fail(print(program))) == print(program));
+}
+
+// splitmix64: a fixed, portable sequence for every seed (std:: distributions differ
+// between standard libraries).
+class Random {
+ public:
+  explicit Random(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t bound) { return static_cast<std::size_t>(next() % bound); }
+
+ private:
+  std::uint64_t state_;
+};
+
+// What goes wrong with `bytes`: decode, print, parse the text back, compare, encode
+// both and compare the bytes; "" when nothing does.
+std::string decoding_problem(const std::vector<std::uint8_t>& bytes) {
+  const Program decoded = decode_bytes(bytes);
+  if (decoded.ops.size() != bytes.size() / kRecordSize)
+    return std::to_string(decoded.ops.size()) + " ops from " + std::to_string(bytes.size()) +
+           " bytes";
+  const std::string text = print(decoded);
+  Program reparsed;
+  ParseError error;
+  if (!parse(text, "decoded.ops", reparsed, error))
+    return "the decoded program prints as text that does not parse: " + error.describe() + "\n" +
+           text;
+  if (!same_program(reparsed, decoded))
+    return "the printed text parses into another program:\n" + text;
+  if (print(reparsed) != text) return "printing the parsed text changes it:\n" + text;
+  // The parser sets nothing an op does not use, so the encodings agree byte for byte.
+  const auto canonical = encode(decoded);
+  if (encode(reparsed) != canonical) return "the parsed text encodes to other bytes:\n" + text;
+  if (encode(decode_bytes(canonical)) != canonical) return "re-encoding is not stable:\n" + text;
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("ops codec: representative scripts round-trip text -> binary -> text", "[unit][ops]") {
+  std::set<OpKind> kinds;
+  std::set<Outcome::Type> forms;
+  std::vector<std::string> scripts = kScripts;
+  scripts.push_back(all_errors_script());
+  for (const auto& script : scripts) {
+    CAPTURE(script);
+    check_round_trip(script);
+    for (const Op& op : parse_or_fail(script).ops) {
+      kinds.insert(op.kind);
+      for (const Outcome& outcome : op.expect) forms.insert(outcome.type);
+    }
+  }
+  // The scripts above are meant to cover the whole language.
+  CHECK(kinds.size() == static_cast<std::size_t>(kOpKinds));
+  CHECK(forms.size() == 3);
+}
+
+TEST_CASE("ops codec: every shared scenario round-trips text -> binary -> text", "[unit][ops]") {
+  const fs::path folder = CLOSESEM_SCENARIOS_DIR;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) CLOSESEM_SKIP("no scenario folder " + folder.string());
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() != ".ops") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    REQUIRE(in);
+    std::ostringstream text;
+    text << in.rdbuf();
+    check_round_trip(text.str(), entry.path().filename().string());
+    ++files;
+  }
+  INFO(files << " scenario files");
+  SUCCEED();
+}
+
+TEST_CASE("ops codec: the record layout", "[unit][ops]") {
+  // Byte 0 opcode; byte 1 endpoints and flags; byte 2 selector; bytes 4-7 count;
+  // byte 8 alternative flags; bytes 9-11 value; bytes 12-15 error mask.
+  const auto bytes =
+      encode(parse_or_fail("pair unix reversed c b\n"
+                           "h shutdown -3 -> ok | 70000 | bad_handle | connection_reset\n"
+                           "a wait hup 300\n"
+                           "d linger on 258\n"
+                           "startup\n"));
+  const std::vector<std::uint8_t> expected{
+      0,
+      2 | (1 << 3) | 0x40,
+      2,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      7,
+      7 | (1 << 3),
+      0xfd,
+      0,
+      0,
+      0,
+      0,
+      0,
+      3,
+      0x70,
+      0x11,
+      0x01,
+      1 | (1 << 6),
+      0,
+      0,
+      0,
+      11,
+      0 | (1 << 3),
+      2 | 0x80,
+      0,
+      44,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      9,
+      3 | (1 << 3) | 0x80,
+      0,
+      0,
+      2,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      15,
+      0 | (1 << 3),
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+  };
+  CHECK(bytes == expected);
+}
+
+TEST_CASE("ops codec: any length decodes; partial records and records past kMaxOps are dropped",
+          "[unit][ops]") {
+  CHECK(decode(nullptr, 0).ops.empty());
+  const std::vector<std::uint8_t> partial(kRecordSize - 1, 0xff);
+  CHECK(decode_bytes(partial).ops.empty());
+
+  std::vector<std::uint8_t> one_and_a_bit(kRecordSize + 5, 0);
+  one_and_a_bit[0] = 8;  // close
+  const auto program = decode_bytes(one_and_a_bit);
+  REQUIRE(program.ops.size() == 1);
+  CHECK(print(program) == "a close\n");
+
+  const std::vector<std::uint8_t> many((kMaxOps + 10) * kRecordSize, 0x11);
+  CHECK(decode_bytes(many).ops.size() == kMaxOps);
+  Program long_program;
+  long_program.ops.resize(kMaxOps + 1);
+  CHECK(encode(long_program).size() == kMaxOps * kRecordSize);
+}
+
+TEST_CASE("ops codec: decoding folds every field into its range and drops unused ones",
+          "[unit][ops]") {
+  std::vector<std::uint8_t> record(kRecordSize, 0xff);
+  SECTION("opcode modulo the op kinds; two equal endpoints become neighbours") {
+    record[0] = static_cast<std::uint8_t>(kOpKinds + 3);  // connect
+    record[1] = 7 | (7 << 3);                             // h connect h
+    CHECK(print(decode_bytes(record)) ==
+          "h connect a -> ok | 1048576 | bad_handle | not_socket | not_connected | is_connected | "
+          "shut_down | broken_pipe | connection_reset | connection_aborted | connection_refused | "
+          "would_block | in_progress | already | invalid_argument | fault | no_protocol_option | "
+          "not_supported | address_in_use | not_initialised | disconnected | interrupted | "
+          "timed_out | network_down | other\n");
+  }
+  SECTION("counts and values are clamped; unused fields are reset") {
+    record[0] = 5;     // send
+    record[8] = 0x02;  // only the value alternative
+    record[9] = 5;
+    record[10] = 0;
+    record[11] = 0;
+    record[12] = record[13] = record[14] = record[15] = 0;
+    CHECK(print(decode_bytes(record)) == "h send 1048576 -> 5\n");
+  }
+  SECTION("selectors: socket kind modulo 3, wait kind modulo 3 with the MS bit, int8 how") {
+    record[1] = 0;
+    record[8] = 0;
+    record[12] = record[13] = record[14] = record[15] = 0;
+    record[0] = 1;
+    record[2] = 5;
+    CHECK(print(decode_bytes(record)) == "a socket unix\n");
+    record[0] = 11;
+    record[2] = 0x7f;  // 127 % 3 == 1, no MS
+    CHECK(print(decode_bytes(record)) == "a wait writable\n");
+    record[2] = 0x80 | 2;
+    CHECK(print(decode_bytes(record)) == "a wait hup 1048576\n");
+    record[0] = 7;
+    record[2] = 0x80;
+    CHECK(print(decode_bytes(record)) == "a shutdown -128\n");
+    record[0] = 9;
+    CHECK(print(decode_bytes(record)) == "a linger off\n");
+    record[0] = 16;
+    CHECK(print(decode_bytes(record)) == "cleanup\n");
+  }
+}
+
+TEST_CASE("ops codec: random byte strings decode, print, re-parse and re-encode canonically",
+          "[unit][ops]") {
+  // 4 x 5000 strings of 0..400 bytes. The checks run without Catch2 per string (which
+  // would dominate a debug build's time); the first problem fails the test with its text.
+  const std::uint64_t seed = GENERATE(1u, 2u, 20240917u, 0xc105e5e3u);
+  Random random(seed);
+  std::vector<std::uint8_t> bytes;
+  for (int i = 0; i < 5000; ++i) {
+    bytes.resize(random.below(401));
+    // Mostly uniform bytes; sometimes small ones, so that every op kind and flag shows up.
+    const bool small = random.below(2) == 0;
+    for (auto& byte : bytes)
+      byte = static_cast<std::uint8_t>(small ? random.below(20) : random.below(256));
+    const std::string problem = decoding_problem(bytes);
+    if (!problem.empty()) FAIL("seed " << seed << ", string " << i << ": " << problem);
+  }
+}

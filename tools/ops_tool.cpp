@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// Checks and converts op scripts. Every problem is a message naming the file (and, for
+// a script, the line and column) with exit status 2; nothing here throws at the user.
+#include "ops_tool.hpp"
+
+#include "closesem/codec.hpp"
+#include "closesem/text.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+namespace closesem::tool {
+namespace {
+
+constexpr int kBadInput = 2;
+
+bool read_file(const std::string& path, std::string& contents, std::ostream& err) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    err << "closesem ops: " << path << ": is a directory, not a file\n";
+    return false;
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int error = errno;
+    err << "closesem ops: " << path << ": cannot open"
+        << (error != 0 ? std::string(": ") + std::strerror(error) : std::string()) << '\n';
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    err << "closesem ops: " << path << ": cannot read\n";
+    return false;
+  }
+  contents = buffer.str();
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& contents, std::ostream& err) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (out) out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  out.close();
+  if (!out) {
+    err << "closesem ops: " << path << ": cannot write\n";
+    return false;
+  }
+  return true;
+}
+
+bool parse_file(const std::string& path, ops::Program& program, std::ostream& err) {
+  std::string text;
+  if (!read_file(path, text, err)) return false;
+  ops::ParseError error;
+  if (!ops::parse(text, path, program, error)) {
+    err << error.describe() << '\n';
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int ops_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+  int status = 0;
+  for (const auto& path : files) {
+    ops::Program program;
+    if (!parse_file(path, program, err)) {
+      status = kBadInput;
+      continue;
+    }
+    out << path << ": " << program.ops.size() << " ops\n";
+  }
+  return status;
+}
+
+int ops_encode(const std::string& input, const std::string& output, std::ostream& err) {
+  ops::Program program;
+  if (!parse_file(input, program, err)) return kBadInput;
+  const auto bytes = ops::encode(program);
+  return write_file(output, std::string(bytes.begin(), bytes.end()), err) ? 0 : kBadInput;
+}
+
+int ops_decode(const std::string& input, const std::string& output, std::ostream& out,
+               std::ostream& err) {
+  std::string bytes;
+  if (!read_file(input, bytes, err)) return kBadInput;
+  const auto program =
+      ops::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  // Not errors (every byte string decodes), but worth saying: what the decoder dropped.
+  const std::size_t records = bytes.size() / ops::kRecordSize;
+  if (records > ops::kMaxOps)
+    err << "closesem ops: " << input << ": note: " << records - ops::kMaxOps
+        << " records past the first " << ops::kMaxOps << " ignored\n";
+  if (const std::size_t rest = bytes.size() % ops::kRecordSize; rest != 0)
+    err << "closesem ops: " << input << ": note: " << rest << " trailing bytes (a partial "
+        << ops::kRecordSize << "-byte record) ignored\n";
+  const std::string text = ops::print(program);
+  if (output.empty()) {
+    out << text;
+    return out ? 0 : kBadInput;
+  }
+  return write_file(output, text, err) ? 0 : kBadInput;
+}
+
+}  // namespace closesem::tool

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// `closesem ops check|encode|decode`: scripts in the op language, checked and converted
+// between the .ops text form and the binary form fuzz inputs use.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace closesem::tool {
+
+// Parses each file; prints "FILE: N ops" on `out`, or the located error
+// ("FILE:LINE:COLUMN: message") on `err`. Returns 0 when every file parses, else 2.
+int ops_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+
+// Parses the text script `input` and writes its binary form to `output`. Returns 0, or 2
+// with a message on `err`.
+int ops_encode(const std::string& input, const std::string& output, std::ostream& err);
+
+// Decodes the binary file `input` (every byte string is a program) and writes the
+// canonical text to `output`, or to `out` when `output` is empty. Returns 0, or 2 with a
+// message on `err`.
+int ops_decode(const std::string& input, const std::string& output, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace closesem::tool
