@@ -61,3 +61,17 @@ if(EXISTS ${WORK}/bad.bin)
 endif()
 run_ops(2 out decode ${WORK}/no_such_input.bin)
 expect("${out}" "no_such_input.bin: cannot open")
+
+# run: a malformed script and a semantic error are located (exit 2); a failed `->` is
+# marked and exits 1; a good run exits 0 and writes its replay.
+run_ops(2 out run ${DATA}/ops_malformed.ops)
+expect("${out}" "ops_malformed.ops:5:3: unknown op 'sned'")
+run_ops(2 out run ${DATA}/ops_semantic_error.ops)
+expect("${out}" "ops_semantic_error.ops:4:1: endpoint c was never made")
+run_ops(1 out run ${DATA}/ops_failed_expectation.ops)
+expect("${out}" "FAILED -> 4")
+run_ops(2 out run --profile no-such-profile ${DATA}/ops_failed_expectation.ops)
+expect("${out}" "unknown profile 'no-such-profile'")
+run_ops(0 out run --replay-dir ${WORK} ${DATA}/../../corpora/scenarios/01_graceful_close.ops)
+file(READ ${WORK}/01_graceful_close.replay.ops replay)
+expect("${replay}" "b recv 1000 -> 100")

@@ -86,6 +86,9 @@ struct Prediction {
   std::vector<Settle> settle;            // to wait for after the op, if it succeeded
 };
 
+// Whether an observed outcome is among the alternatives (`ok` admits any success).
+bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed);
+
 class Model {
  public:
   explicit Model(const Profile& profile);

@@ -53,7 +53,4 @@ struct Options {
 Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file = "",
           const Options& options = {});
 
-// Whether an observed outcome is among the alternatives.
-bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed);
-
 }  // namespace closesem::runner

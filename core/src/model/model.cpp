@@ -40,6 +40,13 @@ Prediction said(std::vector<Outcome> admissible, std::string source) {
   return p;
 }
 
+// A fact whose answer is "data": the queued bytes are delivered.
+Prediction with_data(const FactEntry& entry, std::int64_t available) {
+  Prediction p = said({value(available)}, entry.source);
+  if (entry.deviation) p.deviation = entry.reason;
+  return p;
+}
+
 Prediction from_fact(const Profile& profile, Fact fact) {
   const auto& entry = profile[fact];
   Prediction p = said(entry.outcomes, entry.source);
@@ -54,6 +61,17 @@ bool uses_endpoint(OpKind kind) {
 bool makes_endpoint(OpKind kind) { return kind == OpKind::socket; }
 
 }  // namespace
+
+bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed) {
+  return std::any_of(alternatives.begin(), alternatives.end(), [&](const Outcome& allowed) {
+    switch (allowed.type) {
+      case Outcome::Type::ok: return observed.type != Outcome::Type::failure;
+      case Outcome::Type::value: return observed.type == Outcome::Type::value && observed.value == allowed.value;
+      case Outcome::Type::failure: return observed.type == Outcome::Type::failure && observed.errc == allowed.errc;
+    }
+    return false;
+  });
+}
 
 Model::Model(const Profile& profile) : profile_(&profile) {}
 
@@ -87,6 +105,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     if (error) *error = message;
     return Prediction{};
   };
+  const auto in_range = [](int e) { return e >= 0 && e < ops::kEndpoints; };
+  if (!in_range(op.endpoint) || !in_range(op.other)) return script_error("an endpoint outside a..h");
   const std::string x = ops::endpoint_name(op.endpoint);
   const std::string y = ops::endpoint_name(op.other);
 
@@ -154,18 +174,21 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       if (s->phase == Phase::listening) return said({fail(Errc::not_connected)}, "recv R5 on a listener");
       if (!connected) return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
       const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s->inbound, op.count));
-      if (s->reset_in && !s->reset_after_fin) {
-        if (s->inbound > 0 && facts[Fact::buffered_data_after_reset].keyword == "data")
-          return said({value(available)}, facts[Fact::buffered_data_after_reset].source);
-        return from_fact(facts, s->reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first);
-      }
-      if (s->shut_rd) {
+      // Winsock fails every recv after SD_RECEIVE (R3), also once the connection was
+      // reset; Linux's tcp_recvmsg reports a pending error before RCV_SHUTDOWN.
+      const bool shut_first = facts.winsock_api;
+      if (s->shut_rd && (shut_first || !s->reset_in)) {
         if (s->inbound > 0) {
           const auto& entry = facts[Fact::recv_queued_after_shutdown_receive];
-          if (entry.keyword == "data") return said({value(available)}, entry.source);
+          if (entry.keyword == "data") return with_data(entry, available);
           return from_fact(facts, Fact::recv_queued_after_shutdown_receive);
         }
         return from_fact(facts, Fact::recv_after_shutdown_receive);
+      }
+      if (s->reset_in && !s->reset_after_fin) {
+        const auto& entry = facts[Fact::buffered_data_after_reset];
+        if (s->inbound > 0 && entry.keyword == "data") return with_data(entry, available);
+        return from_fact(facts, s->reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first);
       }
       if (s->inbound > 0 || op.count == 0) return said({value(available)}, "recv: the queued bytes");
       if (s->reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
@@ -252,7 +275,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     case OpKind::connect: {
       if (s->phase != Phase::unconnected) return said({}, "connect on a connected socket: not modelled");
       const Socket* target = sock(op.other);
-      if (!handles_[op.other].made) return script_error("connect to " + y + ", which was never made");
+      if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
+        return script_error("connect to " + y + ", which was never made");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
       Prediction p = said({value(0)}, "connect to a listener");

@@ -87,6 +87,9 @@ const WineDeviation kWine8[] = {
      "Wine 8.0 never reports a TCP reset to a recv issued after it arrived: recv returns 0 (measured, "
      "expectations/wine-8.json)"},
     {Fact::recv_after_reset_again, "0", "as recv_after_reset_first"},
+    {Fact::buffered_data_after_reset, "data",
+     "Wine reads through its Linux host, which delivers the bytes buffered before the reset (measured, "
+     "expectations/wine-8.json: reset: a peer holding unread data ...)"},
     {Fact::recv_after_fin_then_reset, "0",
      "Wine maps host errors and reads what its Linux host reads: end of stream (wine test_shutdown todo_wine)"},
     {Fact::send_after_fin_then_reset, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (contract §2.5)"},

@@ -64,8 +64,8 @@ class Execution {
     step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
     step.observed = to_ops(op, outcome);
     if (step.called) {
-      if (!op.expect.empty()) step.expectation_held = admits(op.expect, step.observed);
-      if (!step.predicted.admissible.empty()) step.prediction_held = admits(step.predicted.admissible, step.observed);
+      if (!op.expect.empty()) step.expectation_held = model::admits(op.expect, step.observed);
+      if (!step.predicted.admissible.empty()) step.prediction_held = model::admits(step.predicted.admissible, step.observed);
       model_.apply(op, step.observed);
       if (outcome.ok()) settle(step);
     }
@@ -295,17 +295,6 @@ std::string describe(const Step& step) {
 
 }  // namespace
 
-bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed) {
-  return std::any_of(alternatives.begin(), alternatives.end(), [&](const Outcome& allowed) {
-    switch (allowed.type) {
-      case Outcome::Type::ok: return observed.type != Outcome::Type::failure;
-      case Outcome::Type::value: return observed.type == Outcome::Type::value && observed.value == allowed.value;
-      case Outcome::Type::failure: return observed.type == Outcome::Type::failure && observed.errc == allowed.errc;
-    }
-    return false;
-  });
-}
-
 Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file,
           const Options& options) {
   Trace trace;
@@ -366,9 +355,10 @@ std::string Trace::report() const {
     if (!step.op.expect.empty())
       out << (step.expectation_held ? "; -> " : "; FAILED -> ") << ops::print(step.op.expect);
     out << '\n';
-    if (!step.prediction_held || !step.predicted.deviation.empty())
-      out << "    model: " << step.predicted.source
-          << (step.predicted.deviation.empty() ? "" : " [deviation: " + step.predicted.deviation + "]") << '\n';
+    if (!step.predicted.deviation.empty())
+      out << "    model, a known deviation of " << profile << ": " << step.predicted.deviation << '\n';
+    else if (!step.prediction_held)
+      out << "    model: " << step.predicted.source << '\n';
     if (!step.note.empty()) out << "    note: " << step.note << '\n';
   }
   return out.str();

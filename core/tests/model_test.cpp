@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+// The model against recorded traces: runs of corpora/scenarios on Linux and on Wine 8
+// (core/tests/traces/<profile>/*.replay.ops, written by `closesem_tool ops run
+// --replay-dir`). Every observed outcome must be admitted by that platform's profile,
+// and the Wine deviations must be real: the winsock profile alone rejects them. No
+// sockets here: the model is data and a state machine.
+#include "closesem_testing/catch.hpp"
+
+#include "closesem/model.hpp"
+#include "closesem/text.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+namespace model = closesem::model;
+namespace ops = closesem::ops;
+
+namespace {
+
+ops::Program load(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  ops::Program program;
+  ops::ParseError error;
+  INFO(path.string());
+  REQUIRE(ops::parse(text.str(), path.string(), program, error));
+  return program;
+}
+
+std::vector<fs::path> traces(const std::string& profile) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(CLOSESEM_TRACES_DIR) / profile))
+    if (entry.path().extension() == ".ops") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Replays a trace through a model of `profile`; returns the steps it did not admit.
+std::vector<std::string> rejected(const ops::Program& trace, const model::Profile& profile,
+                                  int* deviations_used = nullptr) {
+  model::Model state(profile);
+  std::vector<std::string> out;
+  for (const auto& op : trace.ops) {
+    if (op.expect.empty()) continue;  // not called (a reused handle value)
+    std::string error;
+    const auto prediction = state.predict(op, &error);
+    if (!error.empty()) {
+      out.push_back(ops::print(op) + ": script error " + error);
+      continue;
+    }
+    if (!prediction.admissible.empty() && !model::admits(prediction.admissible, op.expect.front()))
+      out.push_back(ops::print(op) + ": predicted " + ops::print(prediction.admissible));
+    if (deviations_used && !prediction.deviation.empty()) ++*deviations_used;
+    state.apply(op, op.expect.front());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("model: every outcome of the recorded runs is admitted by its platform's profile", "[unit][model]") {
+  for (const std::string profile_name : {"linux", "wine-8"}) {
+    const auto* profile = model::find_profile(profile_name);
+    REQUIRE(profile != nullptr);
+    const auto files = traces(profile_name);
+    CHECK(files.size() >= 20);
+    for (const auto& file : files) {
+      INFO(profile_name << ": " << file.filename().string());
+      const auto problems = rejected(load(file), *profile);
+      std::string all;
+      for (const auto& problem : problems) all += "\n  " + problem;
+      INFO("not admitted:" << all);
+      CHECK(problems.empty());
+    }
+  }
+}
+
+TEST_CASE("model: the Wine runs differ from the Winsock contract exactly where wine-8 lists a deviation",
+          "[unit][model]") {
+  const auto* winsock = model::find_profile("winsock");
+  const auto* wine = model::find_profile("wine-8");
+  REQUIRE(winsock != nullptr);
+  REQUIRE(wine != nullptr);
+  // Both models follow the same observed outcomes; where the Winsock contract rejects
+  // one, wine-8 must have decided that step by a listed deviation.
+  int rejected_by_winsock = 0;
+  for (const auto& file : traces("wine-8")) {
+    const auto trace = load(file);
+    model::Model contract(*winsock);
+    model::Model measured(*wine);
+    for (const auto& op : trace.ops) {
+      if (op.expect.empty()) continue;
+      const auto by_contract = contract.predict(op);
+      const auto by_wine = measured.predict(op);
+      if (!by_contract.admissible.empty() && !model::admits(by_contract.admissible, op.expect.front())) {
+        ++rejected_by_winsock;
+        INFO(file.filename().string() << ": " << ops::print(op) << " observed " << ops::print(op.expect)
+                                      << ", winsock predicts " << ops::print(by_contract.admissible));
+        CHECK_FALSE(by_wine.deviation.empty());
+      }
+      contract.apply(op, op.expect.front());
+      measured.apply(op, op.expect.front());
+    }
+  }
+  CHECK(rejected_by_winsock > 0);
+  for (std::size_t i = 0; i < static_cast<std::size_t>(model::kFacts); ++i) {
+    const auto& fact = wine->facts[i];
+    if (fact.deviation) CHECK_FALSE(fact.reason.empty());
+    CHECK_FALSE(fact.source.empty());
+  }
+}
+
+TEST_CASE("model: Winsock and Linux differ where the contract says they do", "[unit][model]") {
+  const auto parse_one = [](const std::string& text) {
+    ops::Program program;
+    ops::ParseError error;
+    REQUIRE(ops::parse(text, "inline", program, error));
+    return program;
+  };
+  const auto program = parse_one("pair tcp4\na shutdown send\na send 1\n");
+  for (const auto& [profile_name, expected] :
+       {std::pair<std::string, closesem::Errc>{"winsock", closesem::Errc::shut_down},
+        std::pair<std::string, closesem::Errc>{"linux", closesem::Errc::broken_pipe}}) {
+    model::Model state(*model::find_profile(profile_name));
+    ops::Outcome ok;
+    state.apply(program.ops[0], ok);
+    state.apply(program.ops[1], ok);
+    const auto prediction = state.predict(program.ops[2]);
+    INFO(profile_name << " predicts " << ops::print(prediction.admissible) << " (" << prediction.source << ")");
+    REQUIRE(prediction.admissible.size() == 1);
+    CHECK(prediction.admissible[0].errc == expected);
+    CHECK_FALSE(prediction.source.empty());
+  }
+  model::Model state(*model::find_profile("linux"));
+  std::string error;
+  const auto none = state.predict(parse_one("c recv 1\n").ops[0], &error);
+  CHECK(none.admissible.empty());
+  CHECK(error == "endpoint c was never made");
+}
