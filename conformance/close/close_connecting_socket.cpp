@@ -18,12 +18,9 @@ TEST_CASE("close: closing a socket whose connect is pending returns 0 and abando
           "[close][D1]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
   const bool abortive = GENERATE(false, true);
-  const std::string variant = std::string(platform::to_string(transport)) + (abortive ? " linger {1,0}" : " default");
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, abortive ? " linger {1,0}" : " default");
   PendingConnect pending;
+  std::string why_not;
   if (!open_pending_connect(transport, pending, why_not)) CLOSESEM_SKIP(why_not);
 
   if (abortive)

@@ -14,11 +14,7 @@ namespace platform = closesem::platform;
 
 TEST_CASE("linger: TCP_LINGER2 reads the system default, caps large values and keeps -1", "[linger]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
-  const std::string variant(platform::to_string(transport));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
   platform::Socket socket;
   REQUIRE_THAT(observe("socket()", platform::open_stream(transport, socket)), succeeds());
   const auto handle = socket.get();

@@ -18,11 +18,7 @@ namespace platform = closesem::platform;
 TEST_CASE("listener: a connection reset by its client before accept is accepted, then recv fails with reset",
           "[listener][R2]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
-  const std::string variant(platform::to_string(transport));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
 
   auto listener = open_listener(transport, 8);
   platform::Socket client;

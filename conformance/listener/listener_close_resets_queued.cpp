@@ -18,11 +18,7 @@ namespace platform = closesem::platform;
 TEST_CASE("listener: closing a listener resets the connections queued on it", "[listener][D1][R2]") {
   const auto transport =
       GENERATE(platform::Transport::tcp4, platform::Transport::tcp6, platform::Transport::unix_stream);
-  const std::string variant(platform::to_string(transport));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
 
   auto listener = open_listener(transport, 8);
   // Two clients whose connections complete in the listen queue; nobody accepts them.

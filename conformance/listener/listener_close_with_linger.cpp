@@ -20,11 +20,7 @@ namespace platform = closesem::platform;
 TEST_CASE("listener: closing a listener with a linger timeout returns at once and resets its queued connections",
           "[listener][D1][R2]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
-  const std::string variant(platform::to_string(transport));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
 
   // 60 s: far beyond any wait of the test, so a close that lingered cannot pass.
   constexpr int kLingerSeconds = 60;

@@ -17,11 +17,7 @@ namespace platform = closesem::platform;
 TEST_CASE("listener: a connect to a closed listener's address is refused", "[listener][D1]") {
   const auto transport =
       GENERATE(platform::Transport::tcp4, platform::Transport::tcp6, platform::Transport::unix_stream);
-  const std::string variant(platform::to_string(transport));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
 
   auto listener = open_listener(transport, 8);
   const auto address = listener.endpoint;

@@ -19,12 +19,9 @@ TEST_CASE("shutdown: shutdown on a socket whose connect is pending fails with no
           "[shutdown][S1][S2]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
   const auto how = GENERATE(platform::ShutdownHow::receive, platform::ShutdownHow::send, platform::ShutdownHow::both);
-  const std::string variant = std::string(platform::to_string(transport)) + " " + std::string(platform::to_string(how));
-  CAPTURE(variant);
-  set_variant(variant);
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, " " + std::string(platform::to_string(how)));
   PendingConnect pending;
+  std::string why_not;
   if (!open_pending_connect(transport, pending, why_not)) CLOSESEM_SKIP(why_not);
   const auto handle = pending.connecting.get();
 

@@ -122,13 +122,7 @@ class RemoteLink : public PeerLink {
   platform::Process::Read read_line(std::string& line, milliseconds timeout) override {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-      const auto eol = buffer_.find('\n');
-      if (eol != std::string::npos) {
-        line = buffer_.substr(0, eol);
-        buffer_.erase(0, eol + 1);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        return platform::Process::Read::line;
-      }
+      if (platform::take_line(buffer_, ended_, line)) return platform::Process::Read::line;
       if (ended_) return platform::Process::Read::end;
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return platform::Process::Read::timeout;

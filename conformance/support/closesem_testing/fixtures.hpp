@@ -55,6 +55,19 @@ PairResult make_pair_or_fail(const PairKind& kind);
     return;                                                    \
   } while (false)
 
+// Names the report variant after `transport` (plus `detail`, if any) and skips the
+// test when this host has no such transport (no IPv6, no AF_UNIX under Wine).
+#define CLOSESEM_TRANSPORT_OR_SKIP(transport, detail)                                          \
+  do {                                                                                         \
+    const std::string closesem_variant_ =                                                      \
+        std::string(::closesem::platform::to_string(transport)) + std::string(detail);         \
+    UNSCOPED_INFO("variant: " << closesem_variant_);                                          \
+    ::closesem::testing::set_variant(closesem_variant_);                                       \
+    std::string closesem_why_not_;                                                             \
+    if (!::closesem::platform::transport_available((transport), &closesem_why_not_))           \
+      CLOSESEM_SKIP(closesem_why_not_);                                                        \
+  } while (false)
+
 // Declares `pair_name` as a connected pair of `kind`, or skips when this host has no
 // such transport (no IPv6, no AF_UNIX).
 #define CLOSESEM_PAIR_OR_SKIP(pair_name, kind)                                      \

@@ -53,6 +53,11 @@ class Process {
   std::unique_ptr<Impl> impl_;
 };
 
+// Takes the next line out of `buffer`, without its "\n" or "\r\n". At the end of the
+// stream (`ended`) a last line without end of line counts too. False when no line is
+// complete yet (or nothing is left at the end). Process and other line channels use it.
+bool take_line(std::string& buffer, bool ended, std::string& line);
+
 // The running program's own path, and the suffix executables have here ("" or ".exe").
 std::string executable_path();
 std::string_view executable_suffix();

@@ -2,6 +2,7 @@
 // The portable half of the platform layer: names, descriptions, RAII, time scaling.
 // No socket header here; the calls themselves live in posix/ and winsock/.
 #include "closesem/platform.hpp"
+#include "closesem/process.hpp"
 #include "backend.hpp"
 
 #include <atomic>
@@ -193,6 +194,24 @@ std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
     return (end != text && value >= 1.0 && value <= 100.0) ? value : 1.0;
   }();
   return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(base.count()) * factor));
+}
+
+}  // namespace closesem::platform
+
+namespace closesem::platform {
+
+bool take_line(std::string& buffer, bool ended, std::string& line) {
+  const auto eol = buffer.find('\n');
+  if (eol == std::string::npos) {
+    if (!ended || buffer.empty()) return false;
+    line.swap(buffer);
+    buffer.clear();
+    return true;
+  }
+  line = buffer.substr(0, eol);
+  buffer.erase(0, eol + 1);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return true;
 }
 
 }  // namespace closesem::platform

@@ -161,19 +161,8 @@ Process::Read Process::read_line(std::string& line, std::chrono::milliseconds ti
   if (!impl_) return Read::end;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    const auto eol = impl_->buffer.find('\n');
-    if (eol != std::string::npos) {
-      line = impl_->buffer.substr(0, eol);
-      impl_->buffer.erase(0, eol + 1);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      return Read::line;
-    }
-    if (impl_->output_ended) {
-      if (impl_->buffer.empty()) return Read::end;
-      line.swap(impl_->buffer);
-      impl_->buffer.clear();
-      return Read::line;
-    }
+    if (take_line(impl_->buffer, impl_->output_ended, line)) return Read::line;
+    if (impl_->output_ended) return Read::end;
     pollfd pfd{impl_->output, POLLIN, 0};
     const int ready = ::poll(&pfd, 1, remaining_ms(deadline));
     if (ready < 0 && errno == EINTR) continue;

@@ -206,18 +206,8 @@ Process::Read Process::read_line(std::string& line, std::chrono::milliseconds ti
   std::unique_lock<std::mutex> lock(output.mutex);
   output.changed.wait_for(lock, timeout,
                           [&] { return output.ended || output.buffer.find('\n') != std::string::npos; });
-  const auto eol = output.buffer.find('\n');
-  if (eol != std::string::npos) {
-    line = output.buffer.substr(0, eol);
-    output.buffer.erase(0, eol + 1);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return Read::line;
-  }
-  if (!output.ended) return Read::timeout;
-  if (output.buffer.empty()) return Read::end;
-  line.swap(output.buffer);
-  output.buffer.clear();
-  return Read::line;
+  if (take_line(output.buffer, output.ended, line)) return Read::line;
+  return output.ended ? Read::end : Read::timeout;
 }
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
