@@ -50,6 +50,7 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
       err << trace.script_error << '\n';
       return 2;
     }
+    if (!trace.skipped.empty()) out << "  skipped: " << trace.skipped << '\n';
     const int divergences = trace.divergences();
     const int failed = trace.failed_expectations();
     out << "  " << trace.steps.size() << " ops, " << divergences << " diverged from the model, " << failed

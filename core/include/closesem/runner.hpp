@@ -33,6 +33,7 @@ struct Trace {
   std::string profile;
   std::vector<Step> steps;
   std::string script_error;  // a semantic error that stopped the run (file:line:column: ...)
+  std::string skipped;       // why the run stopped early without a verdict (a transport this host lacks)
 
   int divergences() const;          // steps where the model's prediction did not hold
   int failed_expectations() const;  // steps where the script's `->` did not hold

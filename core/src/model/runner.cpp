@@ -309,7 +309,17 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
                            ": " + error;
       break;
     }
+    // A transport this host does not have, as the model predicted (AF_UNIX under
+    // Wine): nothing after it can run, and that is not a failure.
+    const bool makes = op.kind == OpKind::pair || op.kind == OpKind::socket;
+    const bool unavailable = step.observed.type == Outcome::Type::failure && step.observed.errc == Errc::not_supported;
     trace.steps.push_back(std::move(step));
+    if (makes && unavailable && trace.steps.back().prediction_held) {
+      const auto& why = trace.steps.back().note;
+      trace.skipped = std::string(ops::to_string(op.socket_kind)) + " sockets are not available here" +
+                      (why.empty() ? std::string() : " (" + why + ")") + "; the rest of the script was not run";
+      break;
+    }
   }
   return trace;
 }
