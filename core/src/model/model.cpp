@@ -437,7 +437,6 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       break;
     default: break;
   }
-  // A failure that reported a pending reset (POSIX reports it once).
 }
 
 }  // namespace closesem::model

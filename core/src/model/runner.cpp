@@ -62,7 +62,7 @@ class Execution {
     step.ret = outcome.ret;
     step.native = outcome.ok() ? 0 : outcome.native;
     step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
-    step.observed = to_ops(op, outcome);
+    step.observed = to_ops(outcome);
     if (step.called) {
       if (!op.expect.empty()) step.expectation_held = model::admits(op.expect, step.observed);
       if (!step.predicted.admissible.empty()) step.prediction_held = model::admits(step.predicted.admissible, step.observed);
@@ -74,14 +74,13 @@ class Execution {
 
  private:
   // A call's outcome in the language: failures by error, successes by return value.
-  static Outcome to_ops(const ops::Op& op, const platform::Outcome& outcome) {
+  static Outcome to_ops(const platform::Outcome& outcome) {
     Outcome o;
     if (!outcome.ok()) {
       o.type = Outcome::Type::failure;
       o.errc = outcome.errc;
       return o;
     }
-    (void)op;
     o.type = Outcome::Type::value;
     o.value = outcome.ret;
     return o;
