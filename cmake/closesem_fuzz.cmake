@@ -1,13 +1,14 @@
-# closesem_add_fuzzer(NAME SOURCES src... LIBS lib...): one fuzz target, built for the
+# closesem_add_fuzzer(NAME SOURCES src... LIBS lib... [CORPORA dir...] [NO_TESTS]): one fuzz target, built for the
 # engine of this build. CLOSESEM_FUZZ_ENGINE is `libfuzzer` (clang, the fuzz preset:
 # links -fsanitize=fuzzer) or `replay` (any compiler, mingw and MSVC included: links
 # fuzz/replay_main.cpp, which replays files and runs random inputs for a budget).
-# Either way ctest replays corpora/NAME/seeds and corpora/NAME/regressions once.
+# Either way ctest replays corpora/NAME/seeds and corpora/NAME/regressions once, and the
+# folders given as CORPORA (scripts shared with other tests, e.g. corpora/scenarios).
 set(CLOSESEM_FUZZ_ENGINE "replay" CACHE STRING "Fuzz engine: libfuzzer or replay")
 set_property(CACHE CLOSESEM_FUZZ_ENGINE PROPERTY STRINGS libfuzzer replay)
 
 function(closesem_add_fuzzer name)
-  cmake_parse_arguments(arg "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(arg "NO_TESTS" "" "SOURCES;LIBS;CORPORA" ${ARGN})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBS} closesem_warnings)
   if(CLOSESEM_FUZZ_ENGINE STREQUAL "libfuzzer")
@@ -17,7 +18,10 @@ function(closesem_add_fuzzer name)
     target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp)
     set(replay_args)
   endif()
-  set(corpus_dirs)
+  if(arg_NO_TESTS)
+    return()
+  endif()
+  set(corpus_dirs ${arg_CORPORA})
   foreach(kind IN ITEMS seeds regressions)
     if(IS_DIRECTORY "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
       list(APPEND corpus_dirs "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")

@@ -38,6 +38,8 @@ void check_program(const Program& program, const char* origin) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) { return 0; }
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Program program;
   ParseError error;

@@ -18,6 +18,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+// Every target defines it (MSVC has no weak symbols), as libFuzzer calls it: once, first.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 namespace {
 
@@ -109,6 +111,7 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
 }  // namespace
 
 int main(int argc, char** argv) {
+  LLVMFuzzerInitialize(&argc, &argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage("give inputs to replay, or --random");
   if (args[0] != "--random") {

@@ -47,8 +47,10 @@ enum class Fact {
   socket_unix,
   wait_unconnected,
   wait_after_shutdown_receive,
+  shutdown_unconnected_unix,
+  recv_listening_unix,
 };
-inline constexpr int kFacts = static_cast<int>(Fact::wait_after_shutdown_receive) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::recv_listening_unix) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none" kinds
@@ -122,6 +124,11 @@ class Model {
     int handles = 0;
     std::vector<int> backlog;    // listener: the server ends of connections not accepted
     bool stale = false;          // invalidated by WSACleanup
+    // A call the model does not model happened to it (an empty prediction: connect on
+    // a connected socket, anything after a failed connect, ...): from then on its
+    // outcomes are not predicted, only its handles are tracked.
+    bool unknown = false;
+    std::string unknown_since;   // the op that made it unknown, for the report
   };
 
  private:
@@ -135,6 +142,8 @@ class Model {
   Socket* sock(int endpoint);
   int add_socket(ops::Kind kind);
   void close_socket(int index);
+  void forget(int index, const std::string& why);  // mark unknown
+  void apply_unmodelled(const ops::Op& op, const ops::Outcome& observed);
 
   const Profile* profile_;
   std::vector<Socket> sockets_;

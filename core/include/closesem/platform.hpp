@@ -179,6 +179,11 @@ bool transport_available(Transport transport, std::string* why_not = nullptr);
 // "linux-6.1.0-18-amd64", "windows-10.0.19045", "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
 std::string platform_id();
 
+// How many descriptors (POSIX: entries of /proc/self/fd) or handles (Windows:
+// GetProcessHandleCount) this process has open; -1 when the host cannot say. The fuzz
+// targets compare it before and after each input: a socket left open is a leak.
+long open_handle_count();
+
 // Timeouts scaled by CLOSESEM_TIMEOUT_MULTIPLIER (sanitizer and Wine runs are slower).
 std::chrono::milliseconds scaled(std::chrono::milliseconds base);
 

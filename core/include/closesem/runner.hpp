@@ -34,6 +34,7 @@ struct Trace {
   std::vector<Step> steps;
   std::string script_error;  // a semantic error that stopped the run (file:line:column: ...)
   std::string skipped;       // why the run stopped early without a verdict (a transport this host lacks)
+  int dropped = 0;           // ops left out as script errors (Options::skip_invalid)
 
   int divergences() const;          // steps where the model's prediction did not hold
   int failed_expectations() const;  // steps where the script's `->` did not hold
@@ -49,6 +50,16 @@ struct Options {
   std::chrono::milliseconds patience{2000};
   // How long a wait that the model expects to time out lasts (no MS given).
   std::chrono::milliseconds quiet{200};
+  // How long a blocking recv or accept that the model expects to block may block
+  // before it gives up (timed_out on Winsock, would_block on POSIX).
+  std::chrono::milliseconds blocked{200};
+  // Fuzzing: an op the model calls a script error (an endpoint never made, a pair over
+  // a live endpoint) is left out of the trace instead of stopping the run, so that
+  // every byte string is a program.
+  bool skip_invalid = false;
+  // Fuzzing: sockets still open at the end are closed abortively (linger {1, 0}), so
+  // that they leave no TIME_WAIT behind. Nothing is checked after the last op.
+  bool abortive_end = false;
 };
 
 Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file = "",

@@ -4,6 +4,8 @@
 // facts (profiles.cpp); what is the same everywhere is written here, with its source.
 #include "closesem/model.hpp"
 
+#include "closesem/text.hpp"
+
 #include <algorithm>
 
 namespace closesem::model {
@@ -145,6 +147,11 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     return from_fact(facts, Fact::closed_handle);
   }
   if (s->stale) return said({fail(Errc::not_socket)}, "WSACleanup C1: sockets open at the last cleanup are gone");
+  if (s->unknown) {
+    if (op.kind == OpKind::close) return said({value(0)}, "closesocket D1");
+    if (op.kind == OpKind::dup) return said({any_ok()}, "WSADuplicateSocket C2 / dup.2");
+    return said({}, "not predicted: " + s->unknown_since);
+  }
 
   const Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
   const bool unix_kind = s->kind == ops::Kind::unix_stream;
@@ -156,12 +163,17 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       if (!connected)
         return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
       if (s->shut_wr) return from_fact(facts, Fact::send_after_shutdown_send);
+      if (unix_kind && (peer_closed || (peer != nullptr && peer->shut_rd))) {
+        if (winsock) return said({}, "AF_UNIX on Winsock after the peer closed or shut down reading: not measured");
+        return said({fail(Errc::broken_pipe)},
+                    "unix.7: the peer closed or shut down reading; Linux unix_stream_sendmsg fails EPIPE "
+                    "(before any reset; measured by fuzz_close_sequences)");
+      }
       if (s->reset_in) {
         if (s->reset_after_fin) return from_fact(facts, Fact::send_after_fin_then_reset);
         return from_fact(facts, s->reset_reported ? Fact::send_after_reset_again : Fact::send_after_reset_first);
       }
       if (peer_closed) {
-        if (unix_kind) return said({fail(Errc::broken_pipe)}, "unix.7: writing to a closed peer gives EPIPE");
         if (!s->sent_to_closed_peer)
           return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
       }
@@ -171,7 +183,10 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
                   "send: the peer's window may fill");
     }
     case OpKind::recv: {
-      if (s->phase == Phase::listening) return said({fail(Errc::not_connected)}, "recv R5 on a listener");
+      if (s->phase == Phase::listening) {
+        if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
+        return said({fail(Errc::not_connected)}, "recv R5 on a listener");
+      }
       if (!connected) return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
       const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s->inbound, op.count));
       // Winsock fails every recv after SD_RECEIVE (R3), also once the connection was
@@ -202,7 +217,7 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
         return said({fail(Errc::invalid_argument)}, "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL");
       }
       if (s->phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
-      if (!connected) return from_fact(facts, Fact::shutdown_unconnected);
+      if (!connected) return from_fact(facts, unix_kind ? Fact::shutdown_unconnected_unix : Fact::shutdown_unconnected);
       if (s->reset_in) return from_fact(facts, Fact::shutdown_after_reset);
       Prediction p = said({value(0)}, "shutdown S1");
       const int peer_endpoint = [&] {
@@ -277,6 +292,9 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       const Socket* target = sock(op.other);
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
         return script_error("connect to " + y + ", which was never made");
+      if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
+      if (target != nullptr && target->kind != s->kind)
+        return said({}, "connect to a socket of another address family: not modelled");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
       Prediction p = said({value(0)}, "connect to a listener");
@@ -295,6 +313,12 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
 
 void Model::close_socket(int index) {
   Socket& s = sockets_[static_cast<std::size_t>(index)];
+  if (s.unknown) {
+    forget(s.peer, s.unknown_since);
+    for (const int queued : s.backlog) forget(queued, s.unknown_since);
+    s.phase = Phase::closed;
+    return;
+  }
   if (s.phase == Phase::listening) {
     // Queued connections are reset (catalogue #41).
     for (const int queued : s.backlog) {
@@ -320,8 +344,44 @@ void Model::close_socket(int index) {
   s.phase = Phase::closed;
 }
 
+void Model::forget(int index, const std::string& why) {
+  if (index < 0) return;
+  auto& s = sockets_[static_cast<std::size_t>(index)];
+  if (s.unknown) return;
+  s.unknown = true;
+  s.unknown_since = why;
+}
+
+// An op the model could not predict: the sockets it touched are no longer predicted
+// (and their peers, which it may have affected); handles are still tracked.
+void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
+  const bool ok = observed.type != Outcome::Type::failure;
+  const int index = socket_of(op.endpoint);
+  const std::string why = "`" + ops::print(op) + "` is not modelled, so " + ops::endpoint_name(op.endpoint) + " is not either";
+  auto forget_with_peer = [&](int i) {
+    if (i < 0) return;
+    forget(i, why);
+    forget(sockets_[static_cast<std::size_t>(i)].peer, why);
+    for (const int queued : sockets_[static_cast<std::size_t>(i)].backlog) forget(queued, why);
+  };
+  forget_with_peer(index);
+  if (op.kind == OpKind::connect) forget_with_peer(socket_of(op.other));
+  if (!ok || index < 0) return;
+  Socket& s = sockets_[static_cast<std::size_t>(index)];
+  if (op.kind == OpKind::accept) {
+    const int accepted = add_socket(s.kind);
+    forget(accepted, why);
+    handles_[op.other] = Handle{accepted, true, true};
+  }
+}
+
 void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   const bool ok = observed.type != Outcome::Type::failure;
+  if (uses_endpoint(op.kind) && op.kind != OpKind::close && op.kind != OpKind::dup && sock(op.endpoint) != nullptr &&
+      predict(op).admissible.empty()) {
+    apply_unmodelled(op, observed);
+    return;
+  }
   switch (op.kind) {
     case OpKind::startup:
       if (ok) {
@@ -355,6 +415,19 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
     default: break;
   }
   Socket* s = sock(op.endpoint);
+  if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 &&
+      (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
+    // Linux records the shutdown even where it fails ENOTCONN (inet_shutdown on
+    // TCP_CLOSE), and a shut-down listener stops listening: not modelled further.
+    forget(socket_of(op.endpoint), "shutdown of a socket that is not connected is not modelled beyond its own outcome");
+    return;
+  }
+  if (s != nullptr && !ok && op.kind == OpKind::connect) {
+    // What a socket whose connect failed does next (Linux: recv reads 0, listen and a
+    // second connect fail) is not modelled.
+    forget(socket_of(op.endpoint), "a failed connect is not modelled beyond its own outcome");
+    return;
+  }
   if (s == nullptr || !ok) {
     if (s != nullptr && observed.type == Outcome::Type::failure && observed.errc == Errc::connection_reset)
       s->reset_reported = true;

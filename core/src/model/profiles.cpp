@@ -72,6 +72,10 @@ const Row kRows[] = {
      "tcp_poll: a TCP_CLOSE socket reports POLLHUP"},
     {Fact::wait_after_shutdown_receive, "0 | 1", "WSAPoll after SD_RECEIVE: not measured", "1",
      "tcp_poll: RCV_SHUTDOWN reports POLLIN|POLLRDHUP"},
+    {Fact::shutdown_unconnected_unix, "not_connected", "shutdown S2 (AF_UNIX on Windows: not measured)", "0",
+     "measured by fuzz_close_sequences on Linux 6.18: unix_shutdown does not check the connection state"},
+    {Fact::recv_listening_unix, "not_connected", "recv R5 (AF_UNIX on Windows: not measured)", "invalid_argument",
+     "measured by fuzz_close_sequences on Linux 6.18: recv on a listening AF_UNIX socket fails EINVAL"},
 };
 
 struct WineDeviation {

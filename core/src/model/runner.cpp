@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 namespace closesem::runner {
@@ -33,6 +35,32 @@ platform::WaitFor wait_for(ops::WaitKind kind) {
   return platform::WaitFor::readable;
 }
 
+// An address of this host that refuses connections: a socket bound to it that never
+// listens, one per transport, kept for the process (no fixed port is assumed free).
+// After the last WSACleanup it is gone, and a new one is made.
+bool refusing_endpoint(platform::Transport transport, platform::Endpoint& out) {
+  struct Entry {
+    platform::Socket socket;
+    platform::Endpoint at;
+    std::uint64_t epoch = 0;
+  };
+  static std::mutex mutex;
+  static std::map<platform::Transport, Entry> entries;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& entry = entries[transport];
+  if (entry.socket.valid() && entry.epoch != platform::session_epoch()) entry.socket.release();
+  if (!entry.socket.valid()) {
+    platform::Socket socket;
+    if (!platform::open_stream(transport, socket).ok() || !platform::bind_loopback(socket.get(), transport).ok() ||
+        !platform::local_endpoint(socket.get(), entry.at).ok())
+      return false;
+    entry.socket = std::move(socket);
+    entry.epoch = platform::session_epoch();
+  }
+  out = entry.at;
+  return true;
+}
+
 // What the runner knows of one endpoint: its socket while open, and the handle value
 // it had, for calls on it after close.
 struct Slot {
@@ -42,10 +70,12 @@ struct Slot {
   bool nonblocking = false;
   platform::Endpoint address;  // where a listener listens
   bool listening = false;
+  int group = 0;  // slots with the same group hold handles of one socket (dup)
 };
 
 class Execution {
  public:
+  using Outcome = ops::Outcome;
   Execution(const model::Profile& profile, const Options& options) : model_(profile), options_(options) {}
 
   Step step(const ops::Op& op, std::string& script_error) {
@@ -72,6 +102,16 @@ class Execution {
     return step;
   }
 
+  // Closes what is still open abortively: no TIME_WAIT is left behind (fuzzing).
+  void close_abortively() {
+    for (auto& slot : slots_) {
+      if (!slot.open) continue;
+      platform::set_linger(slot.value, {true, 0});
+      slot.socket.close();
+      slot.open = false;
+    }
+  }
+
  private:
   // A call's outcome in the language: failures by error, successes by return value.
   static Outcome to_ops(const platform::Outcome& outcome) {
@@ -84,6 +124,22 @@ class Execution {
     o.type = Outcome::Type::value;
     o.value = outcome.ret;
     return o;
+  }
+
+  static Outcome zero() {
+    Outcome o;
+    o.type = Outcome::Type::value;
+    return o;
+  }
+
+  // Whether the model expects the call to block until the runner's bound: its only
+  // admissible outcomes are the failures of a call that gave up.
+  // An op the model cannot predict is treated the same way: it is not waited for long.
+  static bool expects_block(const model::Prediction& predicted) {
+    return predicted.admissible.empty() ||
+           std::all_of(predicted.admissible.begin(), predicted.admissible.end(), [](const Outcome& o) {
+             return o.type == Outcome::Type::failure && (o.errc == Errc::timed_out || o.errc == Errc::would_block);
+           });
   }
 
   static platform::Outcome synthetic(Errc errc) {
@@ -114,6 +170,7 @@ class Execution {
     slot.value = socket.get();
     slot.socket = std::move(socket);
     slot.open = true;
+    slot.group = ++groups_;
     // A blocking recv or send never outlasts the runner's patience.
     platform::set_io_timeout(slot.value, options_.patience);
   }
@@ -160,7 +217,21 @@ class Execution {
       }
       case OpKind::recv: {
         std::vector<unsigned char> buffer(std::max<std::uint32_t>(op.count, 1));
-        return platform::recv(handle, buffer.data(), op.count);
+        if (!expects_block(step.predicted)) return platform::recv(handle, buffer.data(), op.count);
+        if (options_.blocked.count() == 0 && !slot.nonblocking) {
+          // Fuzzing: a blocking recv the model expects to block is probed instead of
+          // made: with nothing to read (no data, FIN or RST) it would block.
+          const auto ready = platform::wait(handle, platform::WaitFor::readable, std::chrono::milliseconds(0));
+          if (ready.ok() && ready.ret == 0) {
+            step.note = "probed, not called: nothing to read, so it would block";
+            // What a blocking recv that gave up returns here (SO_RCVTIMEO: EAGAIN, WSAETIMEDOUT).
+            return synthetic(model_.profile().winsock_api ? Errc::timed_out : Errc::would_block);
+          }
+        }
+        platform::set_io_timeout(handle, options_.blocked);
+        const auto out = platform::recv(handle, buffer.data(), op.count);
+        platform::set_io_timeout(handle, options_.patience);
+        return out;
       }
       case OpKind::shutdown: return platform::shutdown_raw(handle, op.how);
       case OpKind::close: {
@@ -174,23 +245,31 @@ class Execution {
       case OpKind::linger: return platform::set_linger(handle, {op.on, static_cast<int>(op.count)});
       case OpKind::nonblocking: {
         const auto out = platform::set_nonblocking(handle, op.on);
-        if (out.ok()) slot.nonblocking = op.on;
+        if (out.ok())
+          for (auto& other : slots_)
+            if (other.open && other.group == slot.group) other.nonblocking = op.on;  // dup'd handles share it
         return out;
       }
       case OpKind::wait: {
         auto timeout = options_.patience;
         if (op.count_given)
           timeout = std::chrono::milliseconds(op.count);
-        else if (step.predicted.admissible.size() == 1 && step.predicted.admissible[0].type == Outcome::Type::value &&
-                 step.predicted.admissible[0].value == 0)
-          timeout = options_.quiet;
+        else if (step.predicted.admissible.empty() || model::admits(step.predicted.admissible, zero()))
+          timeout = options_.quiet;  // the model expects (or allows) nothing to come, or cannot say
         return platform::wait(handle, wait_for(op.wait_kind), platform::scaled(timeout));
       }
       case OpKind::pending: return platform::bytes_pending(handle);
       case OpKind::dup: {
         platform::Socket copy;
         const auto out = platform::duplicate(handle, copy);
-        if (out.ok()) adopt(op.other, std::move(copy), kinds_[static_cast<std::size_t>(op.endpoint)]);
+        if (out.ok()) {
+          adopt(op.other, std::move(copy), kinds_[static_cast<std::size_t>(op.endpoint)]);
+          auto& copied = slots_[static_cast<std::size_t>(op.other)];
+          copied.group = slot.group;
+          copied.nonblocking = slot.nonblocking;
+          copied.listening = slot.listening;
+          copied.address = slot.address;
+        }
         return out;
       }
       case OpKind::error: {
@@ -205,7 +284,7 @@ class Execution {
       }
       case OpKind::listen: return listen(op, slot);
       case OpKind::connect: return connect(op, slot);
-      case OpKind::accept: return accept(op, slot);
+      case OpKind::accept: return accept(op, slot, step.predicted);
       default: break;
     }
     return synthetic(Errc::other);
@@ -217,8 +296,12 @@ class Execution {
     if (!out.ok()) return out;
     out = platform::listen(slot.value, 8);
     if (out.ok()) {
-      slot.listening = true;
       platform::local_endpoint(slot.value, slot.address);
+      for (auto& other : slots_)
+        if (other.open && other.group == slot.group) {  // dup'd handles listen too
+          other.listening = true;
+          other.address = slot.address;
+        }
     }
     return out;
   }
@@ -227,11 +310,11 @@ class Execution {
   platform::Outcome connect(const ops::Op& op, Slot& slot) {
     const auto& target = slots_[static_cast<std::size_t>(op.other)];
     platform::Endpoint to = target.address;
-    if (!target.listening) {
-      to.transport = platform::Transport::tcp4;
-      to.address = "127.0.0.1";
-      to.port = 1;  // nothing listens on port 1 of loopback
-    }
+    const auto own = transport_of(kinds_[static_cast<std::size_t>(op.endpoint)]);
+    // Y does not listen, or listened on an address of another family (and is closed
+    // now, or the model does not predict the call): an address of X's family that
+    // refuses connections.
+    if ((!target.listening || to.transport != own) && !refusing_endpoint(own, to)) return synthetic(Errc::other);
     platform::set_nonblocking(slot.value, true);
     auto out = platform::connect(slot.value, to);
     if (!out.ok() && (out.errc == Errc::in_progress || out.errc == Errc::would_block)) {
@@ -253,9 +336,10 @@ class Execution {
   }
 
   // A blocking accept with nothing queued would wait for ever: wait (bounded) first.
-  platform::Outcome accept(const ops::Op& op, Slot& slot) {
-    if (!slot.nonblocking) {
-      const auto ready = platform::wait(slot.value, platform::WaitFor::readable, platform::scaled(options_.patience));
+  platform::Outcome accept(const ops::Op& op, Slot& slot, const model::Prediction& predicted) {
+    if (!slot.nonblocking && slot.listening) {
+      const auto bound = expects_block(predicted) ? options_.blocked : options_.patience;
+      const auto ready = platform::wait(slot.value, platform::WaitFor::readable, platform::scaled(bound));
       if (ready.ok() && ready.ret == 0) return synthetic(Errc::timed_out);
     }
     platform::Socket accepted;
@@ -283,6 +367,7 @@ class Execution {
   std::array<Slot, ops::kEndpoints> slots_;
   std::array<std::uint64_t, ops::kEndpoints> sent_{};
   std::array<ops::Kind, ops::kEndpoints> kinds_{};
+  int groups_ = 0;
 };
 
 std::string describe(const Step& step) {
@@ -303,6 +388,10 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
   for (const auto& op : program.ops) {
     std::string error;
     auto step = execution.step(op, error);
+    if (!error.empty() && options.skip_invalid) {
+      ++trace.dropped;
+      continue;
+    }
     if (!error.empty()) {
       trace.script_error = file + ":" + std::to_string(op.where.line) + ":" + std::to_string(op.where.column) +
                            ": " + error;
@@ -320,6 +409,7 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
       break;
     }
   }
+  if (options.abortive_end) execution.close_abortively();
   return trace;
 }
 

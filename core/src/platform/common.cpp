@@ -52,8 +52,15 @@ class UnixPaths {
 }  // namespace
 
 std::string backend::unix_socket_path() {
+#if defined(__linux__)
+  // Linux: an abstract address ("@..."), so that no file is made or left behind, and a
+  // fuzz run that listens a million times does not fill the temporary folder.
+  static std::atomic<unsigned long> counter{0};
+  return "@closesem-" + std::to_string(backend::process_id()) + "-" + std::to_string(counter.fetch_add(1));
+#else
   static UnixPaths paths;
   return paths.make();
+#endif
 }
 
 bool transport_available(Transport transport, std::string* why_not) {

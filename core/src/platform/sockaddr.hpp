@@ -65,8 +65,11 @@ inline bool to_address(const Endpoint& endpoint, Address& out) {
       un.sun_family = AF_UNIX;
       if (endpoint.address.size() >= sizeof(un.sun_path)) return false;
       std::memcpy(un.sun_path, endpoint.address.c_str(), endpoint.address.size() + 1);
+      // "@name" is Linux's abstract namespace: a leading NUL and no terminating one.
+      const bool abstract = !endpoint.address.empty() && endpoint.address[0] == '@';
+      if (abstract) un.sun_path[0] = '\0';
       std::memcpy(&out.storage, &un, sizeof(un));
-      out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + endpoint.address.size() + 1);
+      out.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + endpoint.address.size() + (abstract ? 0 : 1));
       return true;
     }
   }
@@ -113,7 +116,10 @@ inline Endpoint from_address(const Address& address) {
       out.transport = Transport::unix_stream;
       const auto offset = offsetof(sockaddr_un, sun_path);
       const auto length = static_cast<std::size_t>(address.length);
-      if (length > offset) out.address.assign(un.sun_path, ::strnlen(un.sun_path, length - offset));
+      if (length > offset + 1 && un.sun_path[0] == '\0')
+        out.address = "@" + std::string(un.sun_path + 1, length - offset - 1);  // abstract
+      else if (length > offset)
+        out.address.assign(un.sun_path, ::strnlen(un.sun_path, length - offset));
       break;
     }
     default: break;

@@ -346,4 +346,9 @@ namespace backend {
 unsigned long process_id() { return ::GetCurrentProcessId(); }
 }  // namespace backend
 
+long open_handle_count() {
+  DWORD count = 0;
+  return ::GetProcessHandleCount(::GetCurrentProcess(), &count) ? static_cast<long>(count) : -1;
+}
+
 }  // namespace closesem::platform

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+#include "harness.hpp"
+
+#include "closesem/codec.hpp"
+#include "closesem/model.hpp"
+#include "closesem/pair.hpp"
+#include "closesem/platform.hpp"
+#include "closesem/runner.hpp"
+#include "closesem/text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace closesem::fuzz {
+namespace {
+
+using ops::OpKind;
+
+const model::Profile& profile() {
+  static const model::Profile* chosen = [] {
+    const auto name = model::default_profile_for(platform::platform_id());
+    const auto* found = model::find_profile(name);
+    if (found == nullptr) {
+      std::fprintf(stderr, "fuzz: no model profile named %s\n", name.c_str());
+      std::abort();
+    }
+    return found;
+  }();
+  return *chosen;
+}
+
+runner::Options fuzz_options() {
+  runner::Options options;
+  options.patience = std::chrono::milliseconds(1000);  // a FIN or RST that never comes: a finding after 1 s
+  // Linux loopback delivers data, FIN and RST before the call that sent them returns
+  // (fuzzing-notes §0.4: 20,000 of 20,000 trials), so nothing is waited for that the
+  // model does not expect; Winsock loopback is not that synchronous.
+  const bool synchronous = !profile().winsock_api;
+  options.quiet = std::chrono::milliseconds(synchronous ? 0 : 5);
+  options.blocked = std::chrono::milliseconds(synchronous ? 0 : 5);
+  options.skip_invalid = true;
+  options.abortive_end = true;
+  return options;
+}
+
+// CLOSESEM_FUZZ_KEEP_GOING=1: report findings without aborting (triage of a model
+// change: one random run lists every kind of finding it meets).
+bool keep_going() {
+  static const bool on = [] {
+    const char* value = std::getenv("CLOSESEM_FUZZ_KEEP_GOING");
+    return value != nullptr && *value != '\0' && std::string(value) != "0";
+  }();
+  return on;
+}
+
+std::string observed_class(const runner::Step& step) {
+  if (!step.called) return "not-called";
+  if (step.observed.type == ops::Outcome::Type::failure) return std::string(to_string(step.observed.errc));
+  return "value";
+}
+
+// What kind of finding the trace holds (the first step that did not hold), and a
+// signature that stays the same when the program around it is minimised.
+bool first_finding(const runner::Trace& trace, std::string& what, std::string& signature) {
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    const auto& step = trace.steps[i];
+    if (step.prediction_held) continue;
+    auto op = step.op;
+    op.expect.clear();
+    const std::string text = ops::print(op);
+    const std::string kind(ops::to_string(op.kind));
+    if (op.kind == OpKind::pair && !step.note.empty() && step.observed.type == ops::Outcome::Type::failure) {
+      what = "pair setup failed at op " + std::to_string(i + 1) + " `" + text + "`: " + step.note;
+      signature = "pair-setup";
+    } else if (step.note.rfind("settle:", 0) == 0) {
+      what = "a consequence never came after op " + std::to_string(i + 1) + " `" + text + "`: " + step.note;
+      signature = "settle/" + kind;
+    } else {
+      what = "divergence at op " + std::to_string(i + 1) + " `" + text + "`: observed " + ops::print(step.observed) +
+             (step.native_name.empty() ? "" : " " + step.native_name) + ", the model predicted " +
+             ops::print(step.predicted.admissible) + " (" + step.predicted.source + ")";
+      signature = "divergence/" + kind + "/" + observed_class(step) + "/predicted " + ops::print(step.predicted.admissible);
+    }
+    return true;
+  }
+  return false;
+}
+
+void report(const char* target, const std::string& what, const std::string& signature,
+                         const runner::Trace& trace) {
+  std::fprintf(stderr,
+               "\nclosesem finding: %s: %s\n"
+               "closesem signature: %s\n"
+               "platform %s, model profile %s\n\n%s\n"
+               "--- the program as it ran (.ops; replay with `closesem ops run FILE`) ---\n%s\n",
+               target, what.c_str(), signature.c_str(), trace.platform.c_str(), trace.profile.c_str(),
+               trace.report().c_str(), trace.replay().c_str());
+  std::fflush(stderr);
+  if (keep_going()) return;
+  std::abort();
+}
+
+// Winsock: leave the process inside exactly the one session initialize() opened,
+// whatever startup/cleanup the program did (POSIX: both are no-ops).
+void rebalance_sessions(const runner::Trace& trace) {
+  int net = 0;
+  for (const auto& step : trace.steps) {
+    if (!step.called || step.observed.type == ops::Outcome::Type::failure) continue;
+    if (step.op.kind == OpKind::startup) ++net;
+    if (step.op.kind == OpKind::cleanup) --net;
+  }
+  for (; net > 0; --net) platform::cleanup();
+  for (; net < 0; ++net) platform::startup();
+}
+
+}  // namespace
+
+void initialize() {
+  static platform::Session session;
+  static const bool warmed = [] {
+    // What lives for the whole process is made now, so that it does not count as the
+    // first input's leak: the pair factory's listeners and the runner's refusing
+    // addresses (a connect to a socket that is not listening).
+    for (const auto& kind : pair_kinds(false)) {
+      if (!platform::transport_available(kind.transport)) continue;
+      const std::string name(platform::to_string(kind.transport));
+      ops::Program warm_up;
+      ops::ParseError error;
+      ops::parse("pair " + name + "\nc socket " + name + "\nc connect a\n", "warm-up", warm_up, error);
+      runner::run(warm_up, profile(), "warm-up", fuzz_options());
+    }
+    return true;
+  }();
+  (void)warmed;
+}
+
+ops::Program program_from_input(const std::uint8_t* data, std::size_t size) {
+  ops::Program program;
+  ops::ParseError error;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (size > 0 && ops::parse(text, "input", program, error)) return program;
+  return ops::decode(data, size);
+}
+
+ops::Program shape(const ops::Program& program, const Shape& limits) {
+  ops::Program shaped;
+  int sockets = 0;
+  std::uint64_t sent = 0;
+  for (auto op : program.ops) {
+    if (shaped.ops.size() >= limits.max_ops) break;
+    if (!limits.keep_expectations) op.expect.clear();
+    switch (op.kind) {
+      case OpKind::pair:
+      case OpKind::socket:
+        if (++sockets > limits.max_sockets) continue;
+        break;
+      case OpKind::send:
+        op.count = std::min(op.count, limits.max_send);
+        if (sent + op.count > limits.max_sent) continue;
+        sent += op.count;
+        break;
+      case OpKind::recv: op.count = std::min(op.count, limits.max_recv); break;
+      case OpKind::wait:
+        if (op.count_given) op.count = std::min(op.count, limits.max_wait_ms);
+        break;
+      case OpKind::linger: op.count = std::min(op.count, limits.max_linger_s); break;
+      default: break;
+    }
+    shaped.ops.push_back(op);
+  }
+  return shaped;
+}
+
+void check(const char* target, const ops::Program& program) {
+  initialize();
+  const long before = platform::open_handle_count();
+  const auto trace = runner::run(program, profile(), "input", fuzz_options());
+  rebalance_sessions(trace);
+  std::string what, signature;
+  if (!trace.script_error.empty())
+    return report(target, "the runner refused the program: " + trace.script_error, "harness/script-error", trace);
+  if (first_finding(trace, what, signature)) return report(target, what, signature, trace);
+  const long after = platform::open_handle_count();
+  if (before >= 0 && after > before)
+    report(target,
+           std::to_string(after - before) + " descriptor(s) or handle(s) more open after the input than before (" +
+               std::to_string(before) + " before, " + std::to_string(after) + " after)",
+           "leak", trace);
+}
+
+}  // namespace closesem::fuzz

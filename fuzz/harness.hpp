@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// What the socket fuzz targets share: an input becomes an op program (as .ops text when
+// it parses as such, else through the binary codec), is shaped so that every input runs
+// quickly and within the suite's bounds, and runs on real loopback sockets with the
+// model checking every op. A divergence, a wait that ran out, a leaked descriptor or a
+// lifecycle left unbalanced is a finding: the target prints it readably, with the
+// program as .ops, and aborts. Malformed input is never a finding.
+#pragma once
+
+#include "closesem/ops.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace closesem::fuzz {
+
+// Limits that keep one input short: no send can block on a full window (all the bytes
+// a program sends fit in a loopback buffer), no wait or linger outlasts a few ms / s.
+struct Shape {
+  std::size_t max_ops = 48;
+  int max_sockets = 4;                    // pair counts one, socket one
+  std::uint32_t max_send = 16 * 1024;     // per send
+  std::uint64_t max_sent = 60 * 1024;     // per program, all endpoints together
+  std::uint32_t max_recv = 64 * 1024;
+  std::uint32_t max_wait_ms = 1;          // a wait with MS
+  std::uint32_t max_linger_s = 2;
+  bool keep_expectations = false;         // `->` from the input (random bytes make random ones)
+};
+
+// Once per process: the process's Winsock session and the pair factory's listeners
+// (so that they do not count as a leak of the first input).
+void initialize();
+
+// The input as a program: .ops text if it parses as text, else the binary form.
+ops::Program program_from_input(const std::uint8_t* data, std::size_t size);
+
+// The program clamped to the shape's limits (ops past them are dropped).
+ops::Program shape(const ops::Program& program, const Shape& limits);
+
+// Runs the program on the real sockets with the model of this platform. Aborts with
+// a report on a finding.
+void check(const char* target, const ops::Program& program);
+
+}  // namespace closesem::fuzz
