@@ -19,7 +19,7 @@ namespace {
 
 using ops::OpKind;
 
-const model::Profile& profile() {
+const model::Profile& profile_of_platform() {
   static const model::Profile* chosen = [] {
     const auto name = model::default_profile_for(platform::platform_id());
     const auto* found = model::find_profile(name);
@@ -38,7 +38,7 @@ runner::Options fuzz_options() {
   // Linux loopback delivers data, FIN and RST before the call that sent them returns
   // (fuzzing-notes §0.4: 20,000 of 20,000 trials), so nothing is waited for that the
   // model does not expect; Winsock loopback is not that synchronous.
-  const bool synchronous = !profile().winsock_api;
+  const bool synchronous = !profile_of_platform().winsock_api;
   options.quiet = std::chrono::milliseconds(synchronous ? 0 : 5);
   options.blocked = std::chrono::milliseconds(synchronous ? 0 : 5);
   options.skip_invalid = true;
@@ -89,7 +89,7 @@ bool first_finding(const runner::Trace& trace, std::string& what, std::string& s
   return false;
 }
 
-void report(const char* target, const std::string& what, const std::string& signature,
+void report_finding(const char* target, const std::string& what, const std::string& signature,
                          const runner::Trace& trace) {
   std::fprintf(stderr,
                "\nclosesem finding: %s: %s\n"
@@ -130,7 +130,7 @@ void initialize() {
       ops::Program warm_up;
       ops::ParseError error;
       ops::parse("pair " + name + "\nc socket " + name + "\nc connect a\n", "warm-up", warm_up, error);
-      runner::run(warm_up, profile(), "warm-up", fuzz_options());
+      runner::run(warm_up, profile_of_platform(), "warm-up", fuzz_options());
     }
     return true;
   }();
@@ -174,21 +174,44 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
   return shaped;
 }
 
-void check(const char* target, const ops::Program& program) {
+const model::Profile& platform_profile() { return profile_of_platform(); }
+
+void finding(const char* target, const std::string& what, const std::string& signature, const runner::Trace& trace) {
+  report_finding(target, what, signature, trace);
+}
+
+ops::Program generated(const char* target, const std::string& text) {
+  ops::Program program;
+  ops::ParseError error;
+  if (!ops::parse(text, target, program, error)) {
+    std::fprintf(stderr, "%s: the target wrote a program that does not parse (a bug of the target):\n%s\n%s\n", target,
+                 error.describe().c_str(), text.c_str());
+    std::abort();
+  }
+  return program;
+}
+
+runner::Trace check(const char* target, const ops::Program& program) {
   initialize();
   const long before = platform::open_handle_count();
-  const auto trace = runner::run(program, profile(), "input", fuzz_options());
+  const auto trace = runner::run(program, profile_of_platform(), "input", fuzz_options());
   rebalance_sessions(trace);
   std::string what, signature;
-  if (!trace.script_error.empty())
-    return report(target, "the runner refused the program: " + trace.script_error, "harness/script-error", trace);
-  if (first_finding(trace, what, signature)) return report(target, what, signature, trace);
+  if (!trace.script_error.empty()) {
+    report_finding(target, "the runner refused the program: " + trace.script_error, "harness/script-error", trace);
+    return trace;
+  }
+  if (first_finding(trace, what, signature)) {
+    report_finding(target, what, signature, trace);
+    return trace;
+  }
   const long after = platform::open_handle_count();
   if (before >= 0 && after > before)
-    report(target,
+    report_finding(target,
            std::to_string(after - before) + " descriptor(s) or handle(s) more open after the input than before (" +
                std::to_string(before) + " before, " + std::to_string(after) + " after)",
            "leak", trace);
+  return trace;
 }
 
 }  // namespace closesem::fuzz

@@ -7,10 +7,13 @@
 // program as .ops, and aborts. Malformed input is never a finding.
 #pragma once
 
+#include "closesem/model.hpp"
 #include "closesem/ops.hpp"
+#include "closesem/runner.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace closesem::fuzz {
 
@@ -38,7 +41,31 @@ ops::Program program_from_input(const std::uint8_t* data, std::size_t size);
 ops::Program shape(const ops::Program& program, const Shape& limits);
 
 // Runs the program on the real sockets with the model of this platform. Aborts with
-// a report on a finding.
-void check(const char* target, const ops::Program& program);
+// a report on a finding; otherwise returns the trace for the target's own checks.
+runner::Trace check(const char* target, const ops::Program& program);
+
+// A target's own finding about a trace check() passed: reported like the others.
+void finding(const char* target, const std::string& what, const std::string& signature, const runner::Trace& trace);
+
+// The model profile of this platform (linux, wine-8, winsock).
+const model::Profile& platform_profile();
+
+// A program a structured target wrote as .ops text (a target bug aborts, with the text).
+ops::Program generated(const char* target, const std::string& text);
+
+// The input bytes as a stream of small choices (FuzzedDataProvider's idea, portable):
+// past the end every choice is 0.
+class Choices {
+ public:
+  Choices(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  bool empty() const { return used_ >= size_; }
+  unsigned pick(unsigned n) { return n == 0 || empty() ? 0 : data_[used_++] % n; }  // 0..n-1
+  bool flip() { return pick(2) == 1; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::size_t used_ = 0;
+};
 
 }  // namespace closesem::fuzz

@@ -47,10 +47,13 @@ enum class Fact {
   socket_unix,
   wait_unconnected,
   wait_after_shutdown_receive,
-  shutdown_unconnected_unix,
+  shutdown_unconnected_unix,            // also any later state: AF_UNIX does not look at it
   recv_listening_unix,
+  data_after_shutdown_both_resets,       // "reset" or "none": the receiver shut down both ways (TCP)
+  socket_call_after_last_cleanup,        // a call on a socket the last WSACleanup took
+  shutdown_after_both_fins,              // TCP: both ends sent FIN (the connection is closed)
 };
-inline constexpr int kFacts = static_cast<int>(Fact::recv_listening_unix) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::shutdown_after_both_fins) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none" kinds

@@ -138,7 +138,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
   if (!handles_[op.endpoint].made) return script_error("endpoint " + x + " was never made");
   if ((op.kind == OpKind::dup || op.kind == OpKind::accept) && handles_[op.other].open)
     return script_error(std::string(ops::to_string(op.kind)) + " into " + y + ", which is still open");
-  if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
+  if (lifecycle_over)
+    return from_fact(facts, sock(op.endpoint) != nullptr ? Fact::socket_call_after_last_cleanup : Fact::not_initialised);
 
   const Socket* s = sock(op.endpoint);
   if (s == nullptr) {
@@ -156,7 +157,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
   const Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
   const bool unix_kind = s->kind == ops::Kind::unix_stream;
   const bool connected = s->phase == Phase::connected;
-  const bool peer_closed = peer != nullptr && peer->handles == 0;
+  // (A connection still in a listener's queue has no handle yet, but is not closed.)
+  const bool peer_closed = peer != nullptr && peer->phase == Phase::closed;
 
   switch (op.kind) {
     case OpKind::send: {
@@ -218,7 +220,10 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       }
       if (s->phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
       if (!connected) return from_fact(facts, unix_kind ? Fact::shutdown_unconnected_unix : Fact::shutdown_unconnected);
+      if (unix_kind && (s->reset_in || (s->shut_wr && s->fin_in)))
+        return from_fact(facts, Fact::shutdown_unconnected_unix);  // AF_UNIX does not look at the state
       if (s->reset_in) return from_fact(facts, Fact::shutdown_after_reset);
+      if (s->shut_wr && s->fin_in) return from_fact(facts, Fact::shutdown_after_both_fins);
       Prediction p = said({value(0)}, "shutdown S1");
       const int peer_endpoint = [&] {
         for (int e = 0; e < ops::kEndpoints; ++e)
@@ -289,9 +294,10 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
       if (s->phase != Phase::unconnected) return said({}, "connect on a connected socket: not modelled");
-      const Socket* target = sock(op.other);
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
         return script_error("connect to " + y + ", which was never made");
+      // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
+      const Socket* target = &sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
       if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
       if (target != nullptr && target->kind != s->kind)
         return said({}, "connect to a socket of another address family: not modelled");
@@ -315,7 +321,10 @@ void Model::close_socket(int index) {
   Socket& s = sockets_[static_cast<std::size_t>(index)];
   if (s.unknown) {
     forget(s.peer, s.unknown_since);
-    for (const int queued : s.backlog) forget(queued, s.unknown_since);
+    for (const int queued : s.backlog) {
+      forget(queued, s.unknown_since);
+      forget(sockets_[static_cast<std::size_t>(queued)].peer, s.unknown_since);
+    }
     s.phase = Phase::closed;
     return;
   }
@@ -332,9 +341,11 @@ void Model::close_socket(int index) {
     s.backlog.clear();
   } else if (s.phase == Phase::connected && s.peer >= 0 && !s.reset_in) {
     Socket& peer = sockets_[static_cast<std::size_t>(s.peer)];
-    const bool abortive = (s.linger_on && s.linger_s == 0) || s.inbound > 0;
+    // AF_UNIX has no RST: SO_LINGER does nothing there, unread data still resets (unix.7).
+    const bool abortive = (s.linger_on && s.linger_s == 0 && s.kind != ops::Kind::unix_stream) || s.inbound > 0;
     if (abortive) {
       peer.reset_in = true;  // closesocket linger table; catalogue #5
+      peer.reset_after_fin = peer.fin_in && s.kind != ops::Kind::unix_stream;  // AF_UNIX: ECONNRESET all the same
       if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
         peer.inbound = 0;
     } else if (!s.shut_wr) {
@@ -362,7 +373,10 @@ void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
     if (i < 0) return;
     forget(i, why);
     forget(sockets_[static_cast<std::size_t>(i)].peer, why);
-    for (const int queued : sockets_[static_cast<std::size_t>(i)].backlog) forget(queued, why);
+    for (const int queued : sockets_[static_cast<std::size_t>(i)].backlog) {
+      forget(queued, why);
+      forget(sockets_[static_cast<std::size_t>(queued)].peer, why);
+    }
   };
   forget_with_peer(index);
   if (op.kind == OpKind::connect) forget_with_peer(socket_of(op.other));
@@ -442,9 +456,12 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
         s->sent_to_closed_peer = true;
         s->reset_in = true;
         s->reset_after_fin = s->fin_in;
-      } else if (peer->shut_rd && profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_receive_resets)]
-                                          .keyword == "reset") {
+      } else if (peer->shut_rd &&
+                 (profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_receive_resets)].keyword == "reset" ||
+                  (peer->shut_wr && s->kind != ops::Kind::unix_stream &&
+                   profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_both_resets)].keyword == "reset"))) {
         s->reset_in = peer->reset_in = true;
+        s->reset_after_fin = s->fin_in;
       } else {
         peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
       }
@@ -486,8 +503,8 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       break;
     case OpKind::listen: s->phase = Phase::listening; break;
     case OpKind::connect: {
-      Socket* target = sock(op.other);
-      if (target == nullptr) break;
+      const int listener = handles_[op.other].socket;
+      if (sockets_[static_cast<std::size_t>(listener)].phase != Phase::listening) break;
       const int client = handles_[op.endpoint].socket;
       const int server = add_socket(s->kind);
       auto& server_socket = sockets_[static_cast<std::size_t>(server)];
@@ -497,7 +514,7 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       s = &sockets_[static_cast<std::size_t>(client)];
       s->phase = Phase::connected;
       s->peer = server;
-      sock(op.other)->backlog.push_back(server);
+      sockets_[static_cast<std::size_t>(listener)].backlog.push_back(server);
       break;
     }
     case OpKind::accept:

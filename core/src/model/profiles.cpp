@@ -76,6 +76,15 @@ const Row kRows[] = {
      "measured by fuzz_close_sequences on Linux 6.18: unix_shutdown does not check the connection state"},
     {Fact::recv_listening_unix, "not_connected", "recv R5 (AF_UNIX on Windows: not measured)", "invalid_argument",
      "measured by fuzz_close_sequences on Linux 6.18: recv on a listening AF_UNIX socket fails EINVAL"},
+    {Fact::data_after_shutdown_both_resets, "reset", "shutdown S4 (data after SD_RECEIVE resets)", "reset",
+     "measured by fuzz_close_sequences on Linux 6.18 (seed 14_shutdown_both_then_wait): data reaching a socket "
+     "in FIN_WAIT with RCV_SHUTDOWN is answered with RST (tcp_rcv_state_process), both ends see the reset"},
+    {Fact::socket_call_after_last_cleanup, "not_initialised", "WSACleanup C1, WSANOTINITIALISED", "ok",
+     "no lifecycle on POSIX"},
+    {Fact::shutdown_after_both_fins, "0 | not_connected",
+     "not measured on Windows (catalogue #29 [rep]: Winsock tolerates shutdown on a closed connection)", "not_connected",
+     "measured by fuzz_handles on Linux 6.18: once both FINs are exchanged the socket is TCP_CLOSE and "
+     "inet_shutdown fails ENOTCONN"},
 };
 
 struct WineDeviation {
@@ -99,10 +108,16 @@ const WineDeviation kWine8[] = {
     {Fact::send_after_fin_then_reset, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (contract §2.5)"},
     {Fact::shutdown_receive_with_queued_resets, "none", "Wine never calls the host's SHUT_RD with queued data (contract §2.5)"},
     {Fact::data_after_shutdown_receive_resets, "none", "Wine does not reset on data after SD_RECEIVE (contract §2.5)"},
+    {Fact::data_after_shutdown_both_resets, "none",
+     "Wine never calls the host's SHUT_RD (contract §2.5): after SD_BOTH the host only shut down sending, so "
+     "data is queued, not reset"},
     {Fact::close_nonblocking_linger_queued, "ok",
      "Wine hands SO_LINGER to the host; close blocks and returns 0 (measured, expectations/wine-8.json)"},
     {Fact::send_unconnected_tcp, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (measured)"},
     {Fact::socket_unix, "not_supported", "Wine 8 has no AF_UNIX (WSAEAFNOSUPPORT, measured)"},
+    {Fact::socket_call_after_last_cleanup, "not_socket",
+     "Wine 8.0 closes the sockets at the last WSACleanup but does not check for a session in send/recv: a call on "
+     "such a socket fails WSAENOTSOCK (measured by fuzz_close_sequences, seed 11_lifecycle_cleanup_with_open_sockets)"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {

@@ -298,7 +298,7 @@ class Execution {
     if (out.ok()) {
       platform::local_endpoint(slot.value, slot.address);
       for (auto& other : slots_)
-        if (other.open && other.group == slot.group) {  // dup'd handles listen too
+        if (other.group == slot.group) {  // dup'd handles listen too (closed ones: for a connect to their name)
           other.listening = true;
           other.address = slot.address;
         }
