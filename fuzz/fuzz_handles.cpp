@@ -26,6 +26,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (ops::Program script; fuzz::program_from_text(data, size, script)) {  // an .ops twin of a regression
+    fuzz::check(kTarget, fuzz::shape(script, fuzz::Shape{}));
+    return 0;
+  }
   fuzz::Choices in(data, size);
   static const char* const kKinds[] = {"tcp4", "tcp6", "unix"};
   static const char* const kUses[] = {"send 1", "recv 1", "error", "pending", "shutdown both", "close",

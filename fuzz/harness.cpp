@@ -137,11 +137,15 @@ void initialize() {
   (void)warmed;
 }
 
-ops::Program program_from_input(const std::uint8_t* data, std::size_t size) {
-  ops::Program program;
+bool program_from_text(const std::uint8_t* data, std::size_t size, ops::Program& program) {
   ops::ParseError error;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (size > 0 && ops::parse(text, "input", program, error)) return program;
+  return size > 0 && ops::parse(text, "input", program, error) && !program.ops.empty();
+}
+
+ops::Program program_from_input(const std::uint8_t* data, std::size_t size) {
+  ops::Program program;
+  if (program_from_text(data, size, program)) return program;
   return ops::decode(data, size);
 }
 

@@ -36,6 +36,9 @@ void initialize();
 
 // The input as a program: .ops text if it parses as text, else the binary form.
 ops::Program program_from_input(const std::uint8_t* data, std::size_t size);
+// Whether the input is an .ops script (a regression's twin, a scenario): the
+// structured targets run such an input as it is.
+bool program_from_text(const std::uint8_t* data, std::size_t size, ops::Program& program);
 
 // The program clamped to the shape's limits (ops past them are dropped).
 ops::Program shape(const ops::Program& program, const Shape& limits);

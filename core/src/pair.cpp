@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace closesem {
 namespace {
@@ -27,8 +28,8 @@ class Factory {
     std::lock_guard<std::mutex> lock(mutex_);
     forget_dead_listeners();
     std::string why_not;
-    if (!available(kind.transport, why_not))
-      return {PairStatus::unavailable, {}, std::move(why_not)};
+    platform::Outcome why;
+    if (!available(kind.transport, why_not, why)) return {PairStatus::unavailable, {}, std::move(why_not), why};
     // A WSACleanup that ended the session was handled above (forget_dead_listeners);
     // any other failure is reported as it is, not retried.
     return attempt(kind);
@@ -45,19 +46,17 @@ class Factory {
     epoch_ = epoch;
   }
 
-  bool available(Transport transport, std::string& why_not) {
-    auto found = availability_.find(transport);
-    if (found == availability_.end()) {
-      std::string reason;
-      const bool ok = platform::transport_available(transport, &reason);
-      found = availability_.emplace(transport, std::make_pair(ok, reason)).first;
-    }
-    why_not = found->second.second;
-    return found->second.first;
+  // Only a transport found available is remembered: a probe can also fail for a
+  // passing reason (no WSAStartup session at the time).
+  bool available(Transport transport, std::string& why_not, platform::Outcome& why) {
+    if (available_.count(transport) != 0) return true;
+    if (!platform::transport_available(transport, &why_not, &why)) return false;
+    available_.insert(transport);
+    return true;
   }
 
   static PairResult failure(const std::string& step, const Outcome& outcome) {
-    return {PairStatus::failed, {}, step + ": " + outcome.describe()};
+    return {PairStatus::failed, {}, step + ": " + outcome.describe(), outcome};
   }
 
   // The process's listener for a transport, created on first use.
@@ -134,7 +133,7 @@ class Factory {
   }
 
   std::mutex mutex_;
-  std::map<Transport, std::pair<bool, std::string>> availability_;
+  std::set<Transport> available_;
   std::map<Transport, Listener> listeners_;
   std::uint64_t epoch_ = platform::session_epoch();
 };

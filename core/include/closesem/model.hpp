@@ -50,10 +50,12 @@ enum class Fact {
   shutdown_unconnected_unix,            // also any later state: AF_UNIX does not look at it
   recv_listening_unix,
   data_after_shutdown_both_resets,       // "reset" or "none": the receiver shut down both ways (TCP)
-  socket_call_after_last_cleanup,        // a call on a socket the last WSACleanup took
+  socket_call_after_last_cleanup,        // a call other than close on a socket the last WSACleanup took
   shutdown_after_both_fins,              // TCP: both ends sent FIN (the connection is closed)
+  recv_listening_tcp,
+  send_listening_tcp,
 };
-inline constexpr int kFacts = static_cast<int>(Fact::shutdown_after_both_fins) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::send_listening_tcp) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none" kinds

@@ -173,8 +173,13 @@ Outcome peer_endpoint(NativeHandle handle, Endpoint& out);
 // A second handle to the same socket (dup / WSADuplicateSocket into this process).
 Outcome duplicate(NativeHandle handle, Socket& out);
 
+// Whether a handle value names anything open in this process now (POSIX: any open
+// descriptor; Windows: a socket). Use after close checks it before calling a closed
+// value, which may since name another object (closesocket D3).
+bool handle_in_use(NativeHandle handle);
+
 // Whether this host offers a transport; why not, when it does not.
-bool transport_available(Transport transport, std::string* why_not = nullptr);
+bool transport_available(Transport transport, std::string* why_not = nullptr, Outcome* failure = nullptr);
 
 // "linux-6.1.0-18-amd64", "windows-10.0.19045", "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
 std::string platform_id();

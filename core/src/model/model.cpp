@@ -139,7 +139,7 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
   if ((op.kind == OpKind::dup || op.kind == OpKind::accept) && handles_[op.other].open)
     return script_error(std::string(ops::to_string(op.kind)) + " into " + y + ", which is still open");
   if (lifecycle_over)
-    return from_fact(facts, sock(op.endpoint) != nullptr ? Fact::socket_call_after_last_cleanup : Fact::not_initialised);
+    return from_fact(facts, op.kind == OpKind::close ? Fact::not_initialised : Fact::socket_call_after_last_cleanup);
 
   const Socket* s = sock(op.endpoint);
   if (s == nullptr) {
@@ -162,6 +162,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
 
   switch (op.kind) {
     case OpKind::send: {
+      if (s->phase == Phase::listening && !unix_kind)  // (the facts are for a blocking listener)
+        return from_fact(facts, s->nonblocking ? Fact::send_unconnected_tcp : Fact::send_listening_tcp);
       if (!connected)
         return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
       if (s->shut_wr) return from_fact(facts, Fact::send_after_shutdown_send);
@@ -187,7 +189,8 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     case OpKind::recv: {
       if (s->phase == Phase::listening) {
         if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
-        return said({fail(Errc::not_connected)}, "recv R5 on a listener");
+        if (s->nonblocking) return said({fail(Errc::not_connected)}, "recv R5 on a non-blocking listener");
+        return from_fact(facts, Fact::recv_listening_tcp);
       }
       if (!connected) return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
       const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s->inbound, op.count));

@@ -85,6 +85,10 @@ const Row kRows[] = {
      "not measured on Windows (catalogue #29 [rep]: Winsock tolerates shutdown on a closed connection)", "not_connected",
      "measured by fuzz_handles on Linux 6.18: once both FINs are exchanged the socket is TCP_CLOSE and "
      "inet_shutdown fails ENOTCONN"},
+    {Fact::recv_listening_tcp, "not_connected", "recv R5 (WSAENOTCONN); a blocking listener", "not_connected",
+     "recv.2 ENOTCONN"},
+    {Fact::send_listening_tcp, "not_connected", "send page (WSAENOTCONN); a blocking listener", "broken_pipe",
+     "as send_unconnected_tcp: a listening TCP socket is not connected (Linux: EPIPE)"},
 };
 
 struct WineDeviation {
@@ -115,9 +119,16 @@ const WineDeviation kWine8[] = {
      "Wine hands SO_LINGER to the host; close blocks and returns 0 (measured, expectations/wine-8.json)"},
     {Fact::send_unconnected_tcp, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (measured)"},
     {Fact::socket_unix, "not_supported", "Wine 8 has no AF_UNIX (WSAEAFNOSUPPORT, measured)"},
+    {Fact::recv_listening_tcp, "timed_out",
+     "Wine 8.0 bug: a blocking recv on a listening socket waits for data until SO_RCVTIMEO, then fails WSAETIMEDOUT, instead of "
+     "failing WSAENOTCONN at once (measured by fuzz_close_sequences under Wine 8.0)"},
+    {Fact::send_listening_tcp, "timed_out",
+     "Wine 8.0 bug: a blocking send on a listening socket waits until SO_SNDTIMEO, then fails WSAETIMEDOUT, instead of failing "
+     "WSAENOTCONN at once (measured by fuzz_close_sequences under Wine 8.0)"},
     {Fact::socket_call_after_last_cleanup, "not_socket",
-     "Wine 8.0 closes the sockets at the last WSACleanup but does not check for a session in send/recv: a call on "
-     "such a socket fails WSAENOTSOCK (measured by fuzz_close_sequences, seed 11_lifecycle_cleanup_with_open_sockets)"},
+     "Wine 8.0 closes the sockets at the last WSACleanup but only closesocket checks for a session: any other call "
+     "on such a socket fails WSAENOTSOCK, not WSANOTINITIALISED (measured by fuzz_close_sequences, seed "
+     "11_lifecycle_cleanup_with_open_sockets)"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {

@@ -71,12 +71,21 @@ struct Slot {
   platform::Endpoint address;  // where a listener listens
   bool listening = false;
   int group = 0;  // slots with the same group hold handles of one socket (dup)
+  std::uint64_t epoch = 0;  // platform::session_epoch() when it was made
 };
 
 class Execution {
  public:
   using Outcome = ops::Outcome;
   Execution(const model::Profile& profile, const Options& options) : model_(profile), options_(options) {}
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+  // A socket the last WSACleanup took is gone, and its value may name a newer one:
+  // let go of it without closing.
+  ~Execution() {
+    for (auto& slot : slots_)
+      if (stale(slot)) slot.socket.release();
+  }
 
   Step step(const ops::Op& op, std::string& script_error) {
     Step step;
@@ -105,7 +114,7 @@ class Execution {
   // Closes what is still open abortively: no TIME_WAIT is left behind (fuzzing).
   void close_abortively() {
     for (auto& slot : slots_) {
-      if (!slot.open) continue;
+      if (!slot.open || stale(slot)) continue;
       platform::set_linger(slot.value, {true, 0});
       slot.socket.close();
       slot.open = false;
@@ -150,12 +159,15 @@ class Execution {
     return out;
   }
 
+  // Whether a slot's socket was taken by the last WSACleanup (its session ended).
+  static bool stale(const Slot& slot) { return slot.open && slot.epoch != platform::session_epoch(); }
+
   // Whether a closed endpoint's old value now belongs to a live endpoint (D3).
   bool reused(int endpoint, std::string& by) const {
     const auto value = slots_[static_cast<std::size_t>(endpoint)].value;
     for (int e = 0; e < ops::kEndpoints; ++e) {
       const auto& slot = slots_[static_cast<std::size_t>(e)];
-      if (e != endpoint && slot.open && slot.value == value) {
+      if (e != endpoint && slot.open && !stale(slot) && slot.value == value) {
         by = ops::endpoint_name(e);
         return true;
       }
@@ -171,6 +183,7 @@ class Execution {
     slot.socket = std::move(socket);
     slot.open = true;
     slot.group = ++groups_;
+    slot.epoch = platform::session_epoch();
     // A blocking recv or send never outlasts the runner's patience.
     platform::set_io_timeout(slot.value, options_.patience);
   }
@@ -184,6 +197,8 @@ class Execution {
         auto made = make_pair(PairKind{transport_of(op.socket_kind), op.reversed});
         if (made.status != PairStatus::ok) {
           step.note = made.message;
+          // The failing call's own outcome (e.g. WSANOTINITIALISED), else a stand-in.
+          if (!made.outcome.ok()) return made.outcome;
           return synthetic(made.status == PairStatus::unavailable ? Errc::not_supported : Errc::other);
         }
         adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
@@ -198,11 +213,18 @@ class Execution {
       }
       default: break;
     }
-    if (!slot.open) {
+    // Where a connect goes is settled first: that may make a socket (the refusing
+    // address), which may take the value of a closed handle checked just below.
+    if (op.kind == OpKind::connect) destination_ = destination(op);
+    if (!slot.open || stale(slot)) {
+      // A closed value (or one the last WSACleanup took) may name something else now:
+      // another endpoint, or a socket or file this process holds outside the script.
       std::string by;
-      if (reused(op.endpoint, by)) {
+      if (reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
+        if (by.empty()) by = "another object of this process (outside the script)";
         step.called = false;
-        step.note = "not called: the closed handle's value now belongs to " + by + " (closesocket D3)";
+        step.note = "not called: the " + std::string(slot.open ? "cleaned-up" : "closed") +
+                    " handle's value now belongs to " + by + " (closesocket D3)";
         return synthetic(Errc::not_socket);
       }
     }
@@ -211,7 +233,9 @@ class Execution {
       case OpKind::send: {
         std::vector<unsigned char> data(op.count);
         for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>((sent_[static_cast<std::size_t>(op.endpoint)] + i) % 251);
+        if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.blocked);
         const auto out = platform::send(handle, data.data(), data.size());
+        if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.patience);
         if (out.ok()) sent_[static_cast<std::size_t>(op.endpoint)] += static_cast<std::uint64_t>(out.ret);
         return out;
       }
@@ -306,15 +330,27 @@ class Execution {
     return out;
   }
 
-  // A connect that never blocks for long: non-blocking, a bounded wait, then SO_ERROR.
-  platform::Outcome connect(const ops::Op& op, Slot& slot) {
+  // Where `X connect Y` goes: Y's listening address; when Y does not listen, or
+  // listened on an address of another family (and is closed now, or the model does not
+  // predict the call), an address of X's family that refuses connections; with no
+  // session to make that in (after the last WSACleanup), port 0 of loopback.
+  platform::Endpoint destination(const ops::Op& op) {
     const auto& target = slots_[static_cast<std::size_t>(op.other)];
     platform::Endpoint to = target.address;
     const auto own = transport_of(kinds_[static_cast<std::size_t>(op.endpoint)]);
-    // Y does not listen, or listened on an address of another family (and is closed
-    // now, or the model does not predict the call): an address of X's family that
-    // refuses connections.
-    if ((!target.listening || to.transport != own) && !refusing_endpoint(own, to)) return synthetic(Errc::other);
+    if (target.listening && to.transport == own) return to;
+    if (!refusing_endpoint(own, to)) {
+      to = platform::Endpoint{};
+      to.transport = own;
+      to.address = own == platform::Transport::tcp6 ? "::1" : "127.0.0.1";
+      to.port = 0;
+    }
+    return to;
+  }
+
+  // A connect that never blocks for long: non-blocking, a bounded wait, then SO_ERROR.
+  platform::Outcome connect(const ops::Op&, Slot& slot) {
+    const platform::Endpoint to = destination_;
     platform::set_nonblocking(slot.value, true);
     auto out = platform::connect(slot.value, to);
     if (!out.ok() && (out.errc == Errc::in_progress || out.errc == Errc::would_block)) {
@@ -368,6 +404,7 @@ class Execution {
   std::array<std::uint64_t, ops::kEndpoints> sent_{};
   std::array<ops::Kind, ops::kEndpoints> kinds_{};
   int groups_ = 0;
+  platform::Endpoint destination_;  // of the connect being executed
 };
 
 std::string describe(const Step& step) {

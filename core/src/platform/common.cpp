@@ -63,18 +63,20 @@ std::string backend::unix_socket_path() {
 #endif
 }
 
-bool transport_available(Transport transport, std::string* why_not) {
+bool transport_available(Transport transport, std::string* why_not, Outcome* failure) {
   Socket probe;
   const auto opened = open_stream(transport, probe);
   if (!opened.ok()) {
     if (why_not != nullptr)
       *why_not = "socket(" + std::string(to_string(transport)) + ") failed: " + opened.describe();
+    if (failure != nullptr) *failure = opened;
     return false;
   }
   if (transport != Transport::tcp6) return true;
   const auto bound = bind_loopback(probe.get(), transport);
   if (!bound.ok() && why_not != nullptr)
     *why_not = "no IPv6 loopback: bind [::1]:0 failed: " + bound.describe();
+  if (!bound.ok() && failure != nullptr) *failure = bound;
   return bound.ok();
 }
 

@@ -347,6 +347,8 @@ long scan_descriptors(int& highest) {
 
 }  // namespace
 
+bool handle_in_use(NativeHandle handle) { return handle >= 0 && ::fcntl(handle, F_GETFD) != -1; }
+
 long open_handle_count() {
   // Counting by listing /proc/self/fd costs more than a whole fuzz input's socket
   // calls, so descriptors are counted with one poll() over [0, limit): poll marks a

@@ -346,6 +346,15 @@ namespace backend {
 unsigned long process_id() { return ::GetCurrentProcessId(); }
 }  // namespace backend
 
+bool handle_in_use(NativeHandle handle) {
+  int type = 0;
+  int length = sizeof(type);
+  const int saved = ::WSAGetLastError();
+  const bool in_use = ::getsockopt(handle, SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) == 0;
+  ::WSASetLastError(saved);
+  return in_use;
+}
+
 long open_handle_count() {
   DWORD count = 0;
   return ::GetProcessHandleCount(::GetCurrentProcess(), &count) ? static_cast<long>(count) : -1;
