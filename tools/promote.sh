@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# tools/promote.sh BUILD TARGET CRASH ID: turns a fuzz finding into a regression input.
+# Called by `./closesem promote`. BUILD is a build folder with the replay engine's
+# targets (build/dev). The input is run once to learn its signature (the target's
+# "closesem signature:" line), minimised while that signature stays the same, run once
+# more to confirm, and written to corpora/TARGET/regressions/ID.bin with ID.ops beside
+# it: the program as .ops, to read and to replay with `closesem ops run`.
+set -uo pipefail
+
+readonly TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$1" target="$2" crash="$3" id="$4"
+bin="$build/fuzz/$target"
+tool="$build/tools/closesem_tool"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+say() { printf 'promote: %s\n' "$*" >&2; }
+
+# The signature of one run of the target on a file ("" when it ran clean).
+signature_of() {
+  timeout 120 "$bin" "$1" >"$work/out" 2>&1
+  sed -n 's/^closesem signature: //p' "$work/out" | head -n 1
+}
+
+# Binary programs are minimised by whole 16-byte records (one op each); the
+# structured targets' inputs (small choice bytes) byte by byte.
+case "$target" in
+  fuzz_close_sequences|fuzz_ops_text) unit=16 ;;
+  *) unit=1 ;;
+esac
+
+# A text (.ops) input of an op-program target becomes its binary form first.
+cp "$crash" "$work/input"
+if [ "$unit" = 16 ] && "$tool" ops check "$crash" >/dev/null 2>&1; then
+  "$tool" ops encode "$crash" -o "$work/input" >/dev/null || exit 1
+fi
+
+wanted="$(signature_of "$work/input")"
+if [ -z "$wanted" ]; then
+  say "$crash does not fail with $target: nothing to promote (output of the run:)"
+  tail -n 20 "$work/out" >&2
+  exit 1
+fi
+say "$crash fails with: $wanted"
+cp "$work/out" "$work/original-out"
+
+# Greedy minimisation: drop one unit at a time, keep the drop while the signature holds;
+# repeat until a whole pass drops nothing.
+size=$(stat -c %s "$work/input")
+runs=0
+changed=1
+while [ "$changed" = 1 ]; do
+  changed=0
+  offset=0
+  while [ "$offset" -lt "$size" ]; do
+    { head -c "$offset" "$work/input"; tail -c +"$((offset + unit + 1))" "$work/input"; } >"$work/candidate"
+    runs=$((runs + 1))
+    if [ "$(signature_of "$work/candidate")" = "$wanted" ]; then
+      mv "$work/candidate" "$work/input"
+      size=$(stat -c %s "$work/input")
+      changed=1
+    else
+      offset=$((offset + unit))
+    fi
+  done
+done
+say "minimised to $size bytes in $runs runs"
+
+# The same failure, once more, from the file that is kept.
+got="$(signature_of "$work/input")"
+if [ "$got" != "$wanted" ]; then
+  say "the minimised input no longer fails the same way (got '${got:-a clean run}'); nothing written"
+  exit 1
+fi
+
+out_dir="$TOP/corpora/$target/regressions"
+mkdir -p "$out_dir"
+cp "$work/input" "$out_dir/$id.bin"
+{
+  echo "# Regression $id of $target, promoted $(date -u +%Y-%m-%d) from $(basename "$crash")."
+  echo "# Finding: $(sed -n 's/^closesem finding: //p' "$work/out" | head -n 1)"
+  echo "# Signature: $wanted"
+  echo "# Replay: build/dev/fuzz/$target corpora/$target/regressions/$id.bin"
+  if [ "$unit" = 16 ]; then
+    "$tool" ops decode "$out_dir/$id.bin"
+  else
+    # Structured targets: the program the input made, as it ran, with what was observed.
+    sed -n '/^--- the program as it ran/,$p' "$work/out" | sed '1d; /^replay: /d; /^$/d'
+  fi
+} >"$out_dir/$id.ops"
+say "wrote ${out_dir#"$TOP"/}/$id.bin and $id.ops"
+say "it fails until the model (core/src/model/profiles.cpp) or the platform is fixed; ctest replays it from then on"
+grep -m1 '^closesem finding: ' "$work/out" >&2
