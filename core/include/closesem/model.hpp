@@ -122,6 +122,7 @@ class Model {
     bool reset_after_fin = false;  // the RST came after the peer's FIN (we sent to a closed peer)
     bool error_read = false;     // SO_ERROR consumed the pending error (POSIX)
     std::uint64_t inbound = 0;   // bytes readable
+    int chunks = 0;              // sends those bytes came from (more than one: a recv may get part)
     bool sent_to_closed_peer = false;
     bool linger_on = false;
     std::uint32_t linger_s = 0;
@@ -148,6 +149,7 @@ class Model {
   int add_socket(ops::Kind kind);
   void close_socket(int index);
   void forget(int index, const std::string& why);  // mark unknown
+  void forget_around(int index, const std::string& why);  // and its peer, queued connections and their peers
   void apply_unmodelled(const ops::Op& op, const ops::Outcome& observed);
 
   const Profile* profile_;

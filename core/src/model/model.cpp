@@ -49,6 +49,16 @@ Prediction with_data(const FactEntry& entry, std::int64_t available) {
   return p;
 }
 
+// The bytes a recv (or FIONREAD) sees. Bytes of one send arrive together; of several,
+// the kernel may still be moving the later ones into the receive queue (Linux loopback:
+// a recv of 64 KiB with three 16 KiB sends queued returned 32768; measured by
+// fuzz_close_sequences), so then any count of at least one byte is right.
+Prediction queued_bytes(const Model::Socket& s, std::int64_t exact, const std::string& source) {
+  if (s.chunks <= 1) return said({value(exact)}, source);
+  Outcome some;  // `ok`: a success with any count
+  return said({some}, source + " (several sends queued: part of them, at least one byte)");
+}
+
 Prediction from_fact(const Profile& profile, Fact fact) {
   const auto& entry = profile[fact];
   Prediction p = said(entry.outcomes, entry.source);
@@ -166,7 +176,9 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
         return from_fact(facts, s->nonblocking ? Fact::send_unconnected_tcp : Fact::send_listening_tcp);
       if (!connected)
         return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
-      if (s->shut_wr) return from_fact(facts, Fact::send_after_shutdown_send);
+      // Linux reports a pending error before SEND_SHUTDOWN (tcp_sendmsg: sk_err first).
+      const bool error_first = !winsock && s->reset_in && !s->reset_reported && !s->reset_after_fin;
+      if (s->shut_wr && !error_first) return from_fact(facts, Fact::send_after_shutdown_send);
       if (unix_kind && (peer_closed || (peer != nullptr && peer->shut_rd))) {
         if (winsock) return said({}, "AF_UNIX on Winsock after the peer closed or shut down reading: not measured");
         return said({fail(Errc::broken_pipe)},
@@ -200,17 +212,24 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       if (s->shut_rd && (shut_first || !s->reset_in)) {
         if (s->inbound > 0) {
           const auto& entry = facts[Fact::recv_queued_after_shutdown_receive];
-          if (entry.keyword == "data") return with_data(entry, available);
+          if (entry.keyword == "data") return s->chunks > 1 ? queued_bytes(*s, available, entry.source) : with_data(entry, available);
           return from_fact(facts, Fact::recv_queued_after_shutdown_receive);
         }
         return from_fact(facts, Fact::recv_after_shutdown_receive);
       }
       if (s->reset_in && !s->reset_after_fin) {
         const auto& entry = facts[Fact::buffered_data_after_reset];
-        if (s->inbound > 0 && entry.keyword == "data") return with_data(entry, available);
+        if (s->inbound > 0 && entry.keyword == "data") return s->chunks > 1 ? queued_bytes(*s, available, entry.source) : with_data(entry, available);
         return from_fact(facts, s->reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first);
       }
-      if (s->inbound > 0 || op.count == 0) return said({value(available)}, "recv: the queued bytes");
+      // A zero-byte recv returns at once over TCP. On AF_UNIX, Linux waits for its
+      // receive timeout whether data is queued or not, then returns 0 or EAGAIN (found by
+      // fuzz_close_sequences, regression unix-recv-zero-blocks): not modelled.
+      if (op.count == 0 && unix_kind)
+        return said({}, "a zero-byte recv on AF_UNIX waits for the receive timeout (Linux): not modelled");
+      // (A zero-byte recv with nothing queued waits like any other: tcp_recvmsg's loop
+      // runs once; measured by fuzz_close_sequences.)
+      if (s->inbound > 0) return queued_bytes(*s, available, "recv: the queued bytes");
       if (s->reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
       if (s->fin_in) return said({value(0)}, "recv R1: end of stream after a graceful close");
       return said({fail(s->nonblocking ? Errc::would_block : (winsock ? Errc::timed_out : Errc::would_block))},
@@ -283,7 +302,7 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     case OpKind::pending:
       if (s->phase == Phase::listening) return said({value(0), fail(Errc::invalid_argument)}, "FIONREAD on a listener");
       if (s->reset_in && winsock) return said({value(static_cast<std::int64_t>(s->inbound)), value(0)}, "FIONREAD after a reset");
-      return said({value(static_cast<std::int64_t>(s->inbound))}, "FIONREAD: bytes queued");
+      return queued_bytes(*s, static_cast<std::int64_t>(s->inbound), "FIONREAD: bytes queued");
     case OpKind::dup: return said({any_ok()}, "WSADuplicateSocket C2 / dup.2");
     case OpKind::error:
       if (s->reset_in) {
@@ -350,12 +369,23 @@ void Model::close_socket(int index) {
       peer.reset_in = true;  // closesocket linger table; catalogue #5
       peer.reset_after_fin = peer.fin_in && s.kind != ops::Kind::unix_stream;  // AF_UNIX: ECONNRESET all the same
       if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
-        peer.inbound = 0;
+        peer.inbound = 0, peer.chunks = 0;
     } else if (!s.shut_wr) {
       peer.fin_in = true;  // D9: a graceful close sends FIN
     }
   }
   s.phase = Phase::closed;
+}
+
+void Model::forget_around(int index, const std::string& why) {
+  if (index < 0) return;
+  forget(index, why);
+  const auto& s = sockets_[static_cast<std::size_t>(index)];
+  forget(s.peer, why);
+  for (const int queued : s.backlog) {
+    forget(queued, why);
+    forget(sockets_[static_cast<std::size_t>(queued)].peer, why);
+  }
 }
 
 void Model::forget(int index, const std::string& why) {
@@ -372,17 +402,8 @@ void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
   const bool ok = observed.type != Outcome::Type::failure;
   const int index = socket_of(op.endpoint);
   const std::string why = "`" + ops::print(op) + "` is not modelled, so " + ops::endpoint_name(op.endpoint) + " is not either";
-  auto forget_with_peer = [&](int i) {
-    if (i < 0) return;
-    forget(i, why);
-    forget(sockets_[static_cast<std::size_t>(i)].peer, why);
-    for (const int queued : sockets_[static_cast<std::size_t>(i)].backlog) {
-      forget(queued, why);
-      forget(sockets_[static_cast<std::size_t>(queued)].peer, why);
-    }
-  };
-  forget_with_peer(index);
-  if (op.kind == OpKind::connect) forget_with_peer(socket_of(op.other));
+  forget_around(index, why);
+  if (op.kind == OpKind::connect) forget_around(socket_of(op.other), why);
   if (!ok || index < 0) return;
   Socket& s = sockets_[static_cast<std::size_t>(index)];
   if (op.kind == OpKind::accept) {
@@ -436,7 +457,7 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
     // Linux records the shutdown even where it fails ENOTCONN (inet_shutdown on
     // TCP_CLOSE), and a shut-down listener stops listening: not modelled further.
-    forget(socket_of(op.endpoint), "shutdown of a socket that is not connected is not modelled beyond its own outcome");
+    forget_around(socket_of(op.endpoint), "shutdown of a socket that is not connected is not modelled beyond its own outcome");
     return;
   }
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
@@ -455,11 +476,12 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   switch (op.kind) {
     case OpKind::send:
       if (peer == nullptr) break;
-      if (peer->handles == 0) {
+      if (peer->phase == Phase::closed) {
+        if (ret == 0) break;  // nothing went out: no RST comes back
         s->sent_to_closed_peer = true;
         s->reset_in = true;
         s->reset_after_fin = s->fin_in;
-      } else if (peer->shut_rd &&
+      } else if (ret > 0 && peer->shut_rd &&
                  (profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_receive_resets)].keyword == "reset" ||
                   (peer->shut_wr && s->kind != ops::Kind::unix_stream &&
                    profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_both_resets)].keyword == "reset"))) {
@@ -467,10 +489,12 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
         s->reset_after_fin = s->fin_in;
       } else {
         peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+        if (ret > 0) ++peer->chunks;
       }
       break;
     case OpKind::recv:
       s->inbound -= std::min<std::uint64_t>(s->inbound, static_cast<std::uint64_t>(ret));
+      if (s->inbound == 0) s->chunks = 0;
       break;
     case OpKind::shutdown:
       if (op.how == 0 || op.how == 2) {

@@ -159,6 +159,12 @@ class Execution {
     return out;
   }
 
+  // The receive/send timeout for a call expected to block: Options::blocked, but never
+  // 0, which SO_RCVTIMEO and SO_SNDTIMEO take as "no timeout".
+  std::chrono::milliseconds short_bound() const {
+    return std::max(options_.blocked, std::chrono::milliseconds(1));
+  }
+
   // Whether a slot's socket was taken by the last WSACleanup (its session ended).
   static bool stale(const Slot& slot) { return slot.open && slot.epoch != platform::session_epoch(); }
 
@@ -233,7 +239,7 @@ class Execution {
       case OpKind::send: {
         std::vector<unsigned char> data(op.count);
         for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>((sent_[static_cast<std::size_t>(op.endpoint)] + i) % 251);
-        if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.blocked);
+        if (expects_block(step.predicted)) platform::set_io_timeout(handle, short_bound());
         const auto out = platform::send(handle, data.data(), data.size());
         if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.patience);
         if (out.ok()) sent_[static_cast<std::size_t>(op.endpoint)] += static_cast<std::uint64_t>(out.ret);
@@ -252,7 +258,7 @@ class Execution {
             return synthetic(model_.profile().winsock_api ? Errc::timed_out : Errc::would_block);
           }
         }
-        platform::set_io_timeout(handle, options_.blocked);
+        platform::set_io_timeout(handle, short_bound());
         const auto out = platform::recv(handle, buffer.data(), op.count);
         platform::set_io_timeout(handle, options_.patience);
         return out;
