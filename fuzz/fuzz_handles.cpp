@@ -20,16 +20,10 @@ std::string name(unsigned endpoint) { return std::string(1, static_cast<char>('a
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  fuzz::initialize();
-  return 0;
-}
+CLOSESEM_FUZZ_INITIALIZE()
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (ops::Program script; fuzz::program_from_text(data, size, script)) {  // an .ops twin of a regression
-    fuzz::check(kTarget, fuzz::shape(script, fuzz::Shape{}));
-    return 0;
-  }
+  if (fuzz::ran_as_script(kTarget, data, size)) return 0;  // an .ops twin of a regression
   fuzz::Choices in(data, size);
   static const char* const kKinds[] = {"tcp4", "tcp6", "unix"};
   static const char* const kUses[] = {"send 1", "recv 1", "error", "pending", "shutdown both", "close",

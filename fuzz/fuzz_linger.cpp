@@ -23,16 +23,10 @@ constexpr unsigned kSizes[] = {0, 1, 100, 4096, 30000};
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  fuzz::initialize();
-  return 0;
-}
+CLOSESEM_FUZZ_INITIALIZE()
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (ops::Program script; fuzz::program_from_text(data, size, script)) {  // an .ops twin of a regression
-    fuzz::check(kTarget, fuzz::shape(script, fuzz::Shape{}));
-    return 0;
-  }
+  if (fuzz::ran_as_script(kTarget, data, size)) return 0;  // an .ops twin of a regression
   fuzz::Choices in(data, size);
   static const char* const kKinds[] = {"tcp4", "tcp6", "unix"};
   const std::string kind = kKinds[in.pick(3)];

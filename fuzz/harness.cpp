@@ -143,6 +143,13 @@ bool program_from_text(const std::uint8_t* data, std::size_t size, ops::Program&
   return size > 0 && ops::parse(text, "input", program, error) && !program.ops.empty();
 }
 
+bool ran_as_script(const char* target, const std::uint8_t* data, std::size_t size) {
+  ops::Program script;
+  if (!program_from_text(data, size, script)) return false;
+  check(target, shape(script, Shape{}));
+  return true;
+}
+
 ops::Program program_from_input(const std::uint8_t* data, std::size_t size) {
   ops::Program program;
   if (program_from_text(data, size, program)) return program;

@@ -169,6 +169,10 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
   const bool connected = s->phase == Phase::connected;
   // (A connection still in a listener's queue has no handle yet, but is not closed.)
   const bool peer_closed = peer != nullptr && peer->phase == Phase::closed;
+  // What shows that a FIN or RST arrived: on Linux poll's POLLRDHUP/POLLHUP, which data
+  // queued before it cannot stand in for; WSAPoll's hang-up reporting is not pinned
+  // down (contract), so there readability.
+  const auto end_of_stream = winsock ? ops::WaitKind::readable : ops::WaitKind::hangup;
 
   switch (op.kind) {
     case OpKind::send: {
@@ -252,7 +256,7 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
           if (socket_of(e) == s->peer) return e;
         return -1;
       }();
-      if (op.how != 0 && !s->shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, ops::WaitKind::readable});
+      if (op.how != 0 && !s->shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, end_of_stream});
       return p;
     }
     case OpKind::close: {
@@ -268,7 +272,7 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
           const bool is_queued = std::find(s->backlog.begin(), s->backlog.end(), index) != s->backlog.end();
           const Socket& other = sockets_[static_cast<std::size_t>(index)];
           const bool queued_client = other.peer >= 0 && is_queued;
-          if (is_peer || queued_client) p.settle.push_back({e, ops::WaitKind::readable});
+          if (is_peer || queued_client) p.settle.push_back({e, end_of_stream});
         }
       }
       return p;
