@@ -123,9 +123,9 @@ class Factory {
         break;
       }
     }
-    if (!server.valid()) return {PairStatus::failed, {}, "accept: our connection never came out of the queue"};
+    if (!server.valid()) return {PairStatus::failed, {}, "accept: our connection never came out of the queue", {}};
 
-    PairResult result{PairStatus::ok, {}, {}};
+    PairResult result{PairStatus::ok, {}, {}, {}};
     result.pair.kind = kind;
     result.pair.first = kind.reversed ? std::move(server) : std::move(client);
     result.pair.second = kind.reversed ? std::move(client) : std::move(server);
