@@ -24,6 +24,7 @@ const backend::ErrorEntry* find_code(int native) {
   return nullptr;
 }
 
+#if !defined(__linux__)  // Linux binds abstract addresses instead (unix_socket_path)
 // AF_UNIX paths this process bound; removed when the process ends.
 class UnixPaths {
  public:
@@ -48,6 +49,7 @@ class UnixPaths {
   std::mutex mutex_;
   std::vector<std::string> paths_;
 };
+#endif
 
 }  // namespace
 
