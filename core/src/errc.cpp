@@ -8,7 +8,7 @@
 namespace closesem {
 namespace {
 
-constexpr std::array<std::pair<Errc, std::string_view>, 24> kNames{{
+constexpr std::array<std::pair<Errc, std::string_view>, 25> kNames{{
     {Errc::ok, "ok"},
     {Errc::bad_handle, "bad_handle"},
     {Errc::not_socket, "not_socket"},
@@ -32,6 +32,7 @@ constexpr std::array<std::pair<Errc, std::string_view>, 24> kNames{{
     {Errc::interrupted, "interrupted"},
     {Errc::timed_out, "timed_out"},
     {Errc::network_down, "network_down"},
+    {Errc::operation_aborted, "operation_aborted"},
     {Errc::other, "other"},
 }};
 

@@ -305,7 +305,7 @@ TEST_CASE("ops codec: decoding folds every field into its range and drops unused
           "shut_down | broken_pipe | connection_reset | connection_aborted | connection_refused | "
           "would_block | in_progress | already | invalid_argument | fault | no_protocol_option | "
           "not_supported | address_in_use | not_initialised | disconnected | interrupted | "
-          "timed_out | network_down | other\n");
+          "timed_out | network_down | operation_aborted | other\n");
   }
   SECTION("counts and values are clamped; unused fields are reset") {
     record[0] = 5;     // send

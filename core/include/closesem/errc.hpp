@@ -33,6 +33,7 @@ enum class Errc {
   interrupted,         // EINTR, WSAEINTR
   timed_out,           // ETIMEDOUT, WSAETIMEDOUT
   network_down,        // ENETDOWN, WSAENETDOWN
+  operation_aborted,   // ECANCELED, WSA_OPERATION_ABORTED (995): an overlapped/async operation cancelled
   other,               // anything else: the native code says what
 };
 

@@ -35,6 +35,7 @@ const ErrorEntry kTable[] = {
     CLOSESEM_ERRNO(EINTR, interrupted),
     CLOSESEM_ERRNO(ETIMEDOUT, timed_out),
     CLOSESEM_ERRNO(ENETDOWN, network_down),
+    CLOSESEM_ERRNO(ECANCELED, operation_aborted),
     CLOSESEM_ERRNO(EADDRNOTAVAIL, other),
     CLOSESEM_ERRNO(ENETUNREACH, other),
     CLOSESEM_ERRNO(EHOSTUNREACH, other),

@@ -45,7 +45,11 @@ const ErrorEntry kTable[] = {
     CLOSESEM_WSA(WSAEMSGSIZE, other),
     CLOSESEM_WSA(WSASYSNOTREADY, other),
     CLOSESEM_WSA(WSAVERNOTSUPPORTED, other),
-    CLOSESEM_WSA(WSA_OPERATION_ABORTED, other),
+    CLOSESEM_WSA(WSA_OPERATION_ABORTED, operation_aborted),
+    // Win32 codes that overlapped I/O completes with (GetOverlappedResult, IOCP), where
+    // they reach asio's handlers untranslated.
+    CLOSESEM_WSA(ERROR_CONNECTION_ABORTED, connection_aborted),
+    CLOSESEM_WSA(ERROR_NETNAME_DELETED, connection_reset),
     CLOSESEM_WSA(WSA_IO_PENDING, other),
     CLOSESEM_WSA(WSA_INVALID_HANDLE, other),
 };
