@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// The asio tests' fixture (asio_fixture.hpp).
+#include "asio_fixture.hpp"
+
+namespace closesem::testing::asio_test {
+
+std::string threads_variant(unsigned threads) {
+  if (threads == 0) return "run by the test thread";
+  return std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
+
+AsioFixture::AsioFixture(unsigned threads) : threads_(threads), loop_(std::make_unique<as::Loop>(threads)) {}
+
+AsioFixture::~AsioFixture() {
+  // A test that stopped half-way: tear down without judging (its failure is reported).
+  if (loop_) loop_->finish();
+}
+
+bool AsioFixture::make_pair(platform::Transport transport, std::string& why) {
+  pair_ = &loop_->own<as::TcpPair>(*loop_);
+  return as::connect_pair(*pair_, transport == platform::Transport::tcp6, why);
+}
+
+std::vector<char>& AsioFixture::buffer(std::size_t size, char fill) {
+  return loop_->own<std::vector<char>>(size, fill);
+}
+
+int AsioFixture::start_read(const End& end, std::size_t size) {
+  auto& into = buffer(size);
+  const int id = loop_->start(*end.strand, "async_read_some(" + end.name + ")",
+                              [socket = end.socket, &into](as::Handler handler) {
+                                socket->async_read_some(asio::buffer(into), std::move(handler));
+                              });
+  REQUIRE(id >= 0);
+  return id;
+}
+
+int AsioFixture::start_write(const End& end, std::size_t size) {
+  auto& from = buffer(size, 'w');
+  const int id = loop_->start(*end.strand, "async_write_some(" + end.name + ", " + std::to_string(size) + ")",
+                              [socket = end.socket, &from](as::Handler handler) {
+                                socket->async_write_some(asio::buffer(from), std::move(handler));
+                              });
+  REQUIRE(id >= 0);
+  return id;
+}
+
+int AsioFixture::start_wait(const End& end, tcp::socket::wait_type what) {
+  const char* name = what == tcp::socket::wait_read ? "read" : what == tcp::socket::wait_write ? "write" : "error";
+  const int id = loop_->start(*end.strand, std::string("async_wait(") + end.name + ", " + name + ")",
+                              [socket = end.socket, what](as::Handler handler) {
+                                socket->async_wait(what, std::move(handler));
+                              });
+  REQUIRE(id >= 0);
+  return id;
+}
+
+void AsioFixture::on(const End& end, const std::function<void(tcp::socket&)>& f) {
+  const bool ran = loop_->call(*end.strand, [socket = end.socket, f] { f(*socket); }, positive_timeout());
+  INFO("a call on " << end.name << "'s strand did not run within " << positive_timeout().count() << " ms");
+  REQUIRE(ran);
+}
+
+platform::Outcome AsioFixture::close(const End& end) {
+  asio::error_code ec;
+  on(end, [&ec](tcp::socket& socket) { socket.close(ec); });
+  return as::outcome_of(ec, 0);
+}
+
+platform::Outcome AsioFixture::shutdown(const End& end, tcp::socket::shutdown_type what) {
+  asio::error_code ec;
+  on(end, [&ec, what](tcp::socket& socket) { socket.shutdown(what, ec); });
+  return as::outcome_of(ec, 0);
+}
+
+platform::Outcome AsioFixture::cancel(const End& end) {
+  asio::error_code ec;
+  on(end, [&ec](tcp::socket& socket) { socket.cancel(ec); });
+  return as::outcome_of(ec, 0);
+}
+
+bool AsioFixture::is_open(const End& end) {
+  bool open = false;
+  on(end, [&open](tcp::socket& socket) { open = socket.is_open(); });
+  return open;
+}
+
+Observed AsioFixture::completed(int id, const std::string& operation) {
+  const bool ran = loop_->wait_for(id, positive_timeout());
+  const auto completion = loop_->completion(id);
+  INFO(completion.operation << ": the handler did not run within " << positive_timeout().count() << " ms");
+  REQUIRE(ran);
+  return observe(operation, completion.outcome());
+}
+
+bool AsioFixture::still_pending(int id) { return !loop_->wait_for(id, quiet_timeout()); }
+
+Observed AsioFixture::read_to_end(const End& end, const std::string& operation, std::size_t* bytes) {
+  std::size_t total = 0;
+  while (true) {
+    const int id = start_read(end, 64 * 1024);
+    auto observed = completed(id, operation);
+    if (observed.outcome.ret <= 0) {
+      if (bytes) *bytes = total;
+      return observed;
+    }
+    total += static_cast<std::size_t>(observed.outcome.ret);
+  }
+}
+
+void AsioFixture::finish() {
+  if (finished_) return;
+  finished_ = true;
+  const long live = loop_->finish();
+  for (const auto& completion : loop_->completions()) {
+    INFO(completion.operation << ": the handler ran " << completion.runs << " times (exactly once is documented)");
+    CHECK(completion.runs == 1);
+  }
+  for (const auto& problem : loop_->problems()) FAIL_CHECK(problem);
+  INFO(live << " handler copies were still alive after the io_context was destroyed");
+  CHECK(live == 0);
+}
+
+}  // namespace closesem::testing::asio_test
