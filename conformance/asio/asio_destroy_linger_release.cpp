@@ -109,18 +109,27 @@ TEST_CASE("asio: release() completes pending operations with operation_aborted a
   const int read = fixture.start_read(second);
   REQUIRE(fixture.still_pending(read));
   asio::error_code ec;
-  tcp::socket::native_handle_type released{};
+  platform::NativeHandle released = platform::kInvalidHandle;
   bool open_after = true;
   fixture.on(second, [&](tcp::socket& socket) {
-    released = socket.release(ec);
+    released = as::release(socket, ec);
     open_after = socket.is_open();
   });
-  REQUIRE_THAT(observe("release(second) with async_read_some(second) pending", as::outcome_of(ec, 0)), succeeds());
-  CHECK_FALSE(open_after);
+  CHECK_THAT(observe("release(second) with async_read_some(second) pending", as::outcome_of(ec, 0)), succeeds());
+  // release() cancels first, whether or not it can then let go of the socket.
   CHECK_THAT(fixture.completed(read, "async_read_some(second) pending when release(second) came"),
              fails_with(Errc::operation_aborted));
+  if (released == platform::kInvalidHandle) {
+    // It failed (a deviation listed for this platform, or the failure above): the
+    // socket is still asio's, open.
+    CHECK(open_after);
+    CHECK_THAT(observe("close(second) after release(second) failed", fixture.close(second)), succeeds());
+    fixture.finish();
+    return;
+  }
+  CHECK_FALSE(open_after);
   // The handle is ours now: it still carries the connection.
-  platform::Socket handle(static_cast<platform::NativeHandle>(released));
+  platform::Socket handle(released);
   CHECK_THAT(observe("send(released second, 4)", platform::send(handle.get(), "data", 4)), succeeds_with(4));
   const int got = fixture.start_read(fixture.first());
   CHECK_THAT(fixture.completed(got, "async_read_some(first) after send(released second, 4)"), succeeds_with(4));

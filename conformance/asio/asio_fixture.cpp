@@ -2,6 +2,8 @@
 // The asio tests' fixture (asio_fixture.hpp).
 #include "asio_fixture.hpp"
 
+#include <algorithm>
+
 namespace closesem::testing::asio_test {
 
 std::string threads_variant(unsigned threads) {
@@ -88,8 +90,19 @@ bool AsioFixture::is_open(const End& end) {
 Observed AsioFixture::completed(int id, const std::string& operation) {
   const bool ran = loop_->wait_for(id, positive_timeout());
   const auto completion = loop_->completion(id);
-  INFO(completion.operation << ": the handler did not run within " << positive_timeout().count() << " ms");
-  REQUIRE(ran);
+  if (!ran) {
+    // A handler that never runs is an outcome too (asio promises every handler runs):
+    // timed_out, so that a platform where it happens can list it as a deviation.
+    UNSCOPED_INFO(completion.operation << ": the handler did not run within " << positive_timeout().count()
+                                       << " ms");
+    judged_unrun_.push_back(id);
+    platform::Outcome never;
+    never.ret = -1;
+    never.errc = Errc::timed_out;
+    return observe(operation + " (the handler did not run)", never);
+  }
+  UNSCOPED_INFO(completion.operation << " completed with " << as::describe(completion.ec) << ", " << completion.bytes
+                                     << " bytes");
   return observe(operation, completion.outcome());
 }
 
@@ -112,7 +125,12 @@ void AsioFixture::finish() {
   if (finished_) return;
   finished_ = true;
   const long live = loop_->finish();
-  for (const auto& completion : loop_->completions()) {
+  const auto completions = loop_->completions();
+  for (std::size_t id = 0; id < completions.size(); ++id) {
+    const auto& completion = completions[id];
+    // A handler the test already judged as never run was reported there.
+    const bool judged = std::find(judged_unrun_.begin(), judged_unrun_.end(), static_cast<int>(id)) != judged_unrun_.end();
+    if (judged && completion.runs == 0) continue;
     INFO(completion.operation << ": the handler ran " << completion.runs << " times (exactly once is documented)");
     CHECK(completion.runs == 1);
   }

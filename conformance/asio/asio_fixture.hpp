@@ -59,7 +59,9 @@ class AsioFixture {
   platform::Outcome cancel(const End& end);
   bool is_open(const End& end);
 
-  // The handler's outcome once it ran (bounded wait; fails the test if it never does).
+  // The handler's outcome once it ran (bounded wait). A handler that does not run within
+  // positive_timeout() gives timed_out, with " (the handler did not run)" added to the
+  // operation text.
   Observed completed(int id, const std::string& operation);
   // Whether the handler is still pending after a quiet wait.
   bool still_pending(int id);
@@ -77,6 +79,7 @@ class AsioFixture {
   std::unique_ptr<as::Loop> loop_;
   as::TcpPair* pair_ = nullptr;
   bool finished_ = false;
+  std::vector<int> judged_unrun_;  // handlers completed() reported as never run
 };
 
 std::string threads_variant(unsigned threads);  // "1 thread", "2 threads"

@@ -165,6 +165,10 @@ struct TcpPair {
 // Connects `pair` over IPv4 or IPv6; false with `why` when this host cannot.
 bool connect_pair(TcpPair& pair, bool ipv6, std::string& why);
 
+// release() as the platform layer's handle (asio's native_handle_type is a class on
+// Windows): kInvalidHandle when release failed.
+platform::NativeHandle release(tcp::socket& socket, asio::error_code& ec);
+
 // Fills the socket's send path (its send buffer and the peer's receive buffer) with
 // non-blocking writes until a write would block; returns the bytes written. Leaves the
 // socket in non-blocking mode as asio's own operations do.

@@ -246,6 +246,14 @@ bool connect_pair(TcpPair& pair, bool ipv6, std::string& why) {
   return true;
 }
 
+platform::NativeHandle release(tcp::socket& socket, asio::error_code& ec) {
+  const auto handle = socket.release(ec);
+  if (ec) return platform::kInvalidHandle;
+  // Converts through the socket type on Windows (a class holding the SOCKET), as is on POSIX.
+  const asio::detail::socket_type native = handle;
+  return static_cast<platform::NativeHandle>(native);
+}
+
 std::size_t fill_send_path(tcp::socket& socket, std::size_t limit) {
   std::vector<char> block(64 * 1024, 'f');
   asio::error_code ec;

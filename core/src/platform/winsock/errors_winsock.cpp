@@ -50,6 +50,9 @@ const ErrorEntry kTable[] = {
     // they reach asio's handlers untranslated.
     CLOSESEM_WSA(ERROR_CONNECTION_ABORTED, connection_aborted),
     CLOSESEM_WSA(ERROR_NETNAME_DELETED, connection_reset),
+    // Wine completes overlapped I/O still pending on a closed socket with
+    // STATUS_HANDLES_CLOSED, which GetQueuedCompletionStatus reports as this.
+    ErrorEntry{676, "ERROR_HANDLES_CLOSED", Errc::other},
     CLOSESEM_WSA(WSA_IO_PENDING, other),
     CLOSESEM_WSA(WSA_INVALID_HANDLE, other),
 };
