@@ -78,10 +78,13 @@ const Profile& profile() {
   return chosen;
 }
 
-bool keep_going() {
-  const char* value = std::getenv("CLOSESEM_FUZZ_KEEP_GOING");
+bool env_on(const char* name) {
+  const char* value = std::getenv(name);
   return value != nullptr && *value != '\0' && std::string(value) != "0";
 }
+
+// CLOSESEM_FUZZ_KEEP_GOING=1: report findings without aborting.
+bool keep_going() { return env_on("CLOSESEM_FUZZ_KEEP_GOING"); }
 
 // The bytes end `writer` sends at stream offset i: (7 i + 101 writer) mod 251, from a
 // table so that filling a 1 MiB write and checking a 64 KiB read stay cheap.
@@ -215,6 +218,7 @@ void Run::execute() {
     process();
   }
   if (!reported_) finish();
+  if (!reported_ && env_on("CLOSESEM_FUZZ_VERBOSE")) std::fprintf(stderr, "%s", report().c_str());
 }
 
 void Run::step(const Step& s) {
@@ -700,7 +704,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Program program;
   std::string error;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (!parse(text, program, error) || program.steps.empty()) program = from_bytes(data, size, kMaxSteps);
+  if (!parse(text, program, error) || program.steps.empty()) {
+    // CLOSESEM_FUZZ_STRICT_TEXT=1 (the seed replay in ctest): every input is a program
+    // text, and one that does not parse is an error, not random bytes.
+    if (env_on("CLOSESEM_FUZZ_STRICT_TEXT")) {
+      std::fprintf(stderr, "%s: not a program: %s\n", kTarget, error.empty() ? "no steps" : error.c_str());
+      std::exit(2);
+    }
+    program = from_bytes(data, size, kMaxSteps);
+  }
   if (program.steps.size() > kMaxSteps) program.steps.resize(kMaxSteps);
   const long before = platform::open_handle_count();
   {

@@ -92,3 +92,25 @@ TEST_CASE("asio: shutdown(receive) ends a pending async_read_some with end of st
   CHECK_THAT(observe("close(second)", fixture.close(second)), succeeds());
   fixture.finish();
 }
+
+// Found by fuzz_asio_close (corpora/fuzz_asio_close/regressions/read-after-eof-stays-pending.asio).
+// recv keeps returning 0 after end of stream (R1), so a read started then has its
+// answer at once. asio 1.22's epoll reactor does not ask: a read that was pending when
+// the FIN came completes "done_and_exhausted" (fewer bytes than asked), which clears
+// the descriptor's try_speculative flag (detail/impl/epoll_reactor.ipp, start_op and
+// descriptor_state::perform_io); the next read is queued for an edge-triggered event
+// that never comes again, and stays pending until the socket is closed.
+TEST_CASE("asio: a read started after a pending read got end of stream gets end of stream again",
+          "[asio][A12]") {
+  const unsigned threads = GENERATE(1u, 2u);
+  CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, threads);
+  const auto second = fixture.second();
+  const int pending = fixture.start_read(second);
+  REQUIRE(fixture.still_pending(pending));
+  CHECK_THAT(observe("close(first)", fixture.close(fixture.first())), succeeds());
+  CHECK_THAT(fixture.completed(pending, "async_read_some(second) pending when first closed"), reads_eof());
+  const int again = fixture.start_read(second);
+  CHECK_THAT(fixture.completed(again, "async_read_some(second) started after the end of stream"), reads_eof());
+  CHECK_THAT(observe("close(second)", fixture.close(second)), succeeds());
+  fixture.finish();
+}
