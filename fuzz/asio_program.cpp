@@ -92,10 +92,10 @@ bool parse(const std::string& text, Program& out, std::string& error) {
       const bool two = w.size() == 2, three = w.size() == 3;
       if ((verb == "read" || verb == "write") && three) {
         step.kind = verb == "read" ? Kind::read : Kind::write;
-        const std::string number = arg(2);
+        const std::string digits = arg(2);
         char* end = nullptr;
-        const unsigned long size = std::strtoul(number.c_str(), &end, 10);
-        if (number.empty() || *end != '\0' || size == 0 || size > kMaxSize)
+        const unsigned long size = std::strtoul(digits.c_str(), &end, 10);
+        if (digits.empty() || *end != '\0' || size == 0 || size > kMaxSize)
           return fail("a size from 1 to " + std::to_string(kMaxSize));
         step.size = static_cast<std::uint32_t>(size);
       } else if (verb == "wait" && three && index_of(arg(2), kWaits, 3) >= 0) {

@@ -165,3 +165,28 @@ TEST_CASE("asio: after io_context::stop() no handler runs until restart(), and t
   CHECK_THAT(fixture.completed(read, "async_read_some(second) after restart()"), succeeds_with(3));
   fixture.finish();
 }
+
+// Found by fuzz_asio_close under Wine (corpora/fuzz_asio_close/regressions/
+// iocp-second-poll-after-stop.asio). The IOCP backend's stop() posts one stop packet
+// to the completion port; the first poll() or run_one() takes it and returns, and the
+// next one takes whatever completed after it and runs that handler
+// (detail/impl/win_iocp_io_context.ipp, do_one). The reactor checks stopped() first.
+TEST_CASE("asio: after io_context::stop() a second poll() still runs no handler", "[asio][A11]") {
+  CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, 0u);
+  fixture.loop().stop();
+  // Started after stop(), from this thread (nothing else runs the context): the write
+  // completes at once, its handler waits for restart().
+  const int write = fixture.loop().track("async_write_some(first, 100)");
+  auto& data = fixture.buffer(100, 'w');
+  fixture.first().socket->async_write_some(asio::buffer(data), fixture.loop().handler(write));
+  std::size_t ran = fixture.loop().context().poll();
+  ran += fixture.loop().context().poll();
+  platform::Outcome outcome;
+  outcome.ret = static_cast<std::int64_t>(ran);
+  CHECK_THAT(observe("poll() twice after stop(), with async_write_some(first, 100) complete: handlers run", outcome),
+             succeeds_with(0));
+  fixture.judged_after_stop();
+  fixture.loop().restart();
+  CHECK_THAT(fixture.completed(write, "async_write_some(first, 100) after restart()"), succeeds_with(100));
+  fixture.finish();
+}

@@ -134,7 +134,10 @@ void AsioFixture::finish() {
     INFO(completion.operation << ": the handler ran " << completion.runs << " times (exactly once is documented)");
     CHECK(completion.runs == 1);
   }
-  for (const auto& problem : loop_->problems()) FAIL_CHECK(problem);
+  for (const auto& problem : loop_->problems()) {
+    if (judged_after_stop_ && problem.find("after io_context::stop()") != std::string::npos) continue;
+    FAIL_CHECK(problem);
+  }
   INFO(live << " handler copies were still alive after the io_context was destroyed");
   CHECK(live == 0);
 }

@@ -73,13 +73,16 @@ class AsioFixture {
   // each tracked handler ran exactly once, none inline, none after stop(), and after
   // the io_context is destroyed no handler copy is left.
   void finish();
+  // The test itself judged whether handlers ran after stop() (finish() leaves it).
+  void judged_after_stop() { judged_after_stop_ = true; }
 
  private:
   unsigned threads_;
   std::unique_ptr<as::Loop> loop_;
   as::TcpPair* pair_ = nullptr;
   bool finished_ = false;
-  std::vector<int> judged_unrun_;  // handlers completed() reported as never run
+  std::vector<int> judged_unrun_;
+  bool judged_after_stop_ = false;  // handlers completed() reported as never run
 };
 
 std::string threads_variant(unsigned threads);  // "1 thread", "2 threads"
