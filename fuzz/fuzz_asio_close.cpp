@@ -52,9 +52,14 @@ constexpr std::size_t kMaxSteps = 40;
 struct Profile {
   std::string name;
   std::vector<Errc> closed;  // besides operation_aborted
-  // Wine 8.0: closing a socket whose WSASend waits for buffer space never completes
-  // that socket's overlapped operations (conformance/expectations/wine-8-asio.json).
+  // Wine 8.0: closing a socket whose WSASend has not completed never completes that
+  // socket's overlapped operations (conformance/expectations/wine-8-asio.json), and
+  // then the io_context's destructor waits for them for ever (seen: "a close, b write
+  // 1048576, b close" hung in about half the runs). Writes are capped there so that
+  // each completes at once: the deviation stays recorded by the conformance test, and
+  // the fuzzer explores the rest.
   bool close_with_blocked_write_loses_handlers = false;
+  std::uint32_t max_write = 1u << 20;
   // IOCP: after stop(), the second poll()/run_one() runs a handler that completed
   // behind the stop packet (regressions/iocp-second-poll-after-stop.asio).
   bool runs_handlers_after_stop = false;
@@ -69,6 +74,7 @@ const Profile& profile() {
       p.name = "wine";
       p.closed = {Errc::other};
       p.close_with_blocked_write_loses_handlers = true;
+      p.max_write = 16 * 1024;
       p.runs_handlers_after_stop = true;
     } else if (platform::api() == platform::Api::winsock) {
       // ERROR_CONNECTION_ABORTED (1236) for a receive, reported (windows-asio.json).
@@ -289,9 +295,9 @@ void Run::end_step(const Step& s) {
       Op& op = ops_[static_cast<std::size_t>(id)];
       op.started_closed = !me.open;
       op.offset = me.written;
-      op.size = s.size;
-      op.buffer = &loop_.own<std::vector<char>>(s.size, '\0');
-      std::memcpy(op.buffer->data(), pattern_at(e, op.offset), s.size);
+      op.size = std::min(s.size, profile().max_write);
+      op.buffer = &loop_.own<std::vector<char>>(op.size, '\0');
+      std::memcpy(op.buffer->data(), pattern_at(e, op.offset), op.size);
       me.write_op = id;
       auto handler = loop_.handler(id);
       auto* buffer = op.buffer;
