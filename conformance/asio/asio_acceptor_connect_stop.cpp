@@ -64,6 +64,14 @@ struct Client {
   explicit Client(as::Loop& loop) : strand(loop.make_strand()), socket(strand) {}
 };
 
+int start_connect(AsioFixture& fixture, Client& client, const Listening& listening, const std::string& operation) {
+  const int id = fixture.loop().start(client.strand, operation, [&client, &listening](as::Handler handler) {
+    client.socket.async_connect(listening.endpoint, std::move(handler));
+  });
+  REQUIRE(id >= 0);
+  return id;
+}
+
 }  // namespace
 
 TEST_CASE("asio: closing an acceptor completes a pending async_accept with operation_aborted, and its port then refuses",
@@ -78,10 +86,7 @@ TEST_CASE("asio: closing an acceptor completes a pending async_accept with opera
   CHECK_THAT(fixture.completed(accept, "async_accept(listener) pending when close(listener) came"),
              fails_with(Errc::operation_aborted));
   auto& client = fixture.loop().own<Client>(fixture.loop());
-  const int connect = fixture.loop().start(client.strand, "async_connect(client) to the closed listener's port",
-                                           [&client, &listening](as::Handler handler) {
-                                             client.socket.async_connect(listening.endpoint, std::move(handler));
-                                           });
+  const int connect = start_connect(fixture, client, listening, "async_connect(client) to the closed listener's port");
   CHECK_THAT(fixture.completed(connect, "async_connect(client) to the closed listener's port"),
              fails_with(Errc::connection_refused));
   fixture.finish();
@@ -101,10 +106,7 @@ TEST_CASE("asio: cancel() on an acceptor completes a pending async_accept with o
   auto& accepted = fixture.loop().own<Client>(fixture.loop());
   const int again = start_accept(fixture, listening, accepted.socket);
   auto& client = fixture.loop().own<Client>(fixture.loop());
-  const int connect = fixture.loop().start(client.strand, "async_connect(client)",
-                                           [&client, &listening](as::Handler handler) {
-                                             client.socket.async_connect(listening.endpoint, std::move(handler));
-                                           });
+  const int connect = start_connect(fixture, client, listening, "async_connect(client)");
   CHECK_THAT(fixture.completed(connect, "async_connect(client) after cancel(listener)"), succeeds());
   CHECK_THAT(fixture.completed(again, "async_accept(listener) after cancel(listener)"), succeeds());
   fixture.finish();
@@ -120,10 +122,7 @@ TEST_CASE("asio: close() completes a pending async_connect with operation_aborte
   Client* held = nullptr;
   for (int attempt = 0; attempt < 8 && pending < 0; ++attempt) {
     auto& client = fixture.loop().own<Client>(fixture.loop());
-    const int connect = fixture.loop().start(client.strand, "async_connect(client " + std::to_string(attempt) + ")",
-                                             [&client, &listening](as::Handler handler) {
-                                               client.socket.async_connect(listening.endpoint, std::move(handler));
-                                             });
+    const int connect = start_connect(fixture, client, listening, "async_connect(client " + std::to_string(attempt) + ")");
     if (fixture.still_pending(connect)) {
       pending = connect;
       held = &client;

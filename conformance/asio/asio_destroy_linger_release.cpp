@@ -25,6 +25,13 @@ void destroy(AsioFixture& fixture, const End& end) {
   fixture.on(end, [](tcp::socket& socket) { tcp::socket doomed(std::move(socket)); });
 }
 
+// set_option(linger {1, seconds}) on the end's strand.
+platform::Outcome set_linger(AsioFixture& fixture, const End& end, int seconds) {
+  asio::error_code ec;
+  fixture.on(end, [&ec, seconds](tcp::socket& socket) { socket.set_option(asio::socket_base::linger(true, seconds), ec); });
+  return as::outcome_of(ec, 0);
+}
+
 }  // namespace
 
 TEST_CASE("asio: destroying a socket completes its pending operations with operation_aborted, and the peer reads end of stream",
@@ -49,9 +56,7 @@ TEST_CASE("asio: close() with linger {1,0} resets the connection: the peer's rea
   const unsigned threads = GENERATE(1u, 2u);
   CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, threads);
   const auto second = fixture.second();
-  asio::error_code ec;
-  fixture.on(second, [&ec](tcp::socket& socket) { socket.set_option(asio::socket_base::linger(true, 0), ec); });
-  REQUIRE_THAT(observe("set_option(second, linger {1,0})", as::outcome_of(ec, 0)), succeeds());
+  REQUIRE_THAT(observe("set_option(second, linger {1,0})", set_linger(fixture, second, 0)), succeeds());
   CHECK_THAT(observe("close(second) with linger {1,0}", fixture.close(second)), succeeds());
   CHECK_THAT(fixture.read_to_end(fixture.first(), "async_read_some(first) after close(second) with linger {1,0}"),
              fails_with(Errc::connection_reset));
@@ -63,9 +68,7 @@ TEST_CASE("asio: destroying a socket with linger {1,0} set closes gracefully: th
   const unsigned threads = GENERATE(1u, 2u);
   CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, threads);
   const auto second = fixture.second();
-  asio::error_code ec;
-  fixture.on(second, [&ec](tcp::socket& socket) { socket.set_option(asio::socket_base::linger(true, 0), ec); });
-  REQUIRE_THAT(observe("set_option(second, linger {1,0})", as::outcome_of(ec, 0)), succeeds());
+  REQUIRE_THAT(observe("set_option(second, linger {1,0})", set_linger(fixture, second, 0)), succeeds());
   const int sent = fixture.start_write(second, 1000);
   REQUIRE_THAT(fixture.completed(sent, "async_write_some(second, 1000)"), succeeds_with(1000));
   destroy(fixture, second);
