@@ -52,13 +52,15 @@ constexpr std::size_t kMaxSteps = 40;
 struct Profile {
   std::string name;
   std::vector<Errc> closed;  // besides operation_aborted
-  // Wine 8.0: closing a socket whose WSASend has not completed never completes that
-  // socket's overlapped operations (conformance/expectations/wine-8-asio.json), and
-  // then the io_context's destructor waits for them for ever (seen: "a close, b write
-  // 1048576, b close" hung in about half the runs). Writes are capped there so that
-  // each completes at once: the deviation stays recorded by the conformance test, and
-  // the fuzzer explores the rest.
-  bool close_with_blocked_write_loses_handlers = false;
+  // Wine 8.0: closing a socket may never complete the overlapped operations still
+  // pending on it (conformance/expectations/wine-8-asio.json: always so behind a
+  // WSASend waiting for buffer space; seen once in about 1000 random programs for a
+  // zero-byte WSARecv (async_wait read) on a socket destroyed with unread data). Such a
+  // handler is not a finding there. A lost WSASend also makes the io_context's
+  // destructor wait for ever (seen: "a close, b write 1048576, b close" hung in about
+  // half the runs), so writes are capped to complete at once; the conformance test
+  // keeps the blocked-write case recorded.
+  bool close_may_lose_handlers = false;
   std::uint32_t max_write = 1u << 20;
   // IOCP: after stop(), the second poll()/run_one() runs a handler that completed
   // behind the stop packet (regressions/iocp-second-poll-after-stop.asio).
@@ -73,7 +75,7 @@ const Profile& profile() {
       // ERROR_HANDLES_CLOSED (676), measured (wine-8-asio.json).
       p.name = "wine";
       p.closed = {Errc::other};
-      p.close_with_blocked_write_loses_handlers = true;
+      p.close_may_lose_handlers = true;
       p.max_write = 16 * 1024;
       p.runs_handlers_after_stop = true;
     } else if (platform::api() == platform::Api::winsock) {
@@ -141,7 +143,6 @@ struct EndState {
   bool shut_rd = false, shut_wr = false;
   bool ended = false;        // closed, destroyed, released: the peer sees FIN or RST
   bool linger_zero = false;
-  bool blocked_write_at_close = false;
   std::uint64_t written = 0;  // bytes completed writes reported
   std::uint64_t read = 0;     // bytes this end read
   int read_op = -1, write_op = -1;  // the one pending of each
@@ -318,10 +319,7 @@ void Run::end_step(const Step& s) {
     }
     case Kind::close:
     case Kind::destroy: {
-      if (me.open) {
-        abort_pending(e, true);
-        me.blocked_write_at_close = me.write_op >= 0;
-      }
+      if (me.open) abort_pending(e, true);
       asio::error_code ec;
       bool open = true;
       const bool destroy = s.kind == Kind::destroy;
@@ -358,7 +356,6 @@ void Run::end_step(const Step& s) {
           if (id >= 0) ops_[static_cast<std::size_t>(id)].closed = true;
         }
         for (int id : me.waits) ops_[static_cast<std::size_t>(id)].closed = true;
-        me.blocked_write_at_close = me.write_op >= 0;
         platform::close_handle(handle);
         if (me.open) me.ended = true;
         me.open = false;
@@ -622,10 +619,7 @@ void Run::finish() {
   }
   for (int e = 0; e < 2; ++e) {
     EndState& me = ends_[e];
-    if (me.open) {
-      abort_pending(e, true);
-      me.blocked_write_at_close = me.write_op >= 0;
-    }
+    if (me.open) abort_pending(e, true);
     auto& socket = *me.socket;
     on(*me.strand, [&socket]() {
       asio::error_code ec;
@@ -663,18 +657,21 @@ void Run::finish() {
   const bool drained = loop_.drain(platform::scaled(std::chrono::milliseconds(2000)));
   process();
   if (reported_) return;
-  const bool lossy = profile().close_with_blocked_write_loses_handlers &&
-                     (ends_[0].blocked_write_at_close || ends_[1].blocked_write_at_close);
+  bool lost = false;  // a handler this platform is known to lose at close
   const auto completions = loop_.completions();
   for (std::size_t id = 0; id < ops_.size(); ++id) {
-    if (completions[id].runs == 0 && !lossy) {
+    if (completions[id].runs == 0 && ops_[id].closed && profile().close_may_lose_handlers) {
+      lost = true;
+      continue;
+    }
+    if (completions[id].runs == 0) {
       finding("never-ran", ops_[id].text + ": its handler never ran, though everything was closed and the io_context " +
                                (drained ? "ran out of work" : "ran for 2 s"));
       return;
     }
   }
   const long live = loop_.finish();
-  if (live != 0 && !lossy) finding("leak", std::to_string(live) + " handler copies still alive after the io_context was destroyed");
+  if (live != 0 && !lost) finding("leak", std::to_string(live) + " handler copies still alive after the io_context was destroyed");
 }
 
 std::string Run::report() const {

@@ -11,7 +11,7 @@ std::string threads_variant(unsigned threads) {
   return std::to_string(threads) + (threads == 1 ? " thread" : " threads");
 }
 
-AsioFixture::AsioFixture(unsigned threads) : threads_(threads), loop_(std::make_unique<as::Loop>(threads)) {}
+AsioFixture::AsioFixture(unsigned threads) : loop_(std::make_unique<as::Loop>(threads)) {}
 
 AsioFixture::~AsioFixture() {
   // A test that stopped half-way: tear down without judging (its failure is reported).

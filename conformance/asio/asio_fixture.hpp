@@ -77,7 +77,6 @@ class AsioFixture {
   void judged_after_stop() { judged_after_stop_ = true; }
 
  private:
-  unsigned threads_;
   std::unique_ptr<as::Loop> loop_;
   as::TcpPair* pair_ = nullptr;
   bool finished_ = false;
