@@ -4,7 +4,8 @@
 # targets (build/dev). The input is run once to learn its signature (the target's
 # "closesem signature:" line), minimised while that signature stays the same, run once
 # more to confirm, and written to corpora/TARGET/regressions/ID.bin with ID.ops beside
-# it: the program as .ops, to read and to replay with `closesem ops run`.
+# it: the program as .ops, to read and to replay with `closesem ops run`
+# (fuzz_asio_close: ID.asio, its program text, minimised by lines).
 set -uo pipefail
 
 readonly TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,59 @@ signature_of() {
   timeout 120 "$bin" "$1" >"$work/out" 2>&1
   sed -n 's/^closesem signature: //p' "$work/out" | head -n 1
 }
+
+# fuzz_asio_close: its findings print the program as text; that text is minimised by
+# whole lines (the first, "threads N", stays) and kept as ID.asio, which is both the
+# regression input and the readable reproducer.
+if [ "$target" = fuzz_asio_close ]; then
+  wanted="$(signature_of "$crash")"
+  if [ -z "$wanted" ]; then
+    say "$crash does not fail with $target: nothing to promote (output of the run:)"
+    tail -n 20 "$work/out" >&2
+    exit 1
+  fi
+  say "$crash fails with: $wanted"
+  sed -n '/^program (/,/^handlers:/p' "$work/out" | sed '1d;$d' >"$work/input"
+  if [ "$(CLOSESEM_FUZZ_STRICT_TEXT=1 signature_of "$work/input")" != "$wanted" ]; then
+    say "the program the finding printed does not fail the same way on its own (a race with 2 threads?); nothing written"
+    exit 1
+  fi
+  runs=0
+  changed=1
+  while [ "$changed" = 1 ]; do
+    changed=0
+    line=2
+    while [ "$line" -le "$(wc -l <"$work/input")" ]; do
+      sed "${line}d" "$work/input" >"$work/candidate"
+      runs=$((runs + 1))
+      if [ "$(CLOSESEM_FUZZ_STRICT_TEXT=1 signature_of "$work/candidate")" = "$wanted" ]; then
+        mv "$work/candidate" "$work/input"
+        changed=1
+      else
+        line=$((line + 1))
+      fi
+    done
+  done
+  say "minimised to $(($(wc -l <"$work/input") - 1)) steps in $runs runs"
+  got="$(CLOSESEM_FUZZ_STRICT_TEXT=1 signature_of "$work/input")"
+  if [ "$got" != "$wanted" ]; then
+    say "the minimised program no longer fails the same way (got '${got:-a clean run}'); nothing written"
+    exit 1
+  fi
+  out_dir="$TOP/corpora/$target/regressions"
+  mkdir -p "$out_dir"
+  {
+    echo "# Regression $id of $target, promoted $(date -u +%Y-%m-%d) from $(basename "$crash")."
+    echo "# Finding: $(sed -n 's/^closesem finding: //p' "$work/out" | head -n 1)"
+    echo "# Signature: $wanted"
+    echo "# Replay: CLOSESEM_FUZZ_VERBOSE=1 build/dev/fuzz/$target corpora/$target/regressions/$id.asio"
+    cat "$work/input"
+  } >"$out_dir/$id.asio"
+  say "wrote ${out_dir#"$TOP"/}/$id.asio"
+  say "it fails until the model (fuzz/fuzz_asio_close.cpp, Profile) or the platform is fixed; ctest replays it from then on"
+  grep -m1 '^closesem finding: ' "$work/out" >&2
+  exit 0
+fi
 
 # Binary programs are minimised by whole 16-byte records (one op each); the
 # structured targets' inputs (small choice bytes) byte by byte.
