@@ -1,9 +1,10 @@
-# Runs PROGRAM with the closesem_shim interposer (LD_PRELOAD=SHIM) and checks that the
+# Runs PROGRAM (with the test SPEC, if given) with the closesem_shim interposer
+# (LD_PRELOAD=SHIM) and checks that the
 # program passed and that its socket calls went through the shim: the suite reaches
 # the C library's dynamic symbols, so a user can test an interposed socket stack.
 file(REMOVE "${LOG}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_PRELOAD=${SHIM} CLOSESEM_SHIM_LOG=${LOG}
-                        ${PROGRAM}
+                        ${PROGRAM} ${SPEC}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out TIMEOUT 110)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${PROGRAM} failed under LD_PRELOAD=${SHIM} (${rc}):\n${out}")
