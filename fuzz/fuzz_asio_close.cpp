@@ -144,7 +144,14 @@ struct EndState {
   bool ended = false;        // closed, destroyed, released: the peer sees FIN or RST
   bool linger_zero = false;
   std::uint64_t written = 0;  // bytes completed writes reported
+  std::uint64_t write_started = 0;  // bytes of every write started (at most what was sent)
   std::uint64_t read = 0;     // bytes this end read
+  // This end may have sent the peer a reset: it ended or shut down receiving while
+  // bytes may have been unread, or close() with linger {1,0} (the destructor turns a
+  // user's linger off, A9).
+  bool reset_sent = false;
+  bool wrote_after_peer_end = false;     // data the peer's stack answers with a reset
+  bool wrote_after_peer_shut_rd = false;
   int read_op = -1, write_op = -1;  // the one pending of each
   std::vector<int> waits;
 };
@@ -297,6 +304,11 @@ void Run::end_step(const Step& s) {
       op.started_closed = !me.open;
       op.offset = me.written;
       op.size = std::min(s.size, profile().max_write);
+      if (me.open) {
+        me.write_started += op.size;
+        if (peer.ended) me.wrote_after_peer_end = true;
+        if (peer.shut_rd) me.wrote_after_peer_shut_rd = true;
+      }
       op.buffer = &loop_.own<std::vector<char>>(op.size, '\0');
       std::memcpy(op.buffer->data(), pattern_at(e, op.offset), op.size);
       me.write_op = id;
@@ -334,10 +346,12 @@ void Run::end_step(const Step& s) {
         open = socket->is_open();
       });
       if (ec) finding("close-error", "step " + std::to_string(step_ + 1) + " `" + s.text + "` failed: " + as::describe(ec));
-      if (me.open) me.ended = true;
+      if (me.open) {
+        me.ended = true;
+        if ((me.linger_zero && !destroy) || peer.write_started > me.read) me.reset_sent = true;
+      }
       me.open = false;
       check_open(e, open, s.text);
-      (void)peer;
       return;
     }
     case Kind::release: {
@@ -357,7 +371,10 @@ void Run::end_step(const Step& s) {
         }
         for (int id : me.waits) ops_[static_cast<std::size_t>(id)].closed = true;
         platform::close_handle(handle);
-        if (me.open) me.ended = true;
+        if (me.open) {
+          me.ended = true;
+          if (me.linger_zero || peer.write_started > me.read) me.reset_sent = true;
+        }
         me.open = false;
         check_open(e, open, s.text);
       } else if (was_open) {
@@ -387,7 +404,10 @@ void Run::end_step(const Step& s) {
         open = socket->is_open();
       });
       if (!ec) {
-        if (s.what != 1) me.shut_rd = true;
+        if (s.what != 1) {
+          me.shut_rd = true;
+          if (peer.write_started > me.read) me.reset_sent = true;  // Winsock S4; Linux with both
+        }
         if (s.what != 0) me.shut_wr = true;
       }
       check_open(e, open, s.text);
@@ -571,12 +591,31 @@ void Run::check(Op& op, const as::Completion& c) {
   const EndState& me = ends_[op.end];
   const EndState& peer = ends_[1 - op.end];
   const bool something_ended = peer.ended || peer.shut_rd || peer.shut_wr || me.shut_rd || me.shut_wr;
-  const bool reset_family = errc == Errc::connection_reset || errc == Errc::connection_aborted ||
-                            errc == Errc::broken_pipe || errc == Errc::shut_down;
+  const bool reset_possible = peer.reset_sent || (peer.ended && me.wrote_after_peer_end) ||
+                              (peer.shut_rd && me.wrote_after_peer_shut_rd) || me.shut_rd;
+  const bool reset = errc == Errc::connection_reset || errc == Errc::connection_aborted;
   if (!outcome.ok()) {
-    if (reset_family && something_ended) return;
-    bad("error", something_ended ? "not an error this operation admits here"
-                                 : "nothing was closed or shut down at either end, yet it failed");
+    bool admissible = false;
+    std::string why;
+    switch (op.kind) {
+      case OpKind::read:
+        admissible = (reset && reset_possible) || (errc == Errc::shut_down && me.shut_rd);
+        why = reset ? "a reset, but the peer closed or shut down gracefully with nothing unread and nothing was sent to it after"
+                    : "not an error a read admits here";
+        break;
+      case OpKind::write:
+        admissible = (reset && (reset_possible || peer.ended)) ||
+                     (errc == Errc::broken_pipe && (me.shut_wr || peer.ended || peer.shut_rd || reset_possible)) ||
+                     (errc == Errc::shut_down && me.shut_wr);
+        why = "not an error a write admits here";
+        break;
+      default:
+        admissible = (reset || errc == Errc::broken_pipe || errc == Errc::shut_down) && something_ended;
+        why = "not an error a wait admits here";
+        break;
+    }
+    if (admissible) return;
+    bad("error", something_ended ? why : "nothing was closed or shut down at either end, yet it failed");
     return;
   }
   switch (op.kind) {
@@ -628,6 +667,7 @@ void Run::finish() {
     });
     me.open = false;
     me.ended = true;
+    me.reset_sent = true;  // linger {1,0}
   }
   if (listener_ != nullptr) {
     if (accept_op_ >= 0) {
