@@ -88,13 +88,16 @@ bool AsioFixture::is_open(const End& end) {
 }
 
 Observed AsioFixture::completed(int id, const std::string& operation) {
-  const bool ran = loop_->wait_for(id, positive_timeout());
+  return completed(id, operation, positive_timeout());
+}
+
+Observed AsioFixture::completed(int id, const std::string& operation, std::chrono::milliseconds timeout) {
+  const bool ran = loop_->wait_for(id, timeout);
   const auto completion = loop_->completion(id);
   if (!ran) {
     // A handler that never runs is an outcome too (asio promises every handler runs):
     // timed_out, so that a platform where it happens can list it as a deviation.
-    UNSCOPED_INFO(completion.operation << ": the handler did not run within " << positive_timeout().count()
-                                       << " ms");
+    UNSCOPED_INFO(completion.operation << ": the handler did not run within " << timeout.count() << " ms");
     judged_unrun_.push_back(id);
     platform::Outcome never;
     never.ret = -1;

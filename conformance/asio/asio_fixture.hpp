@@ -63,6 +63,7 @@ class AsioFixture {
   // positive_timeout() gives timed_out, with " (the handler did not run)" added to the
   // operation text.
   Observed completed(int id, const std::string& operation);
+  Observed completed(int id, const std::string& operation, std::chrono::milliseconds timeout);
   // Whether the handler is still pending after a quiet wait.
   bool still_pending(int id);
 
