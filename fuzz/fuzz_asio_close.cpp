@@ -131,6 +131,7 @@ struct Op {
   bool closed = false;        // by close(), destroy() or release()
   bool natural_possible = false;  // at the cancel: could it have completed already?
   std::uint64_t offset = 0;   // read: the reader's stream offset; write: the writer's
+  std::uint64_t read_at_start = 0;  // what its end had read when it started
   std::size_t size = 0;
   std::vector<char>* buffer = nullptr;
   bool processed = false;
@@ -211,6 +212,7 @@ int Run::start(OpKind kind, int end, const std::string& text) {
   Op op;
   op.kind = kind;
   op.end = end;
+  if (end >= 0) op.read_at_start = ends_[end].read;
   op.step = step_;
   op.text = "step " + std::to_string(step_ + 1) + " `" + text + "`";
   ops_.push_back(op);
@@ -511,7 +513,10 @@ bool Run::natural_possible(const Op& op) const {
   const EndState& me = ends_[op.end];
   const EndState& peer = ends_[1 - op.end];
   if (op.kind == OpKind::wait && op.wait_what == 1) return true;  // writable
-  const bool peer_sent = peer.written > me.read || peer.write_op >= 0;
+  // Bytes the peer sent past what this end had read when the operation started: they
+  // made it readable at some moment while it was pending, even if another read (on
+  // another thread) has taken them since.
+  const bool peer_sent = peer.write_started > op.read_at_start || peer.write_op >= 0;
   return peer_sent || peer.ended || peer.shut_wr || peer.shut_rd || me.shut_rd || me.shut_wr;
 }
 
