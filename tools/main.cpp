@@ -3,6 +3,7 @@
 #include "ops_run.hpp"
 #include "ops_tool.hpp"
 #include "report_diff.hpp"
+#include "report_matrix.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,18 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("right", diff.right, "Second report (JSON)")->required()->check(CLI::ExistingFile);
   diff_cmd->add_option("--area", diff.area, "Only tests of this area (close, shutdown, linger, ...)");
   diff_cmd->add_flag("--all", diff.all, "Also print the operations on which both agree");
+  closesem::tool::MatrixOptions matrix;
+  auto* matrix_cmd = report->add_subcommand(
+      "matrix", "A table of several behaviour reports side by side: one row per asserted operation, one column "
+                "per platform, the outcome with its native error; rows that differ first. Markdown on standard "
+                "output (or --markdown FILE), and a self-contained HTML page with --html FILE. Exit status: 0, or 2 "
+                "on bad input.");
+  matrix_cmd->add_option("reports", matrix.reports, "Reports (JSON), one column each")
+      ->required()
+      ->check(CLI::ExistingFile);
+  matrix_cmd->add_option("--area", matrix.area, "Only tests of this area (close, shutdown, asio, ...)");
+  matrix_cmd->add_option("--markdown", matrix.markdown, "Write the markdown table to FILE");
+  matrix_cmd->add_option("--html", matrix.html, "Also write the HTML page to FILE");
 
   // ops: scripts in the op language (.ops text and the binary form of fuzz inputs).
   // Exit status of each: 0 good, 2 bad input (with file:line:column for scripts).
@@ -63,6 +76,7 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : 2;
   }
   if (*diff_cmd) return closesem::tool::report_diff(diff, std::cout, std::cerr);
+  if (*matrix_cmd) return closesem::tool::report_matrix(matrix, std::cout, std::cerr);
   if (*check_cmd) return closesem::tool::ops_check(check_files, std::cout, std::cerr);
   if (*encode_cmd) return closesem::tool::ops_encode(encode_input, encode_output, std::cerr);
   if (*decode_cmd) return closesem::tool::ops_decode(decode_input, decode_output, std::cout, std::cerr);

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// Reading behaviour reports (report_load.hpp).
+#include "report_load.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <ostream>
+
+namespace closesem::tool {
+namespace {
+
+using nlohmann::json;
+
+int severity(const std::string& status) {
+  if (status == "fail") return 3;
+  if (status == "unexpected_pass") return 2;
+  if (status == "known") return 1;
+  return 0;
+}
+
+}  // namespace
+
+bool load_report(const std::string& path, const std::string& command, Report& report, std::ostream& err) {
+  json document;
+  try {
+    std::ifstream in(path, std::ios::binary);
+    document = json::parse(in);
+  } catch (const json::exception& e) {
+    err << command << ": " << path << ": not valid JSON: " << e.what() << '\n';
+    return false;
+  }
+  if (!document.is_object() || document.value("schema", "") != "closesem-behaviour/1" ||
+      !document.contains("tests") || !document["tests"].is_array()) {
+    err << command << ": " << path
+        << ": not a closesem behaviour report (expected \"schema\": \"closesem-behaviour/1\" and \"tests\")\n";
+    return false;
+  }
+  try {
+    report.platform = document.value("platform", path);
+    for (const auto& test : document["tests"]) {
+      const auto name = test.at("name").get<std::string>();
+      report.order.push_back(name);
+      report.verdicts[name] = test.value("verdict", "?");
+      auto& operations = report.outcomes[name];
+      auto& statuses = report.statuses[name];
+      for (const auto& o : test.at("observations")) {
+        const auto observed = o.at("observed").get<std::string>();
+        const auto native = o.at("native").get<std::string>();
+        // A success reads "ret=N"; a failure adds the native error that carried it.
+        if (observed.rfind("ret=", 0) != 0) report.native_text[observed] = observed + " " + native;
+        const auto variant = o.value("variant", "");
+        const auto operation = o.at("operation").get<std::string>();
+        operations[operation][observed].insert(variant.empty() ? "-" : variant);
+        const auto status = o.value("status", "pass");
+        auto& worst = statuses[operation];
+        if (worst.empty() || severity(status) > severity(worst)) worst = status;
+      }
+    }
+  } catch (const json::exception& e) {
+    err << command << ": " << path << ": malformed test entry: " << e.what() << '\n';
+    return false;
+  }
+  return true;
+}
+
+std::string describe_outcomes(const Report& report, const std::map<std::string, std::set<std::string>>& outcomes) {
+  const auto text_of = [&report](const std::string& token) {
+    const auto found = report.native_text.find(token);
+    return found == report.native_text.end() ? token : found->second;
+  };
+  if (outcomes.empty()) return "(not run)";
+  if (outcomes.size() == 1) return text_of(outcomes.begin()->first);
+  std::string out;
+  for (const auto& [token, variants] : outcomes) {
+    if (!out.empty()) out += "; ";
+    out += text_of(token) + " on ";
+    bool first = true;
+    for (const auto& v : variants) {
+      out += (first ? "" : ", ") + v;
+      first = false;
+    }
+  }
+  return out;
+}
+
+std::set<std::string> outcome_texts(const std::map<std::string, std::set<std::string>>& outcomes) {
+  std::set<std::string> out;
+  for (const auto& entry : outcomes) out.insert(entry.first);
+  return out;
+}
+
+}  // namespace closesem::tool

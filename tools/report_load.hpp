@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+// A behaviour report as the report commands read it (schema closesem-behaviour/1).
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace closesem::tool {
+
+struct Report {
+  std::string platform;
+  // test -> operation -> portable outcome -> variants that saw it
+  std::map<std::string, std::map<std::string, std::map<std::string, std::set<std::string>>>> outcomes;
+  // test -> operation -> the worst status of its observations (fail, unexpected_pass, known, pass)
+  std::map<std::string, std::map<std::string, std::string>> statuses;
+  // portable outcome -> how it reads natively ("not_socket WSAENOTSOCK(10038)")
+  std::map<std::string, std::string> native_text;
+  std::map<std::string, std::string> verdicts;  // test -> verdict
+  std::vector<std::string> order;               // tests in report order
+};
+
+// Reads `path`; on bad input prints "<command>: <path>: what is wrong" to `err` and
+// returns false.
+bool load_report(const std::string& path, const std::string& command, Report& report, std::ostream& err);
+
+// "not_socket WSAENOTSOCK(10038)", or "ret=0 on tcp4, tcp6; connection_reset ... on unix";
+// "(not run)" when the report has no outcome for the operation.
+std::string describe_outcomes(const Report& report, const std::map<std::string, std::set<std::string>>& outcomes);
+
+// The portable outcomes alone (what comparisons look at: variants one platform cannot
+// run, unix under Wine, are not a behaviour difference).
+std::set<std::string> outcome_texts(const std::map<std::string, std::set<std::string>>& outcomes);
+
+}  // namespace closesem::tool
