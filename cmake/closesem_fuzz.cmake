@@ -5,6 +5,9 @@
 # Either way ctest replays corpora/NAME/seeds and corpora/NAME/regressions once, and the
 # folders given as CORPORA (scripts shared with other tests, e.g. corpora/scenarios).
 set(CLOSESEM_FUZZ_ENGINE "replay" CACHE STRING "Fuzz engine: libfuzzer or replay")
+# How a libfuzzer target links the engine: OSS-Fuzz and ClusterFuzzLite pass their
+# $LIB_FUZZING_ENGINE here (.clusterfuzzlite/build.sh).
+set(CLOSESEM_FUZZ_LINK "-fsanitize=fuzzer" CACHE STRING "Link flags of the libFuzzer engine")
 set_property(CACHE CLOSESEM_FUZZ_ENGINE PROPERTY STRINGS libfuzzer replay)
 
 function(closesem_add_fuzzer name)
@@ -12,7 +15,8 @@ function(closesem_add_fuzzer name)
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBS} closesem_warnings)
   if(CLOSESEM_FUZZ_ENGINE STREQUAL "libfuzzer")
-    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    separate_arguments(engine NATIVE_COMMAND "${CLOSESEM_FUZZ_LINK}")
+    target_link_options(${name} PRIVATE ${engine})
     set(replay_args -runs=0)
   else()
     target_sources(${name} PRIVATE ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cpp)
