@@ -23,17 +23,25 @@ signature_of() {
   sed -n 's/^closesem signature: //p' "$work/out" | head -n 1
 }
 
+# The signature FILE fails with, said; or, when it runs clean, why nothing is promoted
+# (and a failed status).
+failure_of() {
+  local signature
+  signature="$(signature_of "$1")"
+  if [ -z "$signature" ]; then
+    say "$crash does not fail with $target: nothing to promote (output of the run:)"
+    tail -n 20 "$work/out" >&2
+    return 1
+  fi
+  say "$crash fails with: $signature"
+  printf '%s\n' "$signature"
+}
+
 # fuzz_asio_close: its findings print the program as text; that text is minimised by
 # whole lines (the first, "threads N", stays) and kept as ID.asio, which is both the
 # regression input and the readable reproducer.
 if [ "$target" = fuzz_asio_close ]; then
-  wanted="$(signature_of "$crash")"
-  if [ -z "$wanted" ]; then
-    say "$crash does not fail with $target: nothing to promote (output of the run:)"
-    tail -n 20 "$work/out" >&2
-    exit 1
-  fi
-  say "$crash fails with: $wanted"
+  wanted="$(failure_of "$crash")" || exit 1
   sed -n '/^program (/,/^handlers:/p' "$work/out" | sed '1d;$d' >"$work/input"
   if [ "$(CLOSESEM_FUZZ_STRICT_TEXT=1 signature_of "$work/input")" != "$wanted" ]; then
     say "the program the finding printed does not fail the same way on its own (a race with 2 threads?); nothing written"
@@ -89,13 +97,7 @@ if [ "$unit" = 16 ] && "$tool" ops check "$crash" >/dev/null 2>&1; then
   "$tool" ops encode "$crash" -o "$work/input" >/dev/null || exit 1
 fi
 
-wanted="$(signature_of "$work/input")"
-if [ -z "$wanted" ]; then
-  say "$crash does not fail with $target: nothing to promote (output of the run:)"
-  tail -n 20 "$work/out" >&2
-  exit 1
-fi
-say "$crash fails with: $wanted"
+wanted="$(failure_of "$work/input")" || exit 1
 cp "$work/out" "$work/original-out"
 
 # Greedy minimisation: drop one unit at a time, keep the drop while the signature holds;
