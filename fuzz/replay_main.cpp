@@ -41,12 +41,14 @@ bool to_number(const std::string& text, std::uint64_t& out) {
 // The input being run in random mode, written out if the target aborts.
 std::vector<std::uint8_t> g_current;
 std::string g_crash_name;
+std::uint64_t g_runs = 0;  // inputs run to the end before the current one
 
 extern "C" void save_crash(int signal) {
   if (std::FILE* file = std::fopen(g_crash_name.c_str(), "wb")) {
     std::fwrite(g_current.data(), 1, g_current.size(), file);
     std::fclose(file);
-    std::fprintf(stderr, "replay: the input is saved as %s\n", g_crash_name.c_str());
+    std::fprintf(stderr, "replay: the input is saved as %s (a finding after %llu random inputs)\n",
+                 g_crash_name.c_str(), static_cast<unsigned long long>(g_runs));
   }
   std::signal(signal, SIG_DFL);
   std::raise(signal);
@@ -87,7 +89,7 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   std::signal(SIGABRT, save_crash);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::seconds(budget_seconds);
-  std::uint64_t runs = 0;
+  std::uint64_t& runs = g_runs;
   auto last_report = start;
   while (std::chrono::steady_clock::now() < deadline) {
     g_current.resize(static_cast<std::size_t>(next() % (max_len + 1)));

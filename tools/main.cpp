@@ -4,6 +4,9 @@
 #include "ops_tool.hpp"
 #include "report_diff.hpp"
 #include "report_matrix.hpp"
+#include "nightly_summary.hpp"
+
+#include <closesem/platform.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -69,12 +72,31 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--replay-dir", run.replay_dir, "Write each run as observed to DIR/<name>.replay.ops")
       ->check(CLI::ExistingDirectory);
 
+  // nightly: the C++ half of tools/nightly.sh.
+  auto* nightly = app.add_subcommand("nightly", "Parts of the nightly job (run through ./closesem nightly)");
+  nightly->require_subcommand(1);
+  closesem::tool::NightlySummaryOptions summary;
+  auto* summary_cmd = nightly->add_subcommand(
+      "summary", "Turn the facts the nightly job gathered into stats.json and summary.md in DIR. Exit status: 0 "
+                 "no new finding and conformance passed, 1 a new finding or a conformance failure, 2 bad input.");
+  summary_cmd->add_option("--facts", summary.facts, "The facts file")->required()->check(CLI::ExistingFile);
+  summary_cmd->add_option("--dir", summary.dir, "The report folder")->required()->check(CLI::ExistingDirectory);
+  summary_cmd->add_option("--history", summary.history, "The folder of earlier reports (<date>/stats.json)");
+  summary_cmd->add_option("--corpora", summary.corpora, "corpora/ (regressions name their signatures)");
+
+  auto* platform_cmd = app.add_subcommand("platform", "Print this platform's id (linux-6.1.0, wine-8.0 (...), ...)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);
     return status == 0 ? 0 : 2;
   }
+  if (*platform_cmd) {
+    std::cout << closesem::platform::platform_id() << "\n";
+    return 0;
+  }
+  if (*summary_cmd) return closesem::tool::nightly_summary(summary, std::cout, std::cerr);
   if (*diff_cmd) return closesem::tool::report_diff(diff, std::cout, std::cerr);
   if (*matrix_cmd) return closesem::tool::report_matrix(matrix, std::cout, std::cerr);
   if (*check_cmd) return closesem::tool::ops_check(check_files, std::cout, std::cerr);
