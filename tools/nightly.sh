@@ -120,7 +120,7 @@ for t in "${targets[@]}"; do
   [ -x "$fuzzers/$t" ] || die "no fuzz target binary $fuzzers/$t"
 done
 # The engine the binaries were built with answers for itself: libFuzzer knows -help=1.
-if "$fuzzers/${targets[0]}" -help=1 2>&1 | grep -q '^Usage:'; then built_with=libfuzzer; else built_with=replay; fi
+if [ "$("$fuzzers/${targets[0]}" -help=1 2>&1 | grep -c '^Usage:')" -gt 0 ]; then built_with=libfuzzer; else built_with=replay; fi
 [ "$built_with" = "$engine" ] ||
   die "the binaries in $fuzzers are built for the $built_with engine, not $engine"
 
@@ -299,6 +299,13 @@ fact job fuzz_seconds "$fuzz_seconds"
 stop_requested=0
 
 for t in "${targets[@]}"; do
+  # libFuzzer also saves inputs that ran longer than 10 s (slow-unit-*): not findings, but
+  # kept and counted.
+  if [ -n "$(find "$out/findings/$t/inputs" -name 'slow-unit-*' -print -quit)" ]; then
+    mkdir -p "$out/findings/$t/slow"
+    find "$out/findings/$t/inputs" -name 'slow-unit-*' -exec mv -t "$out/findings/$t/slow" {} +
+  fi
+  fact target "$t" slow_units "$(count_files "$out/findings/$t/slow")"
   execs=$(execs_of "$t")
   fact target "$t" execs "${execs:-0}"
   fact target "$t" exec_per_s "$(( ${execs:-0} / fuzz_seconds ))"
@@ -355,10 +362,12 @@ merge_corpus() {
   fact target "$t" corpus_after "$after"
 }
 
+phase_start=$(date +%s)
 if [ "$engine" = libfuzzer ]; then
   say "merging the new units into the corpora ($(shown "$corpus_root")/TARGET) and minimising them"
   for_each_target merge_corpus
 fi
+fact job merge_seconds $(( $(date +%s) - phase_start ))
 
 # --- findings: signature, deduplication, minimisation, decoding, confirmation ---------
 
@@ -421,11 +430,13 @@ triage() {
   done < <(cut -f1 "$work/$t/signatures" | sort | uniq -c | sort -k1,1nr -k2 | sed -E 's/^ *([0-9]+) /\1\t/')
 }
 
-if [ -n "$(find "$out/findings" -mindepth 2 -type f -print -quit)" ]; then
+phase_start=$(date +%s)
+if [ -n "$(find "$out/findings" -mindepth 3 -path '*/inputs/*' -type f -print -quit)" ]; then
   say "crash inputs: learning their signatures, minimising one per signature (at most $minimise_limit s each), confirming"
   for_each_target triage
 fi
 find "$out/findings" -mindepth 1 -type d -empty -delete
+fact job triage_seconds $(( $(date +%s) - phase_start ))
 
 # --- conformance ------------------------------------------------------------------------
 
@@ -447,6 +458,7 @@ conformance_run() {
   return "$rc"
 }
 
+phase_start=$(date +%s)
 if [ "$conformance" = 1 ]; then
   say "running the conformance suite (behaviour.json)"
   conformance_run conformance "$build/conformance/closesem_conformance" "$out/behaviour.json"
@@ -461,6 +473,7 @@ if [ "$conformance" = 1 ]; then
 else
   fact conformance skipped reason "--no-conformance"
 fi
+fact job conformance_seconds $(( $(date +%s) - phase_start ))
 
 # --- the report ---------------------------------------------------------------------------
 

@@ -251,6 +251,10 @@ json make_stats(const Facts& facts, const std::vector<Finding>& findings, int ne
   stats["jobs"] = number_or_null(job, "jobs");
   stats["cores"] = number_or_null(job, "cores");
   stats["corpus_root"] = get(job, "corpus_root");
+  stats["phase_seconds"] = {{"fuzz", number_or_null(job, "fuzz_seconds")},
+                            {"merge", number_or_null(job, "merge_seconds")},
+                            {"findings", number_or_null(job, "triage_seconds")},
+                            {"conformance", number_or_null(job, "conformance_seconds")}};
   json targets = json::object();
   for (const auto& name : facts.targets) {
     const auto& t = facts.target.at(name);
@@ -272,6 +276,7 @@ json make_stats(const Facts& facts, const std::vector<Finding>& findings, int ne
     if (t.count("merge")) entry["merge"] = get(t, "merge");
     entry["crash_inputs"] = number_or_null(t, "crash_inputs");
     entry["crash_inputs_examined"] = number_or_null(t, "inputs_examined");
+    entry["slow_inputs"] = number_or_null(t, "slow_units");
     int found = 0, fresh = 0;
     for (const auto& finding : findings) {
       if (finding.target != name || !finding.counts()) continue;
@@ -324,7 +329,10 @@ void write_finding(std::ostream& md, const Facts& facts, const fs::path& dir, co
   const bool asio = std::find(files.begin(), files.end(), std::to_string(finding.number) + ".asio") != files.end();
   const std::string input = base + (asio ? ".asio" : ".bin");
   const std::string status = finding.get("status");
-  md << "### " << finding.id() << (finding.is_new ? " (new)" : " (seen before, first on " + finding.first_seen + ")")
+  md << "### " << finding.id()
+     << (!finding.counts()  ? " (did not fail again: not counted)"
+         : finding.is_new   ? " (new)"
+                            : " (seen before, first on " + finding.first_seen + ")")
      << "\n\n";
   md << "Signature: `" << cell(finding.get("signature")) << "`\n\n";
   if (!finding.get("what").empty()) md << "> " << cell(finding.get("what")) << "\n\n";
@@ -395,7 +403,7 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
     for (const auto& finding : findings)
       md << "| " << finding.id() << " | `" << cell(finding.get("signature")) << "` | " << cell(finding.get("status"))
          << " | " << finding.get("inputs") << " | "
-         << (finding.is_new ? "**new**" : finding.first_seen) << " |\n";
+         << (!finding.counts() ? "–" : finding.is_new ? "**new**" : finding.first_seen) << " |\n";
     md << "\n";
     for (const auto& finding : findings) write_finding(md, facts, dir, finding);
   }
@@ -429,6 +437,12 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
     for (const auto& name : facts.targets) {
       const std::string merge = get(facts.target.at(name), "merge");
       if (merge.find("failed") != std::string::npos) md << "- " << name << ": " << merge << "\n";
+    }
+    for (const auto& name : facts.targets) {
+      const long long slow = number_of(facts.target.at(name), "slow_units", 0);
+      if (slow > 0)
+        md << "- " << name << ": " << slow << " input(s) ran longer than 10 s (not findings; kept in `findings/"
+           << name << "/slow/`)\n";
     }
     md << "\n";
   } else {
@@ -474,6 +488,9 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
      << "- Started " << get(job, "started") << ", finished " << get(job, "finished") << "; fuzzing "
      << clock_text(number_of(job, "fuzz_seconds", 0)) << " of a budget of " << clock_text(number_of(job, "budget_s", 0))
      << "\n"
+     << "- Time spent: fuzzing " << clock_text(number_of(job, "fuzz_seconds", 0)) << ", merging corpora "
+     << clock_text(number_of(job, "merge_seconds", 0)) << ", findings " << clock_text(number_of(job, "triage_seconds", 0))
+     << ", conformance " << clock_text(number_of(job, "conformance_seconds", 0)) << "\n"
      << "- Engine: " << get(job, "engine") << "; binaries `" << get(job, "fuzzers") << "`; tools `" << get(job, "build")
      << "`\n"
      << "- Platform: " << get(job, "platform") << "; suite version " << get(job, "suite_version") << "\n";

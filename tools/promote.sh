@@ -180,7 +180,8 @@ keep_log
     "$tool" ops decode "$out_dir/$id.bin" | sed -E 's/ +-> .*$//'
   else
     # Structured targets: the program the input made, as it ran, with what was observed.
-    sed -n '/^--- the program as it ran/,$p' "$work/out" | sed '1d; /^replay: /d; /^$/d'
+    # (up to the engine's own lines: the replay engine's "replay:", libFuzzer's "==PID==")
+    awk 'on && (/^$/ || /^==[0-9]+==/ || /^replay: /) { exit } on { print } /^--- the program as it ran/ { on = 1 }' "$work/out"
   fi
 } >"$out_dir/$id.ops"
 say "wrote $(shown "$out_dir/$id.bin") and $id.ops"
