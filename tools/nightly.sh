@@ -6,6 +6,9 @@
 # signature, minimised, decoded and confirmed), runs the conformance suite, and writes
 # reports/<date>/ (summary.md, stats.json, behaviour.json, findings/, logs/).
 set -uo pipefail
+# The whole script is one block, read before any of it runs: the job lasts hours, and a
+# `git pull` meanwhile must not change the lines bash has yet to read.
+{
 
 readonly TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=tools/fuzz_lib.sh
@@ -145,6 +148,8 @@ fact() {
 }
 shown() { local path; path="$(realpath -m "$1")"; echo "${path#"$TOP"/}"; }
 count_files() { find "$1" -maxdepth 1 -type f 2>/dev/null | wc -l; }
+# Crash inputs saved so far (libFuzzer's slow-unit-* files are not crashes).
+count_crashes() { find "$1" -maxdepth 1 -type f ! -name 'slow-unit-*' 2>/dev/null | wc -l; }
 clock() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -233,10 +238,10 @@ progress() {
       cov=$(status_field "$t" cov)
       printf '  %-22s %9d runs %6d/s   cov %-6s corpus %s (+%d new)   crash inputs %d\n' "$t" "$execs" "$rate" \
         "${cov:--}" "$(count_files "$corpus_root/$t")" "$(count_files "$work/$t/new")" \
-        "$(count_files "$out/findings/$t/inputs")" >&2
+        "$(count_crashes "$out/findings/$t/inputs")" >&2
     else
       printf '  %-22s %9d runs %6d/s   crash inputs %d\n' "$t" "$execs" "$rate" \
-        "$(count_files "$out/findings/$t/inputs")" >&2
+        "$(count_crashes "$out/findings/$t/inputs")" >&2
     fi
   done
 }
@@ -371,9 +376,11 @@ fact job merge_seconds $(( $(date +%s) - phase_start ))
 
 # --- findings: signature, deduplication, minimisation, decoding, confirmation ---------
 
-# At most this many crash inputs are run per target to learn their signatures, and this
-# many signatures minimised (the rest are kept as they are, and counted).
+# At most this many crash inputs are run per target to learn their signatures (and none
+# after the triage deadline: inputs that hang take a minute each), and this many
+# signatures minimised (the rest are kept as they are, and counted).
 readonly kMaxInputs=100 kMaxSignatures=10
+triage_deadline=$(( $(date +%s) + (budget / 2 > 600 ? budget / 2 : 600) ))
 minimise_limit=$(( budget / 10 )); [ "$minimise_limit" -ge 30 ] || minimise_limit=30; [ "$minimise_limit" -le 300 ] || minimise_limit=300
 
 triage() {
@@ -384,6 +391,7 @@ triage() {
   : >"$work/$t/signatures"
   # (newest last: a target that keeps failing the same way has the oldest inputs examined)
   while IFS= read -r f; do
+    [ "$(date +%s)" -lt "$triage_deadline" ] || break
     sig=$(signature_of "$fuzzers/$t" "$t" "$f" "$work/$t/run.out")
     [ -n "$sig" ] || sig="(did not fail when run again)"
     printf '%s\t%s\t%s\n' "$sig" "$(stat -c %s "$f")" "$f" >>"$work/$t/signatures"
@@ -464,7 +472,8 @@ if [ "$conformance" = 1 ]; then
   conformance_run conformance "$build/conformance/closesem_conformance" "$out/behaviour.json"
   conformance_run conformance-asio "$build/conformance/closesem_conformance_asio" "$out/behaviour-asio.json"
   # What changed since the last nightly report that has one.
-  previous=$(find "$reports_root" -mindepth 2 -maxdepth 2 -name behaviour.json ! -path "$out/*" 2>/dev/null | sort | tail -n 1)
+  previous=$(find "$reports_root" -mindepth 2 -maxdepth 2 -name behaviour.json ! -path "$out/*" -printf '%T@ %p\n' \
+               2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)
   if [ -n "$previous" ] && [ -s "$out/behaviour.json" ]; then
     "$tool" report diff "$previous" "$out/behaviour.json" >"$out/behaviour-diff.txt" 2>&1
     fact conformance diff previous "$(basename "$(dirname "$previous")")"
@@ -482,3 +491,4 @@ fact job finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 status=$?
 rm -rf "$work"
 exit "$status"
+}

@@ -434,20 +434,26 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
     md << "Corpora: `" << get(job, "corpus_root") << "/TARGET`. New units are merged in and the whole corpus is "
           "minimised (libFuzzer's merge: the fewest inputs with every feature); \"kept\" counts the new units the "
           "minimised corpus kept.\n";
-    for (const auto& name : facts.targets) {
-      const std::string merge = get(facts.target.at(name), "merge");
-      if (merge.find("failed") != std::string::npos) md << "- " << name << ": " << merge << "\n";
-    }
-    for (const auto& name : facts.targets) {
-      const long long slow = number_of(facts.target.at(name), "slow_units", 0);
-      if (slow > 0)
-        md << "- " << name << ": " << slow << " input(s) ran longer than 10 s (not findings; kept in `findings/"
-           << name << "/slow/`)\n";
-    }
-    md << "\n";
   } else {
-    md << "The replay engine runs random inputs: there is no coverage feedback and no corpus to grow.\n\n";
+    md << "The replay engine runs random inputs: there is no coverage feedback and no corpus to grow.\n";
   }
+  for (const auto& name : facts.targets) {
+    const auto& t = facts.target.at(name);
+    const std::string merge = get(t, "merge");
+    if (merge.find("failed") != std::string::npos) md << "- " << name << ": " << merge << "\n";
+    const long long examined = number_of(t, "inputs_examined", -1);
+    const long long crashes = number_of(t, "crash_inputs", 0);
+    if (examined >= 0 && examined < crashes)
+      md << "- " << name << ": " << examined << " of " << crashes
+         << " crash inputs were run to learn their signatures (at most 100, within a time limit); all are in "
+            "`findings/"
+         << name << "/inputs/`\n";
+    const long long slow = number_of(t, "slow_units", 0);
+    if (slow > 0)
+      md << "- " << name << ": " << slow << " input(s) ran longer than 10 s (not findings; kept in `findings/" << name
+         << "/slow/`)\n";
+  }
+  md << "\n";
 
   md << "## Conformance\n\n";
   if (skipped) {

@@ -30,7 +30,9 @@ night() {
 has() { grep -qE "$2" "$1" || fail "$(basename "$(dirname "$1")")/$(basename "$1") has no line matching: $2"; }
 
 night first 1 eof-as-reset -- --budget 8 --targets fuzz_linger,fuzz_handles --no-conformance
-first="$work/reports/$(date +%F)"
+# (each night's folder: the newest)
+newest() { ls -td "$work/reports"/*/ | head -n 1 | sed 's|/$||'; }
+first="$(newest)"
 [ -f "$first/summary.md" ] && [ -f "$first/stats.json" ] || fail "first: no summary.md or stats.json in $first"
 has "$first/summary.md" '^# closesem nightly .*: [0-9]+ new findings?'
 has "$first/summary.md" '^### fuzz_linger/1 \(new\)'
@@ -55,13 +57,13 @@ env LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset "$fuzzers/fuzz_linger" "$fi
 has "$work/replay.out" '^closesem signature: divergence/recv/connection_reset/'
 
 night second 0 eof-as-reset -- --budget 5 --targets fuzz_linger --no-conformance
-second="$work/reports/$(date +%F).2"
+second="$(newest)"
 has "$second/summary.md" '^# closesem nightly .*: no new finding, 1 seen before'
 has "$second/summary.md" '^### fuzz_linger/1 \(seen before, first on '
 
 if [ "$mode" = replay ]; then
   night third 0 "" -- --budget 5 --targets fuzz_handles
-  third="$work/reports/$(date +%F).3"
+  third="$(newest)"
   has "$third/summary.md" '^# closesem nightly .*: no new finding; conformance passed'
   has "$third/summary.md" '^- Socket API: [0-9]+ pass, .* 0 fail'
   [ -s "$third/behaviour.json" ] || fail "third: no behaviour.json"
