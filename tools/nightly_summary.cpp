@@ -390,6 +390,10 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
      << clock_text(number_of(job, "fuzz_seconds", 0)) << " with "
      << (libfuzzer ? "libFuzzer (fork mode)" : "the replay engine's random mode") << ", " << get(job, "jobs")
      << " jobs on " << get(job, "cores") << " cores · suite " << get(job, "suite_version") << "\n\n";
+  md << "*The nightly report of closesem, a suite for socket close semantics (close, shutdown, SO_LINGER; "
+        "closesocket and WSACleanup on Winsock): fuzz targets run random programs on real loopback sockets and check "
+        "every outcome against a model of the documented behaviour; the conformance suite checks the documented "
+        "invariants one by one. README.md, section \"Nightly\", explains each part of this page.*\n\n";
   if (job.count("engine_note")) md << "> **Note:** " << get(job, "engine_note") << "\n\n";
   if (job.count("stopped_early"))
     md << "> **Stopped early** (interrupted) after " << clock_text(number_of(job, "stopped_early", 0))
