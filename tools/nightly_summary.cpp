@@ -225,6 +225,13 @@ std::string program_excerpt(const fs::path& dir, const Finding& finding, int max
   return "";
 }
 
+// The findings of a target that count (all, or only the new ones).
+int count_findings(const std::vector<Finding>& findings, const std::string& target, bool only_new) {
+  return static_cast<int>(std::count_if(findings.begin(), findings.end(), [&](const Finding& finding) {
+    return finding.target == target && finding.counts() && (finding.is_new || !only_new);
+  }));
+}
+
 bool conformance_failed(const Facts& facts) {
   for (const auto& label : facts.suites) {
     const auto& suite = facts.conformance.at(label);
@@ -277,14 +284,8 @@ json make_stats(const Facts& facts, const std::vector<Finding>& findings, int ne
     entry["crash_inputs"] = number_or_null(t, "crash_inputs");
     entry["crash_inputs_examined"] = number_or_null(t, "inputs_examined");
     entry["slow_inputs"] = number_or_null(t, "slow_units");
-    int found = 0, fresh = 0;
-    for (const auto& finding : findings) {
-      if (finding.target != name || !finding.counts()) continue;
-      ++found;
-      fresh += finding.is_new ? 1 : 0;
-    }
-    entry["findings"] = found;
-    entry["new_findings"] = fresh;
+    entry["findings"] = count_findings(findings, name, false);
+    entry["new_findings"] = count_findings(findings, name, true);
     targets[name] = entry;
   }
   stats["targets"] = targets;
@@ -421,8 +422,7 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
   }
   for (const auto& name : facts.targets) {
     const auto& t = facts.target.at(name);
-    int found = 0;
-    for (const auto& finding : findings) found += finding.target == name && finding.counts() ? 1 : 0;
+    const int found = count_findings(findings, name, false);
     md << "| " << name << " | " << with_commas(number_of(t, "execs", 0)) << " | "
        << with_commas(number_of(t, "exec_per_s", 0)) << " | ";
     if (libfuzzer) {
