@@ -147,23 +147,28 @@ TEST_CASE("model: after a reset with several sends queued, Linux admits part of 
           "[unit][model]") {
   // Found by the nightly job (corpora/fuzz_handles/regressions/reset-drops-later-sends):
   // the later sends may not have reached the receive queue when the reset came.
-  ops::Program program;
-  ops::ParseError error;
-  REQUIRE(ops::parse("pair tcp4\nb send 1\nb send 1\na send 1\nb close\na recv 1\na recv 1\n", "inline", program,
-                     error));
-  model::Model state(*model::find_profile("linux"));
-  for (std::size_t i = 0; i < 5; ++i) {
-    ops::Outcome outcome;
-    outcome.type = ops::Outcome::Type::value;
-    outcome.value = program.ops[i].kind == ops::OpKind::pair || program.ops[i].kind == ops::OpKind::close ? 0 : 1;
-    state.apply(program.ops[i], outcome);
-  }
   ops::Outcome one;
   one.type = ops::Outcome::Type::value;
   one.value = 1;
   ops::Outcome reset;
   reset.type = ops::Outcome::Type::failure;
   reset.errc = closesem::Errc::connection_reset;
+  // A Linux model after every op of `text` but its last `left` ops (pair and close
+  // return 0, sends 1); returns the program.
+  const auto run_all_but = [&](model::Model& state, const std::string& text, std::size_t left) {
+    ops::Program program;
+    ops::ParseError error;
+    REQUIRE(ops::parse(text, "inline", program, error));
+    for (std::size_t i = 0; i + left < program.ops.size(); ++i) {
+      ops::Outcome outcome;
+      outcome.type = ops::Outcome::Type::value;
+      outcome.value = program.ops[i].kind == ops::OpKind::pair || program.ops[i].kind == ops::OpKind::close ? 0 : 1;
+      state.apply(program.ops[i], outcome);
+    }
+    return program;
+  };
+  model::Model state(*model::find_profile("linux"));
+  const auto program = run_all_but(state, "pair tcp4\nb send 1\nb send 1\na send 1\nb close\na recv 1\na recv 1\n", 2);
   const auto first = state.predict(program.ops[5]);
   INFO("first recv: " << ops::print(first.admissible) << " (" << first.source << ")");
   CHECK(model::admits(first.admissible, one));
@@ -175,14 +180,7 @@ TEST_CASE("model: after a reset with several sends queued, Linux admits part of 
   CHECK(model::admits(second.admissible, reset));
   // One send queued: exactly that send, no reset before it is read.
   model::Model single(*model::find_profile("linux"));
-  ops::Program short_program;
-  REQUIRE(ops::parse("pair tcp4\nb send 1\na send 1\nb close\na recv 1\n", "inline", short_program, error));
-  for (std::size_t i = 0; i < 4; ++i) {
-    ops::Outcome outcome;
-    outcome.type = ops::Outcome::Type::value;
-    outcome.value = short_program.ops[i].kind == ops::OpKind::pair || short_program.ops[i].kind == ops::OpKind::close ? 0 : 1;
-    single.apply(short_program.ops[i], outcome);
-  }
+  const auto short_program = run_all_but(single, "pair tcp4\nb send 1\na send 1\nb close\na recv 1\n", 1);
   const auto only = single.predict(short_program.ops[4]);
   INFO("one send queued: " << ops::print(only.admissible));
   CHECK(model::admits(only.admissible, one));
