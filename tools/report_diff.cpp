@@ -20,6 +20,7 @@ int report_diff(const DiffOptions& options, std::ostream& out, std::ostream& err
   if (!load_report(options.left, "closesem report diff", left, err) ||
       !load_report(options.right, "closesem report diff", right, err))
     return 2;
+  if (!check_area({&left, &right}, options.area, "closesem report diff", err)) return 2;
 
   std::vector<std::string> tests = left.order;
   for (const auto& name : right.order)
@@ -34,7 +35,7 @@ int report_diff(const DiffOptions& options, std::ostream& out, std::ostream& err
   std::vector<std::string> only_left;
   std::vector<std::string> only_right;
   for (const auto& name : tests) {
-    if (!options.area.empty() && name.rfind(options.area + ":", 0) != 0) continue;
+    if (!options.area.empty() && area_of(name) != options.area) continue;
     const bool in_left = left.outcomes.count(name) != 0;
     const bool in_right = right.outcomes.count(name) != 0;
     if (!in_left) { only_right.push_back(name); continue; }

@@ -12,6 +12,11 @@ namespace {
 
 using nlohmann::json;
 
+// The observation statuses and test verdicts a report may hold (conformance/support/report.cpp
+// writes them); anything else is bad input, never passed on into a page or a class name.
+const std::set<std::string> kStatuses{"pass", "known", "fail", "unexpected_pass"};
+const std::set<std::string> kVerdicts{"pass", "known", "fail", "unexpected_pass", "skipped"};
+
 int severity(const std::string& status) {
   if (status == "fail") return 3;
   if (status == "unexpected_pass") return 2;
@@ -38,10 +43,23 @@ bool load_report(const std::string& path, const std::string& command, Report& re
   }
   try {
     report.platform = document.value("platform", path);
+    std::size_t index = 0;
     for (const auto& test : document["tests"]) {
       const auto name = test.at("name").get<std::string>();
+      const auto where = "tests[" + std::to_string(index++) + "] (\"" + name + "\")";
+      if (report.verdicts.count(name) != 0) {
+        err << command << ": " << path << ": " << where
+            << ": a second test of this name (each test appears once in a report)\n";
+        return false;
+      }
+      const auto verdict = test.value("verdict", "pass");
+      if (kVerdicts.count(verdict) == 0) {
+        err << command << ": " << path << ": " << where << ": unknown verdict \"" << verdict
+            << "\" (known: pass, known, fail, unexpected_pass, skipped)\n";
+        return false;
+      }
       report.order.push_back(name);
-      report.verdicts[name] = test.value("verdict", "?");
+      report.verdicts[name] = verdict;
       auto& operations = report.outcomes[name];
       auto& statuses = report.statuses[name];
       for (const auto& o : test.at("observations")) {
@@ -53,6 +71,11 @@ bool load_report(const std::string& path, const std::string& command, Report& re
         const auto operation = o.at("operation").get<std::string>();
         operations[operation][observed].insert(variant.empty() ? "-" : variant);
         const auto status = o.value("status", "pass");
+        if (kStatuses.count(status) == 0) {
+          err << command << ": " << path << ": " << where << ", operation \"" << operation << "\": unknown status \""
+              << status << "\" (known: pass, known, fail, unexpected_pass)\n";
+          return false;
+        }
         auto& worst = statuses[operation];
         if (worst.empty() || severity(status) > severity(worst)) worst = status;
       }
@@ -82,6 +105,24 @@ std::string describe_outcomes(const Report& report, const std::map<std::string, 
     }
   }
   return out;
+}
+
+std::string area_of(const std::string& test) {
+  const auto colon = test.find(':');
+  return colon == std::string::npos ? "" : test.substr(0, colon);
+}
+
+bool check_area(const std::vector<const Report*>& reports, const std::string& area, const std::string& command,
+                std::ostream& err) {
+  if (area.empty()) return true;
+  std::set<std::string> areas;
+  for (const auto* report : reports)
+    for (const auto& test : report->order) areas.insert(area_of(test));
+  if (areas.count(area) != 0) return true;
+  err << command << ": --area " << area << ": no test of the reports is in this area; their areas:";
+  for (const auto& known : areas) err << ' ' << (known.empty() ? "(none)" : known);
+  err << '\n';
+  return false;
 }
 
 std::set<std::string> outcome_texts(const std::map<std::string, std::set<std::string>>& outcomes) {

@@ -22,8 +22,9 @@ struct Report {
   std::vector<std::string> order;               // tests in report order
 };
 
-// Reads `path`; on bad input prints "<command>: <path>: what is wrong" to `err` and
-// returns false.
+// Reads `path`; on bad input (not JSON, not the schema, a test named twice, a verdict or
+// status outside the known set) prints "<command>: <path>: where: what is wrong" to `err`
+// and returns false.
 bool load_report(const std::string& path, const std::string& command, Report& report, std::ostream& err);
 
 // "not_socket WSAENOTSOCK(10038)", or "ret=0 on tcp4, tcp6; connection_reset ... on unix";
@@ -33,5 +34,13 @@ std::string describe_outcomes(const Report& report, const std::map<std::string, 
 // The portable outcomes alone (what comparisons look at: variants one platform cannot
 // run, unix under Wine, are not a behaviour difference).
 std::set<std::string> outcome_texts(const std::map<std::string, std::set<std::string>>& outcomes);
+
+// A test's area: the text before the first ':' of its name ("close: closing twice" -> "close").
+std::string area_of(const std::string& test);
+
+// An --area filter must name an area of at least one report (a typo is an error, never an
+// empty comparison that agrees): on no match prints the known areas to `err`, returns false.
+bool check_area(const std::vector<const Report*>& reports, const std::string& area, const std::string& command,
+                std::ostream& err);
 
 }  // namespace closesem::tool

@@ -9,6 +9,7 @@
 
 #include "report_load.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -28,11 +29,6 @@ struct Row {
   std::vector<Cell> cells;
   bool differs = false;
 };
-
-std::string area_of(const std::string& test) {
-  const auto colon = test.find(':');
-  return colon == std::string::npos ? "" : test.substr(0, colon);
-}
 
 std::vector<Row> rows_of(const std::vector<Report>& reports, const std::string& area) {
   // Tests and operations in the order of the first report that has them.
@@ -79,16 +75,38 @@ std::string cell_text(const Cell& cell) {
   return cell.text + " (" + (cell.status == "unexpected_pass" ? "unexpected pass" : cell.status) + ")";
 }
 
-std::string md_escape(std::string text) {
+// Text from a report as literal markdown: reports come from other machines and CI
+// artifacts, so nothing in them may become markup (a link, an image, raw HTML, a code span
+// it breaks out of, a table cell it splits). Markdown's own punctuation is escaped with a
+// backslash, HTML's special characters become entities, line breaks and other control
+// characters become spaces.
+std::string md_escape(const std::string& text) {
+  const auto word = [&text](std::size_t i) {
+    return i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) != 0);
+  };
   std::string out;
-  for (const char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += ' ';
-    else out += c;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // An underscore inside a word (not_socket) is never emphasis; at a word's edge it may be.
+    if (c == '_' && !(i > 0 && word(i - 1) && word(i + 1))) {
+      out += "\\_";
+      continue;
+    }
+    switch (c) {
+      case '\\': case '`': case '*': case '[': case ']': case '|': case '~': case '!': case '#':
+        out += '\\';
+        out += c;
+        break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      default: out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+    }
   }
   return out;
 }
 
+// Text from a report as HTML text or a double- or single-quoted attribute value.
 std::string html_escape(const std::string& text) {
   std::string out;
   for (const char c : text) {
@@ -97,10 +115,21 @@ std::string html_escape(const std::string& text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
       default: out += c;
     }
   }
   return out;
+}
+
+// A cell's class: one of a fixed set, whatever the report says (the loader admits only
+// known statuses, and this does not trust it to).
+const char* status_class(const std::string& status) {
+  if (status == "pass") return "pass";
+  if (status == "known") return "known";
+  if (status == "fail") return "fail";
+  if (status == "unexpected_pass") return "unexpected_pass";
+  return "not_run";
 }
 
 void write_markdown(const std::vector<Report>& reports, const std::vector<Row>& rows, std::ostream& out) {
@@ -108,7 +137,7 @@ void write_markdown(const std::vector<Report>& reports, const std::vector<Row>& 
   for (const auto& row : rows) differing += row.differs ? 1 : 0;
   out << "# Behaviour matrix\n\n" << rows.size() << " operations, " << differing << (differing == 1 ? " differs" : " differ")
       << " between ";
-  for (std::size_t i = 0; i < reports.size(); ++i) out << (i ? ", " : "") << "`" << reports[i].platform << "`";
+  for (std::size_t i = 0; i < reports.size(); ++i) out << (i ? ", " : "") << md_escape(reports[i].platform);
   out << ". Rows that differ come first (marked *); a cell not a plain pass says its verdict.\n\n";
   out << "| | area | test | operation |";
   for (const auto& report : reports) out << ' ' << md_escape(report.platform) << " |";
@@ -123,9 +152,47 @@ void write_markdown(const std::vector<Report>& reports, const std::vector<Row>& 
   }
 }
 
+// The page's one script. The Content-Security-Policy admits exactly this script by its
+// hash, so no script or inline event handler that a crafted report might smuggle into the
+// page can run. Change the script and the hash goes with it: tool.report-matrix renders
+// the page in Chromium and fails when the script did not run (Chromium's console names
+// the hash it wanted); `printf %s "$script" | openssl dgst -sha256 -binary | base64`.
+constexpr const char* kScript = R"JS(
+(function () {
+  const rows = Array.from(document.querySelectorAll('#matrix tbody tr'));
+  const area = document.getElementById('area');
+  const only = document.getElementById('only-differing');
+  const shown = document.getElementById('shown');
+  Array.from(new Set(rows.map(r => r.dataset.area))).sort().forEach(a => {
+    const option = document.createElement('option');
+    option.value = a;
+    option.textContent = a;
+    area.appendChild(option);
+  });
+  function apply() {
+    let count = 0;
+    rows.forEach(r => {
+      const visible = (!area.value || r.dataset.area === area.value) && (!only.checked || r.classList.contains('differs'));
+      r.classList.toggle('hidden', !visible);
+      if (visible) count++;
+    });
+    shown.textContent = count + ' of ' + rows.length + ' rows shown';
+  }
+  area.addEventListener('change', apply);
+  only.addEventListener('change', apply);
+  apply();
+  document.body.dataset.ready = 'yes';
+})();
+)JS";
+constexpr const char* kScriptHash = "sha256-OYei1vwsMug846/KN8JPdyZifGpA4VAFF11Udz6RSps=";
+
 void write_html(const std::vector<Report>& reports, const std::vector<Row>& rows, std::ostream& out) {
   out << R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>closesem behaviour matrix</title>
+<html lang="en"><head><meta charset="utf-8">
+)";
+  out << "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+         "script-src '" << kScriptHash << "'; base-uri 'none'; form-action 'none'\">\n";
+  out << R"(<title>closesem behaviour matrix</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; }
 table { border-collapse: collapse; }
@@ -156,37 +223,12 @@ tr.differs td.mark::before { content: "\2260"; font-weight: bold; }
         << "><td class=\"mark\"></td><td>" << html_escape(row.area) << "</td><td>" << html_escape(row.test) << "</td><td>"
         << html_escape(row.operation) << "</td>";
     for (const auto& cell : row.cells)
-      out << "<td class=\"" << cell.status << "\">" << html_escape(cell_text(cell)) << "</td>";
+      out << "<td class=\"" << status_class(cell.status) << "\">" << html_escape(cell_text(cell)) << "</td>";
     out << "</tr>\n";
   }
   out << R"(</tbody></table>
-<script>
-(function () {
-  const rows = Array.from(document.querySelectorAll('#matrix tbody tr'));
-  const area = document.getElementById('area');
-  const only = document.getElementById('only-differing');
-  const shown = document.getElementById('shown');
-  Array.from(new Set(rows.map(r => r.dataset.area))).sort().forEach(a => {
-    const option = document.createElement('option');
-    option.value = a;
-    option.textContent = a;
-    area.appendChild(option);
-  });
-  function apply() {
-    let count = 0;
-    rows.forEach(r => {
-      const visible = (!area.value || r.dataset.area === area.value) && (!only.checked || r.classList.contains('differs'));
-      r.classList.toggle('hidden', !visible);
-      if (visible) count++;
-    });
-    shown.textContent = count + ' of ' + rows.length + ' rows shown';
-  }
-  area.addEventListener('change', apply);
-  only.addEventListener('change', apply);
-  apply();
-  document.body.dataset.ready = 'yes';
-})();
-</script>
+)";
+  out << "<script>" << kScript << "</script>" << R"(
 </body></html>
 )";
 }
@@ -197,6 +239,9 @@ int report_matrix(const MatrixOptions& options, std::ostream& out, std::ostream&
   std::vector<Report> reports(options.reports.size());
   for (std::size_t i = 0; i < options.reports.size(); ++i)
     if (!load_report(options.reports[i], "closesem report matrix", reports[i], err)) return 2;
+  std::vector<const Report*> loaded;
+  for (const auto& report : reports) loaded.push_back(&report);
+  if (!check_area(loaded, options.area, "closesem report matrix", err)) return 2;
   const auto rows = rows_of(reports, options.area);
   if (options.markdown.empty()) {
     write_markdown(reports, rows, out);

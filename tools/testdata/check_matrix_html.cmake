@@ -1,7 +1,29 @@
 # The behaviour matrix of two reports (tools/testdata): the markdown table puts the
 # differing row first, and the HTML page renders in headless Chromium: its script ran
 # to the end (body data-ready="yes", the row count filled in) with no console error.
+# Bad input is exit 2 (an --area that matches nothing, a test named twice, a status
+# outside the known set), and a hostile report (tools/testdata/hostile.json: markup and
+# script in every text field) is shown as text in both the markdown and the page: nothing
+# of it runs in Chromium, and the page carries a Content-Security-Policy.
+file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
+
+function(expect_refused pattern)
+  execute_process(COMMAND ${TOOL} report matrix ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2)
+    message(FATAL_ERROR "report matrix ${ARGN}: exit ${rc}, expected 2 (bad input)\n${out}${err}")
+  endif()
+  if(NOT err MATCHES "${pattern}")
+    message(FATAL_ERROR "report matrix ${ARGN}: the message does not match '${pattern}':\n${err}")
+  endif()
+endfunction()
+expect_refused("--area TYPO: no test of the reports is in this area; their areas: close linger shutdown"
+               ${DATA}/linux.json ${DATA}/wine.json --area TYPO)
+expect_refused("duplicate_tests.json: tests\\[1\\] \\(\"close: closing twice fails\"\\): a second test of this name"
+               ${DATA}/linux.json ${DATA}/duplicate_tests.json)
+expect_refused("hostile_status.json: tests\\[0\\].*unknown status"
+               ${DATA}/hostile_status.json)
+
 execute_process(COMMAND ${TOOL} report matrix ${DATA}/linux.json ${DATA}/wine.json
                         --markdown ${WORK}/matrix.md --html ${WORK}/matrix.html
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
@@ -13,18 +35,71 @@ if(NOT md MATCHES "\n\\| \\* \\| close \\| close: closing twice fails \\| close\
   message(FATAL_ERROR "the markdown matrix does not start with the differing row:\n${md}")
 endif()
 
+# The hostile report: every field arrives as text.
+execute_process(COMMAND ${TOOL} report matrix ${DATA}/hostile.json ${DATA}/linux.json
+                        --markdown ${WORK}/hostile.md --html ${WORK}/hostile.html
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "report matrix of the hostile report failed (${rc}): ${err}")
+endif()
+file(READ "${WORK}/hostile.md" hostile_md)
+file(READ "${WORK}/hostile.html" hostile_html)
+foreach(markup "<img" "<script" "<svg" "</code>")
+  string(FIND "${hostile_md}" "${markup}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "the markdown matrix passes '${markup}' from a report through as markup:\n${hostile_md}")
+  endif()
+endforeach()
+foreach(expected "linux\\`&lt;/code&gt;&lt;img" "\\[link\\](javascript:alert(1))\\|x")
+  string(FIND "${hostile_md}" "${expected}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the markdown matrix lacks the escaped text '${expected}':\n${hostile_md}")
+  endif()
+endforeach()
+if(NOT hostile_html MATCHES "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; [^\"]*script-src 'sha256-[A-Za-z0-9+/=]+'")
+  message(FATAL_ERROR "the page has no Content-Security-Policy admitting only its own script:\n${hostile_html}")
+endif()
+foreach(markup "<img" "<svg" "<script>document" "onerror=\"" "onmouseover")
+  string(FIND "${hostile_html}" "${markup}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "the page passes '${markup}' from a report through as markup")
+  endif()
+endforeach()
+
 if(NOT CHROMIUM)
   message(STATUS "no chromium on this machine: the page is not rendered (./closesem test installs it)")
   return()
 endif()
-execute_process(COMMAND ${CHROMIUM} --headless --no-sandbox --disable-gpu --disable-dev-shm-usage
-                        --no-first-run --user-data-dir=${WORK}/chromium-profile
-                        --enable-logging=stderr --v=0 --virtual-time-budget=3000
-                        --dump-dom file://${WORK}/matrix.html
-                RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_VARIABLE log TIMEOUT 120)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "chromium could not render the page (${rc}):\n${log}")
+# Renders a page headless; sets DOM and LOG in the caller.
+function(render page)
+  execute_process(COMMAND ${CHROMIUM} --headless --no-sandbox --disable-gpu --disable-dev-shm-usage
+                          --no-first-run --disable-background-networking --disable-component-update
+                          --disable-sync --user-data-dir=${WORK}/chromium-profile
+                          --enable-logging=stderr --v=0 --virtual-time-budget=3000
+                          --dump-dom file://${page}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE dom ERROR_VARIABLE log TIMEOUT 120)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "chromium could not render ${page} (${rc}):\n${log}")
+  endif()
+  set(DOM "${dom}" PARENT_SCOPE)
+  set(LOG "${log}" PARENT_SCOPE)
+endfunction()
+
+render(${WORK}/hostile.html)
+foreach(expected "data-ready=\"yes\"" "4 of 4 rows shown" "&lt;script&gt;document.body.dataset.injected='test'&lt;/script&gt;")
+  string(FIND "${DOM}" "${expected}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "the rendered hostile page lacks '${expected}':\n${DOM}")
+  endif()
+endforeach()
+string(FIND "${DOM}" "data-injected" at)
+if(NOT at EQUAL -1)
+  message(FATAL_ERROR "script from the hostile report ran in the page:\n${DOM}")
 endif()
+
+render(${WORK}/matrix.html)
+set(dom "${DOM}")
+set(log "${LOG}")
 foreach(expected "data-ready=\"yes\"" "<table id=\"matrix\">" "close: closing twice fails" "3 of 3 rows shown"
                  "<td class=\"known\">" "class=\"differs\"")
   string(FIND "${dom}" "${expected}" at)

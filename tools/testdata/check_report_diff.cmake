@@ -39,3 +39,13 @@ run_diff(2 out ${DATA}/linux.json ${DATA}/not_a_report.json)
 expect("${out}" "not_a_report.json: not a closesem behaviour report")
 
 run_diff(2 out ${DATA}/linux.json ${DATA}/missing.json)
+
+# A filter that matches nothing is a typo, not agreement: exit 2 with the areas there are.
+run_diff(2 out ${DATA}/linux.json ${DATA}/wine.json --area TYPO)
+expect("${out}" "--area TYPO: no test of the reports is in this area; their areas: close linger shutdown")
+run_diff(1 out ${DATA}/linux.json ${DATA}/wine.json --area close)
+expect("${out}" "1 operations differ in 1 of 1 tests compared")
+
+# A test named twice is an error, never two runs merged into one.
+run_diff(2 out ${DATA}/duplicate_tests.json ${DATA}/wine.json)
+expect("${out}" "duplicate_tests.json: tests[1] (\"close: closing twice fails\"): a second test of this name")
