@@ -42,18 +42,33 @@ ip -n "$ns_peer" link set "$if_peer" up
 ip -n "$ns_suite" link set "$if_suite" up
 set +e
 
-# The peer server prints SERVING <port>; read it through a FIFO with a bounded wait.
+# The peer server prints SERVING <port>, then TOKEN <hex>: with no token given to it (none
+# in the environment either), it makes one. Read both through a FIFO with bounded waits.
 mkfifo "$work/serving"
-ip netns exec "$ns_peer" $runner "$peer" --serve "$addr_peer:0" --timeout 600 >"$work/serving" &
+ip netns exec "$ns_peer" env -u CLOSESEM_PEER_TOKEN $runner "$peer" --serve "$addr_peer:0" --timeout 600 \
+  >"$work/serving" &
 server_pid=$!
 exec 3<"$work/serving"
 if ! read -r -t 30 -u 3 word port || [[ $word != SERVING ]]; then
   echo "the peer server in $ns_peer did not say SERVING <port> within 30 s (said: '${word:-} ${port:-}')"
   exit 1
 fi
+if ! read -r -t 30 -u 3 word token || [[ $word != TOKEN || ! $token =~ ^[0-9a-f]{32}$ ]]; then
+  echo "the peer server in $ns_peer did not say TOKEN <32 hex digits> after SERVING (said: '${word:-} ${token:-}')"
+  exit 1
+fi
 echo "peer server: $addr_peer:$port in namespace $ns_peer; suite in $ns_suite ($addr_suite)"
 
-CLOSESEM_PEER="$addr_peer:$port" ip netns exec "$ns_suite" $runner "$suite" "[peer]" --reporter compact
+# The server's log (refusals, accept errors) is drained so that it never blocks on a full pipe.
+cat <&3 >"$work/server.log" &
+exec 3<&-
+
+CLOSESEM_PEER="$addr_peer:$port" CLOSESEM_PEER_TOKEN="$token" \
+  ip netns exec "$ns_suite" $runner "$suite" "[peer]" --reporter compact
 status=$?
 echo "the [peer] tests against the peer across the veth link exited with $status"
+if [[ -s $work/server.log ]]; then
+  echo "the peer server's log:"
+  cat "$work/server.log"
+fi
 exit "$status"

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <thread>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -113,36 +113,62 @@ bool follows_sends(Command::Kind kind) {
   return kind == Command::Kind::shutdown || kind == Command::Kind::close || kind == Command::Kind::abort;
 }
 
-Mailbox::Mailbox(asio::io_context& io, Deliver deliver) : io_(&io), deliver_(std::move(deliver)) {}
-
-bool Mailbox::post(std::optional<Line> line) {
-  const std::lock_guard lock{mutex_};
-  if (io_ == nullptr) return false;
-  asio::post(*io_, [deliver = deliver_, line = std::move(line)]() mutable { deliver(std::move(line)); });
-  return true;
-}
-
-void Mailbox::close() {
-  const std::lock_guard lock{mutex_};
-  io_ = nullptr;
-}
-
 void Peer::start_command_reader() {
-  mailbox_ = std::make_shared<Mailbox>(io_, [this](std::optional<Line> line) { on_input(std::move(line)); });
-  // Detached: it may be blocked on stdin when the session ends (see Mailbox).
-  std::thread([input = input_, mailbox = mailbox_] {
-    for (;;) {
-      auto line = input->read_line();
-      const bool at_end = !line;
-      if (!mailbox->post(std::move(line)) || at_end) return;
-    }
-  }).detach();
+  input_->start(io_, [this](std::optional<Line> line) { on_input(std::move(line)); });
 }
 
 void Peer::on_input(std::optional<Line> line) {
   if (finished_) return;
+  if (line && line->too_long) {
+    print(error_event("line " + std::to_string(line->number) + " is longer than " +
+                          std::to_string(kMaxLineBytes) + " bytes: the input ends here",
+                      line->number));
+    end_of_input();
+    return;
+  }
+  if (!line) {
+    pending_.push_back(std::nullopt);
+    // Commands that wait for a connection that has not come wait for nothing now: the
+    // one who sent them is gone or done (README.md, "End of input").
+    if (!ready_ || waiting_for_connection()) {
+      end_of_input();
+      return;
+    }
+    run_commands();
+    return;
+  }
+  const auto size = line->text.size();
+  if (pending_.size() >= kMaxQueuedCommands || pending_bytes_ + size > kMaxQueuedBytes) {
+    print(error_event("more than " + std::to_string(kMaxQueuedCommands) + " commands (or " +
+                          std::to_string(kMaxQueuedBytes >> 20) +
+                          " MiB of them) wait to run: the input ends here",
+                      line->number));
+    end_of_input();
+    return;
+  }
+  pending_bytes_ += size;
   pending_.push_back(std::move(line));
   run_commands();
+}
+
+// The input has ended (or must end): what is queued is dropped, and the session ends as
+// with `finish`.
+void Peer::end_of_input() {
+  pending_.clear();
+  pending_bytes_ = 0;
+  input_->stop();
+  finish();
+}
+
+// The next command waits for the connection (or the role's start).
+bool Peer::waiting_for_connection() const {
+  for (const auto& next : pending_) {
+    if (!next) return false;
+    std::string error;
+    const auto command = parse_command(next->text, error);
+    if (command) return needs_connection(command->kind) && !role_started_;
+  }
+  return false;
 }
 
 void Peer::run_commands() {
@@ -157,6 +183,7 @@ void Peer::run_commands() {
     const auto command = parse_command(next->text, error);
     if (!command) {
       if (!error.empty()) print(error_event(error, next->number));
+      pending_bytes_ -= next->text.size();
       pending_.pop_front();
       continue;
     }
@@ -174,6 +201,7 @@ void Peer::run_commands() {
       return;
     }
     const auto number = next->number;
+    pending_bytes_ -= next->text.size();
     pending_.pop_front();
     execute(*command, number);
   }

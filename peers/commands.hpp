@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The command language a peer reads, one command a line (README.md, "Commands"), and
-// the mailbox that carries lines from the reader thread to the session.
+// The command language a peer reads, one command a line (README.md, "Commands").
 #pragma once
 
-#include "lines.hpp"
-
-#include <asio/io_context.hpp>
 #include <asio/socket_base.hpp>
 
+#include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,22 +28,9 @@ bool needs_connection(Command::Kind kind);
 // shutdown, close and abort wait until earlier sends are handed to the kernel.
 bool follows_sends(Command::Kind kind);
 
-// Carries lines from the blocking reader thread to the session's io_context. The reader
-// may outlive the session (a read on stdin cannot be interrupted portably), so the
-// session closes the mailbox as it goes, and the reader stops at its next line.
-class Mailbox {
- public:
-  using Deliver = std::function<void(std::optional<Line>)>;
-
-  Mailbox(asio::io_context& io, Deliver deliver);
-  // False once the session has gone.
-  bool post(std::optional<Line> line);
-  void close();
-
- private:
-  std::mutex mutex_;
-  asio::io_context* io_;
-  Deliver deliver_;
-};
+// Commands that wait (for the connection, or for earlier sends) queue up to these
+// bounds; beyond them the input ends with an error line.
+constexpr std::size_t kMaxQueuedCommands = 1024;
+constexpr std::size_t kMaxQueuedBytes = std::size_t{1} << 20;
 
 }  // namespace closesem::peer

@@ -6,6 +6,7 @@
 #include <asio/write.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <utility>
 
@@ -98,7 +99,14 @@ void Peer::record_send_error(const std::error_code& error) {
 
 void Peer::send_pattern(std::uint64_t count) {
   if (count == 0) return;
-  send_queue_.push_back(Outgoing{count, {}});
+  // Pattern bytes continue across sends, so queued ones merge: however many `send`
+  // commands come, the queue grows by one entry.
+  if (!send_queue_.empty() && send_queue_.back().pattern > 0) {
+    auto& last = send_queue_.back().pattern;
+    last = count > UINT64_MAX - last ? UINT64_MAX : last + count;
+  } else {
+    send_queue_.push_back(Outgoing{count, {}});
+  }
   pump_writes();
 }
 

@@ -7,6 +7,9 @@
 #include "report.hpp"
 #include "roles/roles.hpp"
 #include "serve.hpp"
+#include "token.hpp"
+
+#include <asio/io_context.hpp>
 
 #include <chrono>
 #include <csignal>
@@ -78,11 +81,16 @@ int main(int argc, char** argv) {
         list_roles();
         return kExitOk;
       case CommandLine::Action::serve:
+        if (command.serve.token.empty()) {
+          command.serve.token = random_token();
+          command.serve.token_generated = true;
+        }
         start_watchdog(command.serve.timeout_s);
         return serve(command.serve, out);
       case CommandLine::Action::run: {
         start_watchdog(command.run.timeout_s);
-        Peer peer{command.run, std::make_shared<StdinLines>(), out, Mode::standalone};
+        asio::io_context io;  // before the Peer: it outlives it
+        Peer peer{command.run, std::make_shared<StdinLines>(), out, Mode::standalone, io};
         // _Exit: the command reader may sit in a read on stdin, which nothing portable
         // interrupts, and exit() would run destructors under it.
         std::_Exit(peer.run());

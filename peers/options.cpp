@@ -4,11 +4,15 @@
 #include "options.hpp"
 
 #include "roles/roles.hpp"
+#include "token.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <system_error>
 #include <vector>
 
@@ -17,6 +21,7 @@ namespace {
 
 constexpr double kMaxTimeoutSeconds = 1e6;
 constexpr std::size_t kMaxChunk = std::size_t{16} << 20;
+constexpr std::uint64_t kMaxSessionsLimit = 1024;
 
 // The options as typed.
 struct RawOptions {
@@ -31,6 +36,10 @@ struct RawOptions {
   std::string interval_ms;
   std::string expect_bytes;
   std::string expect_end;
+  std::string token_file;
+  std::vector<std::string> allow_connect;
+  std::string max_sessions;
+  bool allow_listen_port = false;
   bool unread = false;
   bool expect_pattern = false;
   bool list_roles = false;
@@ -40,6 +49,9 @@ struct RawOptions {
 const std::vector<std::string> kRoleOptions{"--listen",     "--connect",       "--bytes",  "--send-first",
                                             "--chunk",      "--interval-ms",   "--unread", "--expect-bytes",
                                             "--expect-end", "--expect-pattern"};
+// Options that only --serve takes.
+const std::vector<std::string> kServeOptions{"--token-file", "--allow-connect", "--allow-listen-port",
+                                             "--max-sessions"};
 
 std::string roles_text() {
   std::string text = "Roles:\n";
@@ -72,17 +84,34 @@ void define(CLI::App& app, RawOptions& raw) {
   app.add_flag("--expect-pattern", raw.expect_pattern, "Expect the received bytes to follow the pattern");
   app.add_option("--serve", raw.serve, "Run the control server on ADDR:PORT (see README.md)")
       ->type_name("ADDR:PORT");
+  app.add_option("--token-file", raw.token_file,
+                 "--serve: the token clients must send (AUTH <token>) is the first line of FILE "
+                 "(default: CLOSESEM_PEER_TOKEN, or else a random one, printed)")
+      ->type_name("FILE");
+  app.add_option("--allow-connect", raw.allow_connect,
+                 "--serve: sessions may also --connect to addresses in CIDR (repeatable; default: "
+                 "only to the control connection's own address)")
+      ->type_name("CIDR");
+  app.add_flag("--allow-listen-port", raw.allow_listen_port,
+               "--serve: sessions may --listen on a port other than 0");
+  app.add_option("--max-sessions", raw.max_sessions,
+                 "--serve: control connections at once (default 16); more get 'ERROR busy'")
+      ->type_name("N");
   app.add_flag("--list-roles", raw.list_roles, "Print the roles, one a line");
   app.footer(
       "Command lines:\n"
       "  closesem_peer ROLE [--listen ADDR:PORT | --connect HOST:PORT] [--timeout SECONDS]\n"
       "                [role options] [expectations]\n"
-      "  closesem_peer --serve ADDR:PORT [--timeout SECONDS]\n"
+      "  closesem_peer --serve ADDR:PORT [--timeout SECONDS] [--token-file FILE]\n"
+      "                [--allow-connect CIDR]... [--allow-listen-port] [--max-sessions N]\n"
       "  closesem_peer --list-roles\n\n" +
       roles_text() +
       "\nPrints READY <port>, then JSON lines; takes commands on stdin (send N, shutdown\n"
       "send|receive|both, close, abort, read, report, exit, finish); ends with a result line.\n"
-      "Exit status: 0 expectations held, 1 an expectation failed, 2 bad usage, 3 set-up failed.\n");
+      "Exit status: 0 expectations held, 1 an expectation failed, 2 bad usage, 3 set-up failed.\n"
+      "\n--serve: prints SERVING <port> (then TOKEN <hex> when it made the token itself); every\n"
+      "control connection starts with AUTH <token>, then a role line (README.md, serve mode).\n"
+      "Meant for a lab network, never the internet.\n");
 }
 
 [[noreturn]] void usage_error(std::string message) { throw UsageError(std::move(message)); }
@@ -133,6 +162,29 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& text, std::string_view
   return {address, static_cast<unsigned short>(port)};
 }
 
+Network parse_network(const std::string& text) {
+  const auto bad = [&](std::string_view why) {
+    usage_error("--allow-connect: " + std::string{why} + ", got '" + text + "'");
+  };
+  const auto slash = text.find('/');
+  std::error_code error;
+  Network network;
+  network.address = plain_address(asio::ip::make_address(text.substr(0, slash), error));
+  if (error) bad("expected ADDRESS/BITS, as in 10.0.0.0/8 or fd00::/8");
+  const unsigned most = network.address.is_v4() ? 32 : 128;
+  network.prefix = most;
+  if (slash != std::string::npos) {
+    const std::string bits = text.substr(slash + 1);
+    unsigned prefix = 0;
+    const auto [stop, bits_error] = std::from_chars(bits.data(), bits.data() + bits.size(), prefix);
+    if (bits.empty() || bits_error != std::errc{} || stop != bits.data() + bits.size() || prefix > most) {
+      bad("expected a prefix length from 0 to " + std::to_string(most));
+    }
+    network.prefix = prefix;
+  }
+  return network;
+}
+
 Options role_options(const CLI::App& app, const RawOptions& raw, const asio::ip::address& listen_address) {
   Options options;
   if (raw.role.empty()) usage_error("no role given (closesem_peer --list-roles lists them)");
@@ -178,6 +230,39 @@ Options role_options(const CLI::App& app, const RawOptions& raw, const asio::ip:
 
 }  // namespace
 
+bool Network::contains(const asio::ip::address& other) const {
+  const auto plain = plain_address(other);
+  if (plain.is_v4() != address.is_v4()) return false;
+  std::array<unsigned char, 16> mine{};
+  std::array<unsigned char, 16> theirs{};
+  std::size_t size = 4;
+  if (plain.is_v4()) {
+    const auto a = address.to_v4().to_bytes();
+    const auto b = plain.to_v4().to_bytes();
+    std::copy(a.begin(), a.end(), mine.begin());
+    std::copy(b.begin(), b.end(), theirs.begin());
+  } else {
+    mine = address.to_v6().to_bytes();
+    theirs = plain.to_v6().to_bytes();
+    size = 16;
+  }
+  unsigned bits = prefix;
+  for (std::size_t i = 0; i < size && bits > 0; ++i) {
+    const unsigned take = bits >= 8 ? 8 : bits;
+    const auto mask = static_cast<unsigned char>(0xffu << (8 - take));
+    if ((mine[i] & mask) != (theirs[i] & mask)) return false;
+    bits -= take;
+  }
+  return true;
+}
+
+asio::ip::address plain_address(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
+}
+
 std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint) {
   const auto address = endpoint.address().to_string();
   const auto port = std::to_string(endpoint.port());
@@ -208,12 +293,33 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
   if (app.count("--serve") > 0) {
     if (!raw.role.empty()) usage_error("--serve takes no role: the role comes from each control connection");
     for (const auto& name : kRoleOptions) {
-      if (app.count(name) > 0) usage_error("--serve takes only --timeout, not " + name);
+      if (app.count(name) > 0) usage_error("--serve takes no role option such as " + name);
     }
     command.action = CommandLine::Action::serve;
-    command.serve.at = parse_endpoint(raw.serve, "--serve");
-    if (app.count("--timeout") > 0) command.serve.timeout_s = parse_seconds(raw.timeout);
+    auto& serve = command.serve;
+    serve.at = parse_endpoint(raw.serve, "--serve");
+    if (app.count("--timeout") > 0) serve.timeout_s = parse_seconds(raw.timeout);
+    for (const auto& text : raw.allow_connect) serve.allow_connect.push_back(parse_network(text));
+    serve.allow_listen_port = raw.allow_listen_port;
+    if (app.count("--max-sessions") > 0) {
+      const auto most = parse_count(raw.max_sessions, "--max-sessions");
+      if (most == 0 || most > kMaxSessionsLimit) {
+        usage_error("--max-sessions: expected 1 to " + std::to_string(kMaxSessionsLimit) + ", got '" +
+                    raw.max_sessions + "'");
+      }
+      serve.max_sessions = static_cast<std::size_t>(most);
+    }
+    // The token: a file named on the command line, else the environment; with neither,
+    // main() makes one. A given token that is too short is an error, never replaced.
+    if (app.count("--token-file") > 0) {
+      serve.token = token_from_file(raw.token_file);
+    } else if (const char* text = std::getenv("CLOSESEM_PEER_TOKEN"); text != nullptr) {
+      serve.token = checked_token(text, "CLOSESEM_PEER_TOKEN");
+    }
     return command;
+  }
+  for (const auto& name : kServeOptions) {
+    if (app.count(name) > 0) usage_error(name + " is an option of --serve, not of a role run");
   }
   command.run = role_options(app, raw, asio::ip::address_v4::loopback());
   return command;
@@ -232,6 +338,9 @@ Options parse_session_line(const std::string& line, const asio::ip::address& lis
   }
   if (raw.list_roles || app.count("--serve") > 0) {
     usage_error("a session line takes a role and its options, not --serve or --list-roles");
+  }
+  for (const auto& name : kServeOptions) {
+    if (app.count(name) > 0) usage_error(name + " is an option of the server, not of a session");
   }
   return role_options(app, raw, listen_address);
 }

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace closesem::peer {
 
@@ -35,9 +36,23 @@ struct Options {
   Expectations expect;
 };
 
+// An address range of --allow-connect: 10.0.0.0/8, 2001:db8::/32, 192.0.2.7 (a /32).
+struct Network {
+  asio::ip::address address;
+  unsigned prefix = 0;
+  bool contains(const asio::ip::address& other) const;
+};
+
 struct ServeOptions {
   asio::ip::tcp::endpoint at;
   double timeout_s = 600;
+  // The shared secret every control connection starts with (AUTH <token>): from
+  // --token-file or CLOSESEM_PEER_TOKEN, or else made at start and printed (generated).
+  std::string token;
+  bool token_generated = false;
+  std::vector<Network> allow_connect;  // beyond the control connection's own address
+  bool allow_listen_port = false;      // a session may --listen on a port other than 0
+  std::size_t max_sessions = 16;
 };
 
 struct CommandLine {
@@ -52,6 +67,10 @@ struct CommandLine {
 CommandLine parse_command_line(int argc, const char* const* argv);
 // `listen_address` is the --listen default (with port 0): the control connection's own.
 Options parse_session_line(const std::string& line, const asio::ip::address& listen_address);
+
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is; others as
+// they are. Addresses are compared so.
+asio::ip::address plain_address(const asio::ip::address& address);
 
 // "127.0.0.1:40001", "[::1]:40001".
 std::string endpoint_text(const asio::ip::tcp::endpoint& endpoint);

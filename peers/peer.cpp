@@ -11,16 +11,15 @@
 
 namespace closesem::peer {
 
-Peer::Peer(Options options, std::shared_ptr<LineInput> input, LineOutput& output, Mode mode)
+Peer::Peer(Options options, std::shared_ptr<LineInput> input, LineOutput& output, Mode mode, asio::io_context& io)
     : options_(std::move(options)),
       input_(std::move(input)),
       output_(output),
       mode_(mode),
-      role_(find_role(options_.role)) {}
+      role_(find_role(options_.role)),
+      io_(io) {}
 
-Peer::~Peer() {
-  if (mailbox_) mailbox_->close();
-}
+Peer::~Peer() { input_->stop(); }
 
 int Peer::run() {
   if (role_ == nullptr) {  // The parser lets no unknown role through; this is a guard.
@@ -34,6 +33,7 @@ int Peer::run() {
   } else if (!start_listen()) {
     return status_;
   }
+  io_.restart();  // (A --serve session's io_context ran before, for its first lines.)
   io_.run();
   return status_;
 }

@@ -27,7 +27,6 @@ namespace closesem::peer {
 
 struct Command;
 struct Role;
-class Mailbox;
 
 // standalone: the process is the peer, and ends with it. served: a session of --serve,
 // which must leave the process (and the other sessions) running.
@@ -38,7 +37,9 @@ class Peer {
   using Action = std::function<void()>;
   using DataHandler = std::function<void(const std::uint8_t* data, std::size_t size)>;
 
-  Peer(Options options, std::shared_ptr<LineInput> input, LineOutput& output, Mode mode);
+  // `io` runs the session: it outlives the Peer, and is not run again once the Peer is
+  // gone (the handlers still queued in it refer to the Peer).
+  Peer(Options options, std::shared_ptr<LineInput> input, LineOutput& output, Mode mode, asio::io_context& io);
   ~Peer();
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
@@ -90,6 +91,8 @@ class Peer {
 
   void start_command_reader();
   void on_input(std::optional<Line> line);
+  void end_of_input();
+  bool waiting_for_connection() const;
   void run_commands();
   void execute(const Command& command, std::size_t line);
 
@@ -112,12 +115,11 @@ class Peer {
   const Role* role_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 
-  asio::io_context io_;  // first: destroyed after every object that uses it
+  asio::io_context& io_;
   asio::ip::tcp::acceptor acceptor_{io_};
   asio::ip::tcp::socket socket_{io_};
   asio::steady_timer deadline_{io_};
   asio::steady_timer role_timer_{io_};
-  std::shared_ptr<Mailbox> mailbox_;
 
   bool ready_ = false;  // READY printed: commands may run
   bool connected_ = false;
@@ -143,6 +145,7 @@ class Peer {
   std::vector<Action> on_sent_;
 
   std::deque<std::optional<Line>> pending_;  // commands not run yet; nullopt: end of input
+  std::size_t pending_bytes_ = 0;            // their text, for kMaxQueuedBytes
 };
 
 }  // namespace closesem::peer

@@ -20,7 +20,23 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// CLOSESEM_PEER=HOST:PORT (or [V6]:PORT): a peer server on another host.
+// CLOSESEM_PEER_TOKEN: the peer server's token, sent first on every control connection
+// (AUTH <token>). The server refuses every connection without it, so a missing token
+// stops the run at once rather than failing every peer test.
+std::string remote_token() {
+  const char* text = std::getenv("CLOSESEM_PEER_TOKEN");
+  std::string token = text != nullptr ? text : "";
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) {
+    std::cerr << "closesem: CLOSESEM_PEER is set but CLOSESEM_PEER_TOKEN is not: give the peer server's token "
+                 "(its --token-file, or the TOKEN line it printed)\n";
+    std::exit(2);
+  }
+  return token;
+}
+
+// CLOSESEM_PEER=HOST:PORT (or [V6]:PORT): a peer server on another host (numeric
+// address; `./closesem run --peer` resolves a name first).
 std::optional<platform::Endpoint> remote_server() {
   const char* text = std::getenv("CLOSESEM_PEER");
   if (text == nullptr || *text == '\0') return std::nullopt;
@@ -42,8 +58,10 @@ std::optional<platform::Endpoint> remote_server() {
     std::exit(2);
   }
   server.port = static_cast<std::uint16_t>(port);
+  remote_token();  // (checked here, before any test runs)
   return server;
 }
+
 
 }  // namespace
 
@@ -167,7 +185,11 @@ std::unique_ptr<RemoteLink> open_remote(const platform::Endpoint& server) {
   REQUIRE_THAT(observe("socket(peer control)", platform::open_stream(server.transport, control)), succeeds());
   REQUIRE_THAT(observe("connect(peer control) to " + host_port(server), connect_bounded(control.get(), server)),
                succeeds());
-  return std::make_unique<RemoteLink>(std::move(control));
+  auto link = std::make_unique<RemoteLink>(std::move(control));
+  // The server answers a wrong token with an ERROR line in place of READY, which the
+  // caller's check of the first line shows.
+  REQUIRE(link->write_line("AUTH " + remote_token()));
+  return link;
 }
 
 }  // namespace

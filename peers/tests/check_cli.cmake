@@ -1,5 +1,6 @@
 # Checks closesem_peer's command line without a connection (cmake -P, from ctest):
-#   CASE=bad-option  every kind of bad usage exits 2 with a one-line message naming it;
+#   CASE=bad-option  every kind of bad usage exits 2 with a one-line message naming it
+#                    (the server's options and its token too);
 #   CASE=list-roles  --list-roles exits 0 and names every role.
 function(run_peer expected_rc out_var)
   execute_process(COMMAND ${PEER} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
@@ -38,6 +39,15 @@ if(CASE STREQUAL "bad-option")
   expect_usage_error("--timeout" drain --timeout nan)
   expect_usage_error("--expect-end" drain --expect-end maybe)
   expect_usage_error("--serve" --serve 127.0.0.1:0 drain)
+  expect_usage_error("--max-sessions is an option of --serve" drain --max-sessions 3)
+  expect_usage_error("--allow-listen-port is an option of --serve" drain --allow-listen-port)
+  expect_usage_error("--allow-connect" --serve 127.0.0.1:0 --allow-connect 10.0.0.0/33)
+  expect_usage_error("--allow-connect" --serve 127.0.0.1:0 --allow-connect example.org)
+  expect_usage_error("--max-sessions" --serve 127.0.0.1:0 --max-sessions 0)
+  expect_usage_error("--token-file" --serve 127.0.0.1:0 --token-file ${CMAKE_CURRENT_LIST_DIR}/no-such-token)
+  # A token file that is no token (this file: its first line has spaces) is refused,
+  # never replaced by a random token.
+  expect_usage_error("--token-file" --serve 127.0.0.1:0 --token-file ${CMAKE_CURRENT_LIST_FILE})
 elseif(CASE STREQUAL "list-roles")
   run_peer(0 out --list-roles)
   foreach(role echo half-close-echo drain send-close send-abort close-unread never-read slow-reader

@@ -2,7 +2,8 @@
 // The reference peer (peers/, closesem_peer) as tests use it: an independent asio
 // program in a process of its own at the other end of the connection. It is started
 // here (or reached on another host through its control server when CLOSESEM_PEER is
-// HOST:PORT), it prints READY <port>, takes commands, and reports what it saw as JSON.
+// HOST:PORT; every control connection starts with AUTH and CLOSESEM_PEER_TOKEN), it
+// prints READY <port>, takes commands, and reports what it saw as JSON.
 // A Peer never outlives its test: the destructor ends it, kills it if need be, and
 // reaps it, also when the test failed.
 #pragma once
