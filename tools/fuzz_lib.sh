@@ -76,3 +76,28 @@ signature_of() {
   fi
   signature_in "$out"
 }
+
+# with_lock FILE SECONDS HOLDER CMD...: runs CMD holding an exclusive lock on FILE (flock,
+# util-linux), waiting at most SECONDS for it; HOLDER (who holds it) goes into FILE, for
+# the message of whoever waits. What several runs share (a fuzz target's corpus) is
+# changed under it. Status: CMD's; 75 when the lock did not come in time or FILE cannot
+# be opened (said on stderr, with the holder).
+with_lock() {
+  local file="$1" wait="$2" holder="$3" fd rc
+  shift 3
+  if ! exec {fd}>>"$file"; then
+    printf 'cannot open the lock file %s\n' "$file" >&2
+    return 75
+  fi
+  if ! flock -w "$wait" "$fd"; then
+    printf 'the lock %s was not free within %s s (held by: %s)\n' "$file" "$wait" \
+      "$(head -n 1 "$file" 2>/dev/null | cut -c1-200)" >&2
+    exec {fd}>&-
+    return 75
+  fi
+  printf '%s\n' "$holder" >"$file" 2>/dev/null
+  "$@"
+  rc=$?
+  exec {fd}>&-
+  return "$rc"
+}

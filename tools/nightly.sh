@@ -47,6 +47,14 @@ Writes REPORTS/<date>/ (a second run the same day: <date>.2, ...):
                   signature; N.log the confirming run; inputs/ every crash input
   logs/           the fuzzers', the merges' and the suite's output
 
+Runs may share a machine and REPORTS: each claims a folder of its own (mkdir, not a
+check then a create) and keeps its work inside it (.work/, .running while it runs);
+the shared corpus of a target is locked (CORPUS/TARGET.lock, flock) while a run copies
+it and while it merges into it, for at most CLOSESEM_NIGHTLY_LOCK_WAIT seconds
+(default: the merge's own time limit and a minute); a run that cannot get the lock
+keeps its new units in corpus-new/TARGET/ of its report. Only finished reports (with
+stats.json, without .running) count as history and as last night's behaviour.
+
 Exit status: 0 no new finding and the conformance suite passed; 1 a new finding (one
 not in an earlier nightly report here) or a conformance failure; 2 bad usage; 3 the
 job could not run (a build or a binary missing).
@@ -104,8 +112,15 @@ mapfile -t all_targets < <(fuzz_targets)
 targets=()
 if [ -n "$targets_arg" ]; then
   IFS=',' read -r -a targets <<<"$targets_arg"
+  declare -A known=() given=()
+  for t in "${all_targets[@]}"; do known[$t]=1; done
   for t in "${targets[@]}"; do
-    [ -f "$TOP/fuzz/$t.cpp" ] || die_usage "unknown fuzz target '$t' in --targets (known: ${all_targets[*]})"
+    # (the names from the one list only: a path such as ../fuzz/fuzz_linger is no target)
+    [ -n "$t" ] && [ -n "${known[$t]:-}" ] ||
+      die_usage "unknown fuzz target '$t' in --targets '$targets_arg' (known: ${all_targets[*]})"
+    # Twice the same target would run its fuzzers twice into the same folders.
+    [ -z "${given[$t]:-}" ] || die_usage "fuzz target '$t' is given more than once in --targets '$targets_arg' (name each target once)"
+    given[$t]=1
   done
 else
   targets=("${all_targets[@]}")
@@ -126,18 +141,38 @@ done
 if [ "$("$fuzzers/${targets[0]}" -help=1 2>&1 | grep -c '^Usage:')" -gt 0 ]; then built_with=libfuzzer; else built_with=replay; fi
 [ "$built_with" = "$engine" ] ||
   die "the binaries in $fuzzers are built for the $built_with engine, not $engine"
+# libFuzzer's corpora are shared between runs: flock (util-linux) guards them. A run
+# waits for another's merge at most as long as a merge of its own may take, and a minute.
+[ "$engine" = replay ] || command -v flock >/dev/null ||
+  die "no flock (util-linux) to lock the shared corpora in $corpus_root: install util-linux"
+merge_limit=$(( budget < 600 ? 600 : budget ))
+lock_wait=${CLOSESEM_NIGHTLY_LOCK_WAIT:-$((merge_limit + 60))}
+[[ $lock_wait =~ ^[0-9]{1,6}$ ]] ||
+  die_usage "CLOSESEM_NIGHTLY_LOCK_WAIT needs a number of seconds, not '$lock_wait'"
 
 # --- the report folder -------------------------------------------------------------
 
+# Claimed with mkdir, which fails when the folder exists: two runs started together
+# each get one of their own (a test for the name, then a create, would give both the
+# same one). Everything the run writes until its report is done stays in that folder.
+mkdir -p "$reports_root" || die "cannot make the reports folder $reports_root"
+reports_root="$(realpath "$reports_root")"
 day=$(date +%F)
 name=$day
 n=2
-while [ -e "$reports_root/$name" ]; do name="$day.$n"; n=$((n + 1)); done
-out="$reports_root/$name"
-mkdir -p "$out/findings" "$out/logs" || die "cannot make $out"
-out="$(realpath "$out")"
+until mkdir "$reports_root/$name" 2>/dev/null; do
+  [ -e "$reports_root/$name" ] || die "cannot make the report folder $reports_root/$name"
+  [ "$n" -le 999 ] || die "cannot claim a report folder in $reports_root: $day to $name exist already"
+  name="$day.$n"
+  n=$((n + 1))
+done
+out="$(realpath "$reports_root/$name")"
+# (while it is there, other runs neither read this report as history nor diff against it)
+printf 'pid %s on %s since %s\n' "$$" "$(hostname 2>/dev/null || echo '?')" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  >"$out/.running" || die "cannot write in $out"
+mkdir -p "$out/findings" "$out/logs" || die "cannot make $out/findings and $out/logs"
 work="$out/.work"
-mkdir -p "$work"
+mkdir -p "$work" || die "cannot make $work"
 facts="$work/facts"
 : >"$facts"
 # One fact per line, fields separated by tabs (tabs and newlines in values become spaces).
@@ -237,7 +272,7 @@ progress() {
     if [ "$engine" = libfuzzer ]; then
       cov=$(status_field "$t" cov)
       printf '  %-22s %9d runs %6d/s   cov %-6s corpus %s (+%d new)   crash inputs %d\n' "$t" "$execs" "$rate" \
-        "${cov:--}" "$(count_files "$corpus_root/$t")" "$(count_files "$work/$t/new")" \
+        "${cov:--}" "$(count_files "$work/$t/corpus")" "$(count_files "$work/$t/new")" \
         "$(count_crashes "$out/findings/$t/inputs")" >&2
     else
       printf '  %-22s %9d runs %6d/s   crash inputs %d\n' "$t" "$execs" "$rate" \
@@ -246,15 +281,26 @@ progress() {
   done
 }
 
+# This run's copy of a target's shared corpus, to fuzz from: another run's merge may
+# replace the shared one meanwhile (libFuzzer's fork mode reads its inputs by path
+# throughout the run). Called under the corpus lock.
+copy_corpus() {
+  local t="$1"
+  mkdir -p "$corpus_root/$t" "$work/$t/corpus" || return 1
+  find "$corpus_root/$t" -maxdepth 1 -type f -exec cp -t "$work/$t/corpus" {} +
+}
+
 pids=()
 for t in "${targets[@]}"; do
-  mkdir -p "$work/$t/new" "$work/$t/tmp" "$out/findings/$t/inputs"
+  mkdir -p "$work/$t/new" "$work/$t/tmp" "$work/$t/corpus" "$out/findings/$t/inputs"
   fact target "$t" workers "${workers[$t]}"
   [ "$engine" = libfuzzer ] || continue
-  mkdir -p "$corpus_root/$t"
+  mkdir -p "$corpus_root" || die "cannot make the corpora folder $corpus_root"
+  with_lock "$corpus_root/$t.lock" "$lock_wait" "nightly $name (pid $$), copying the corpus" copy_corpus "$t" ||
+    say "$t: no copy of the corpus $(shown "$corpus_root/$t") (see above): fuzzing from the seeds alone"
   seeds=$(stage_seeds "$tool" "$t" "$work/$t/seeds") || die "cannot stage the seeds of $t"
   fact target "$t" seeds "$seeds"
-  fact target "$t" corpus_before "$(count_files "$corpus_root/$t")"
+  fact target "$t" corpus_before "$(count_files "$work/$t/corpus")"
 done
 
 fuzz_start=$(date +%s)
@@ -264,7 +310,7 @@ for t in "${targets[@]}"; do
     mapfile -t options < <(libfuzzer_options "$t")
     (cd "$work/$t" && TMPDIR="$work/$t/tmp" exec "$fuzzers/$t" "${options[@]}" -fork="${workers[$t]}" \
        -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$budget" \
-       -artifact_prefix="$out/findings/$t/inputs/" "$work/$t/new" "$corpus_root/$t" "$work/$t/seeds") \
+       -artifact_prefix="$out/findings/$t/inputs/" "$work/$t/new" "$work/$t/corpus" "$work/$t/seeds") \
       >"$out/logs/$t.log" 2>&1 &
     pids+=($!)
   else
@@ -337,24 +383,24 @@ for_each_target() {
 
 # libFuzzer's merge picks, from the corpus and the night's new units, a smallest set
 # with every feature of both; it replaces the corpus. If the merge fails or runs out of
-# time, the new units are added as they are: nothing found is lost.
-merge_corpus() {
-  local t="$1" limit=$(( budget < 600 ? 600 : budget )) status=ok before after
+# time, the new units are added as they are: nothing found is lost. The shared corpus is
+# locked throughout (another nightly merges into it too).
+merge_locked() {
+  local t="$1" status=ok after
   local corpus="$corpus_root/$t" min="$work/$t/min"
-  before=$(count_files "$corpus")
-  if [ "$(count_files "$work/$t/new")" = 0 ]; then
-    fact target "$t" merge "no new units"
-    fact target "$t" corpus_after "$before"
-    return 0
-  fi
-  mkdir -p "$min"
+  mkdir -p "$corpus" "$min"
+  # (the units the merge reads: those it leaves out go afterwards)
+  find "$corpus" -maxdepth 1 -type f -printf '%f\n' | sort >"$work/$t/merge-input"
   mapfile -t options < <(libfuzzer_options "$t" | grep -v '^-dict=')
-  (cd "$work/$t" && TMPDIR="$work/$t/tmp" timeout -k 10 "$limit" "$fuzzers/$t" "${options[@]}" -merge=1 \
+  (cd "$work/$t" && TMPDIR="$work/$t/tmp" timeout -k 10 "$merge_limit" "$fuzzers/$t" "${options[@]}" -merge=1 \
      -artifact_prefix="$work/$t/merge-" "$min" "$corpus" "$work/$t/new") >"$out/logs/$t.merge.log" 2>&1
   local rc=$?
   if [ "$rc" = 0 ] && [ "$(count_files "$min")" -gt 0 ]; then
-    find "$corpus" -maxdepth 1 -type f -delete
-    find "$min" -maxdepth 1 -type f -exec mv -t "$corpus" {} +
+    # The merged set goes in first, then what it left out goes: a unit that a writer
+    # without the lock (./closesem fuzz) added meanwhile stays.
+    find "$min" -maxdepth 1 -type f -printf '%f\n' | sort >"$work/$t/merge-output"
+    find "$min" -maxdepth 1 -type f -exec mv -f -t "$corpus" {} +
+    comm -23 "$work/$t/merge-input" "$work/$t/merge-output" | while IFS= read -r f; do rm -f -- "$corpus/$f"; done
     local kept=0 f
     for f in "$work/$t/new"/*; do [ -f "$corpus/$(basename "$f")" ] && kept=$((kept + 1)); done
     fact target "$t" new_units_kept "$kept"
@@ -365,6 +411,23 @@ merge_corpus() {
   after=$(count_files "$corpus")
   fact target "$t" merge "$status"
   fact target "$t" corpus_after "$after"
+}
+
+merge_corpus() {
+  local t="$1" units
+  units=$(count_files "$work/$t/new")
+  if [ "$units" = 0 ]; then
+    fact target "$t" merge "no new units"
+    fact target "$t" corpus_after "$(count_files "$corpus_root/$t")"
+    return 0
+  fi
+  with_lock "$corpus_root/$t.lock" "$lock_wait" "nightly $name (pid $$), merging" merge_locked "$t"
+  [ $? = 75 ] || return 0
+  # No lock (another run's merge outlived the wait): the new units stay in this report.
+  mkdir -p "$out/corpus-new/$t" && cp "$work/$t/new"/* "$out/corpus-new/$t/"
+  say "$t: not merged into $(shown "$corpus_root/$t") (no lock): its $units new units are in $(shown "$out/corpus-new/$t")/; copy them into the corpus later"
+  fact target "$t" merge "merge failed: no lock on $(shown "$corpus_root/$t.lock") within $lock_wait s (another run held it): the $units new units are in corpus-new/$t/ of this report"
+  fact target "$t" corpus_after "$(count_files "$corpus_root/$t")"
 }
 
 phase_start=$(date +%s)
@@ -466,14 +529,25 @@ conformance_run() {
   return "$rc"
 }
 
+# The other reports in REPORTS that are finished (stats.json written, no .running): a
+# run still writing its folder is neither last night's behaviour nor history.
+finished_reports() {
+  local dir
+  for dir in "$reports_root"/*/; do
+    dir=${dir%/}
+    [ "$dir" != "$out" ] && [ -f "$dir/stats.json" ] && [ ! -e "$dir/.running" ] && printf '%s\n' "$dir"
+  done
+}
+
 phase_start=$(date +%s)
 if [ "$conformance" = 1 ]; then
   say "running the conformance suite (behaviour.json)"
   conformance_run conformance "$build/conformance/closesem_conformance" "$out/behaviour.json"
   conformance_run conformance-asio "$build/conformance/closesem_conformance_asio" "$out/behaviour-asio.json"
-  # What changed since the last nightly report that has one.
-  previous=$(find "$reports_root" -mindepth 2 -maxdepth 2 -name behaviour.json ! -path "$out/*" -printf '%T@ %p\n' \
-               2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)
+  # What changed since the last finished nightly report that has one.
+  previous=$(finished_reports | while IFS= read -r dir; do
+               [ -s "$dir/behaviour.json" ] && find "$dir/behaviour.json" -printf '%T@ %p\n'
+             done | sort -n | tail -n 1 | cut -d' ' -f2-)
   if [ -n "$previous" ] && [ -s "$out/behaviour.json" ]; then
     "$tool" report diff "$previous" "$out/behaviour.json" >"$out/behaviour-diff.txt" 2>&1
     fact conformance diff previous "$(basename "$(dirname "$previous")")"
@@ -487,8 +561,12 @@ fact job conformance_seconds $(( $(date +%s) - phase_start ))
 # --- the report ---------------------------------------------------------------------------
 
 fact job finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-"$tool" nightly summary --facts "$facts" --dir "$out" --history "$reports_root" --corpora "$TOP/corpora"
+# The history the summary reads: the finished reports alone (links to them).
+mkdir -p "$work/history"
+finished_reports | while IFS= read -r dir; do ln -s "$dir" "$work/history/$(basename "$dir")"; done
+"$tool" nightly summary --facts "$facts" --dir "$out" --history "$work/history" --corpora "$TOP/corpora"
 status=$?
 rm -rf "$work"
+rm -f "$out/.running"
 exit "$status"
 }
