@@ -21,6 +21,7 @@
 #include "asio_program.hpp"
 
 #include "closesem/asio_support.hpp"
+#include "closesem/platform.hpp"
 
 #include <algorithm>
 #include <array>
@@ -748,6 +749,8 @@ void Run::finding(const std::string& signature, const std::string& what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // A bad CLOSESEM_TIMEOUT_MULTIPLIER ends the process (exit 2) now, not at the first wait.
+  (void)closesem::platform::timeout_multiplier();
   // One run first, so that what asio and the platform make once per process (Winsock's
   // session, the pair's first sockets) is part of the baseline.
   Program warm;

@@ -119,6 +119,8 @@ void rebalance_sessions(const runner::Trace& trace) {
 }  // namespace
 
 void initialize() {
+  // A bad CLOSESEM_TIMEOUT_MULTIPLIER ends the process (exit 2) now, not at the first wait.
+  (void)platform::timeout_multiplier();
   static platform::Session session;
   static const bool warmed = [] {
     // What lives for the whole process is made now, so that it does not count as the

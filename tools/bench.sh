@@ -9,6 +9,29 @@
 # findings and pair-setup failures are counted and shown.
 set -uo pipefail
 
+usage() {
+  cat <<'EOF_USAGE'
+Usage: ./closesem bench [--time SECONDS]
+
+Executions per second of each fuzz target (release build, the replay engine's random
+mode, seed 1) against a bare loop that only makes, uses and closes TCP pairs, in the
+same run: the bare loop before and after the targets (at most 60 s each), the targets
+in between (default 20 s each). Prints a markdown table: each program's rate and its
+share of the bare loop, the descriptor count (sampled every second), pair-setup
+failures, findings (they do not stop a run) and the TIME_WAIT sockets left.
+
+  --time SECONDS   how long each target runs (default 20)
+  -h, --help       this text
+
+(tools/bench.sh BUILD SECONDS TARGET... is the same on a build folder.)
+EOF_USAGE
+}
+
+for arg in "$@"; do
+  case "$arg" in -h|--help) usage; exit 0 ;; esac
+done
+[ $# -ge 3 ] || { usage >&2; exit 2; }
+
 build="$1" seconds="$2"
 shift 2
 targets=("$@")

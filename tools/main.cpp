@@ -10,12 +10,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 int main(int argc, char** argv) {
-  CLI::App app{"closesem_tool: report and op-script tools of the closesem suite (run through ./closesem)"};
+  // Usage lines name the command people type, the front end (which passes its name in
+  // CLOSESEM_PROG_NAME), not this binary's path in a build folder: the subcommands are
+  // the front end's, argument for argument.
+  const char* prog_name = std::getenv("CLOSESEM_PROG_NAME");
+  CLI::App app{"closesem_tool: report and op-script tools of the closesem suite (run through ./closesem)",
+               prog_name != nullptr && *prog_name != '\0' ? prog_name : "./closesem"};
   // Absolute Unix paths (/work/...) are file names, also in the Windows build.
   app.allow_windows_style_options(false);
   app.require_subcommand(1);
@@ -51,7 +57,8 @@ int main(int argc, char** argv) {
   auto* check_cmd = ops->add_subcommand(
       "check", "Parse .ops scripts; print 'FILE: N ops' for each, or the first error as "
                "FILE:LINE:COLUMN. Exit status: 0 all good, 2 any error.");
-  check_cmd->add_option("files", check_files, "Scripts (.ops)")->required();
+  check_cmd->add_option("files", check_files, "Scripts (.ops), or folders: every *.ops in them, sorted")
+      ->required();
   std::string encode_input;
   std::string encode_output;
   auto* encode_cmd = ops->add_subcommand("encode", "Write a script's binary form (fuzz input)");
@@ -66,11 +73,22 @@ int main(int argc, char** argv) {
   closesem::tool::OpsRunOptions run;
   auto* run_cmd = ops->add_subcommand(
       "run", "Run .ops scripts on this platform's sockets; print each op with its observed and predicted "
-             "outcome. Exit status: 0 all held, 1 a divergence from the model or a failed ->, 2 a script error.");
-  run_cmd->add_option("files", run.files, "Scripts (.ops)")->required();
+             "outcome as it completes. Every script is run (or refused) and reported; the exit status is the "
+             "worst: 0 all held, 1 a divergence from the model or a failed ->, 2 a script error (as "
+             "FILE:LINE:COLUMN), a missing file, a folder without scripts or a failed write.");
+  run_cmd->add_option("files", run.files, "Scripts (.ops), or folders: every *.ops in them, sorted")->required();
   run_cmd->add_option("--profile", run.profile, "Model profile: winsock, linux, wine-8 (default: this platform's)");
-  run_cmd->add_option("--replay-dir", run.replay_dir, "Write each run as observed to DIR/<name>.replay.ops")
+  run_cmd
+      ->add_option("--replay-dir", run.replay_dir,
+                   "Write each run as observed to DIR/<name>.replay.ops (replacing an older one; a second script "
+                   "of the same name in this run gets <name>.2.replay.ops)")
       ->check(CLI::ExistingDirectory);
+  run_cmd
+      ->add_option("--max-block", run.max_block_seconds,
+                   "Refuse, before running anything, a script with a wait longer than SECONDS or a linger time "
+                   "above it (a close may block that long)")
+      ->check(CLI::Range(1, 86400))
+      ->option_text("SECONDS (default 30)");
 
   // nightly: the C++ half of tools/nightly.sh.
   auto* nightly = app.add_subcommand("nightly", "Parts of the nightly job (run through ./closesem nightly)");

@@ -6,18 +6,60 @@
 #include "closesem/codec.hpp"
 #include "closesem/text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
+#include <system_error>
 
 namespace closesem::tool {
 namespace {
 
 constexpr int kBadInput = 2;
+
+std::string os_error(int error) {
+  return error != 0 ? std::string(": ") + std::strerror(error) : std::string();
+}
+
+}  // namespace
+
+bool expand_scripts(const std::vector<std::string>& arguments, std::vector<std::string>& files,
+                    std::ostream& err) {
+  namespace fs = std::filesystem;
+  bool good = true;
+  for (const auto& argument : arguments) {
+    std::error_code ec;
+    if (!fs::is_directory(argument, ec)) {
+      files.push_back(argument);  // (a missing file is reported when it is read)
+      continue;
+    }
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(argument, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code kind;
+      if (it->path().extension() == ".ops" && it->is_regular_file(kind))
+        names.push_back(it->path().filename().string());
+    }
+    if (ec) {
+      err << "closesem ops: " << argument << ": cannot list the folder: " << ec.message() << '\n';
+      good = false;
+      continue;
+    }
+    if (names.empty()) {
+      err << "closesem ops: " << argument << ": no .ops scripts in this folder\n";
+      good = false;
+      continue;
+    }
+    std::sort(names.begin(), names.end());
+    const bool separator = argument.back() == '/' || argument.back() == '\\';
+    for (const auto& name : names) files.push_back(argument + (separator ? "" : "/") + name);
+  }
+  return good;
+}
 
 bool read_file(const std::string& path, std::string& contents, std::ostream& err) {
   std::error_code ec;
@@ -28,9 +70,7 @@ bool read_file(const std::string& path, std::string& contents, std::ostream& err
   errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    const int error = errno;
-    err << "closesem ops: " << path << ": cannot open"
-        << (error != 0 ? std::string(": ") + std::strerror(error) : std::string()) << '\n';
+    err << "closesem ops: " << path << ": cannot open" << os_error(errno) << '\n';
     return false;
   }
   std::ostringstream buffer;
@@ -44,15 +84,29 @@ bool read_file(const std::string& path, std::string& contents, std::ostream& err
 }
 
 bool write_file(const std::string& path, const std::string& contents, std::ostream& err) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (out) out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  out.close();
-  if (!out) {
-    err << "closesem ops: " << path << ": cannot write\n";
+  // stdio rather than a stream: each step (open, write, flush, close) can fail on its
+  // own (a full disk shows at the flush or the close), and errno says why.
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    err << "closesem ops: " << path << ": cannot write" << os_error(errno) << '\n';
+    return false;
+  }
+  errno = 0;
+  bool written = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size() && std::fflush(file) == 0;
+  int error = errno;
+  if (std::fclose(file) != 0 && written) {
+    written = false;
+    error = errno;
+  }
+  if (!written) {
+    err << "closesem ops: " << path << ": cannot write" << os_error(error) << '\n';
     return false;
   }
   return true;
 }
+
+namespace {
 
 bool parse_file(const std::string& path, ops::Program& program, std::ostream& err) {
   std::string text;
@@ -67,8 +121,9 @@ bool parse_file(const std::string& path, ops::Program& program, std::ostream& er
 
 }  // namespace
 
-int ops_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
-  int status = 0;
+int ops_check(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> files;
+  int status = expand_scripts(arguments, files, err) ? 0 : kBadInput;
   for (const auto& path : files) {
     ops::Program program;
     if (!parse_file(path, program, err)) {

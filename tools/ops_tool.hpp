@@ -9,8 +9,22 @@
 
 namespace closesem::tool {
 
-// Parses each file; prints "FILE: N ops" on `out`, or the located error
-// ("FILE:LINE:COLUMN: message") on `err`. Returns 0 when every file parses, else 2.
+// The scripts that `ops run` and `ops check` arguments stand for: a file for itself, a
+// folder for every *.ops file in it (not in subfolders), sorted by name. A folder
+// without one, or one that cannot be listed, is a message on `err` naming it and false
+// (the other arguments are still expanded: the caller goes on and fails at the end).
+bool expand_scripts(const std::vector<std::string>& arguments, std::vector<std::string>& files,
+                    std::ostream& err);
+
+// A whole file; false with a message naming it and the OS error on `err`.
+bool read_file(const std::string& path, std::string& contents, std::ostream& err);
+// Writes (or replaces) a file; every step is checked: false with a message naming the
+// file and the OS error on `err`.
+bool write_file(const std::string& path, const std::string& contents, std::ostream& err);
+
+// Parses each file (folders: their *.ops files); prints "FILE: N ops" on `out`, or the
+// located error ("FILE:LINE:COLUMN: message") on `err`. Returns 0 when every file parses,
+// else 2.
 int ops_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
 
 // Parses the text script `input` and writes its binary form to `output`. Returns 0, or 2

@@ -21,6 +21,35 @@ source "$TOP/tools/fuzz_lib.sh"
 
 say() { printf 'promote: %s\n' "$*" >&2; }
 
+usage() {
+  cat <<'EOF_USAGE'
+Usage: ./closesem promote CRASH --name ID [--target TARGET]
+
+Turn a fuzz finding into a regression input: run CRASH once to learn its signature
+(the target's "closesem signature:" line, or what a sanitizer reported), minimise it
+while that signature stays the same (whole ops for the op-program targets, lines for
+fuzz_asio_close, bytes for the others), run it once more to confirm, and write
+corpora/TARGET/regressions/ID.bin with ID.ops beside it (the program, readable; replay
+it with './closesem ops run'). fuzz_asio_close: ID.asio, its program text.
+
+  CRASH            the input that failed (findings/TARGET/crash-..., or a .ops script)
+  --name ID        the regression's name: letters, digits, '.', '_' or '-'
+  --target TARGET  the fuzz target (fuzz/TARGET.cpp); default: the folder CRASH is in
+  -h, --help       this text
+
+The nightly job calls the script itself with a build folder:
+  tools/promote.sh BUILD TARGET CRASH ID [--fuzzers DIR] [--out DIR] [--time-limit S]
+                   [--log FILE] [--origin TEXT]
+
+Exit status: 0 written, 1 the input does not fail (or not the same way once
+minimised), 2 bad arguments.
+EOF_USAGE
+}
+
+for arg in "$@"; do
+  case "$arg" in -h|--help) usage; exit 0 ;; esac
+done
+
 [ $# -ge 4 ] || { say "usage: promote.sh BUILD TARGET CRASH ID [--fuzzers DIR] [--out DIR] [--time-limit S] [--log FILE] [--origin TEXT]"; exit 2; }
 build="$1" target="$2" crash="$3" id="$4"
 shift 4

@@ -61,6 +61,8 @@ CATCH_REGISTER_LISTENER(ReportListener)
 
 int main(int argc, char* argv[]) {
   closesem::platform::init_process();
+  // A bad CLOSESEM_TIMEOUT_MULTIPLIER ends the process (exit 2) now, not at the first wait.
+  (void)closesem::platform::timeout_multiplier();
   const closesem::platform::Session session;
   if (!session.outcome().ok()) {
     std::cerr << "closesem: WSAStartup failed: " << session.outcome().describe() << '\n';

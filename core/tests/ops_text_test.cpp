@@ -297,3 +297,35 @@ TEST_CASE("ops text: describe() gives file:line:column: message", "[unit][ops]")
   REQUIRE(program.ops.size() == 1);
   CHECK(program.ops[0].kind == OpKind::close);
 }
+
+TEST_CASE("ops text: a UTF-8 byte-order mark is accepted at the very start only", "[unit][ops]") {
+  const std::string bom = "\xEF\xBB\xBF";
+  // (Windows editors save one; it is not part of the first line.)
+  const auto program = parse_or_fail(bom + "pair tcp4\r\na send 1 -> 1\r\n");
+  REQUIRE(program.ops.size() == 2);
+  CHECK(program.ops[0].kind == OpKind::pair);
+  CHECK(program.ops[0].where.line == 1);
+  CHECK(program.ops[0].where.column == 1);
+  CHECK(print(program) == print(parse_or_fail("pair tcp4\na send 1 -> 1\n")));
+  CHECK(parse_or_fail(bom).ops.empty());
+  CHECK(parse_or_fail(bom + "# only a comment\n").ops.empty());
+
+  // Columns on the first line count from after the mark.
+  ParseError error = parse_error(bom + "a sned 10\n");
+  CHECK(error.describe() == "bad.ops:1:3: unknown op 'sned'; expected one of: socket, listen, connect, accept, "
+                            "send, recv, shutdown, close, linger, nonblocking, wait, pending, dup, error");
+  error = parse_error(bom + "  pair tcp\n");
+  CHECK(error.line == 1);
+  CHECK(error.column == 8);
+
+  // Anywhere else it is a token like any other: an error, located.
+  error = parse_error("pair tcp4\n" + bom + "a close\n");
+  CHECK(error.line == 2);
+  CHECK(error.column == 1);
+  CHECK(error.message.find("unknown op '\\xef\\xbb\\xbfa'") != std::string::npos);
+  error = parse_error(bom + bom + "pair tcp4\n");
+  CHECK(error.line == 1);
+  CHECK(error.column == 1);
+  error = parse_error("a close " + bom + "\n");
+  CHECK(error.column == 9);
+}

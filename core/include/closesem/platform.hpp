@@ -190,6 +190,18 @@ std::string platform_id();
 long open_handle_count();
 
 // Timeouts scaled by CLOSESEM_TIMEOUT_MULTIPLIER (sanitizer and Wine runs are slower).
+// The first call reads the variable (timeout_multiplier()); a bad value ends the process.
 std::chrono::milliseconds scaled(std::chrono::milliseconds base);
+
+// The allowed range of CLOSESEM_TIMEOUT_MULTIPLIER.
+inline constexpr double kMinTimeoutMultiplier = 1.0;
+inline constexpr double kMaxTimeoutMultiplier = 100.0;
+// Reads a CLOSESEM_TIMEOUT_MULTIPLIER value: null or empty (unset) is 1; otherwise the
+// whole text must be a number from 1 to 100. On a bad value returns false with a message
+// naming the variable, the value and the range in `error`.
+bool parse_timeout_multiplier(const char* text, double& factor, std::string& error);
+// The multiplier of this process, read once. A bad value is a usage error, never a
+// silent 1: the message goes to stderr and the process exits with status 2.
+double timeout_multiplier();
 
 }  // namespace closesem::platform

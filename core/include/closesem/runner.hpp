@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,8 @@ struct Trace {
   std::string replay() const;
   // One line per op: the op, observed, predicted, and marks for what did not hold.
   std::string report() const;
+  // report()'s lines for one step.
+  std::string report(const Step& step) const;
 };
 
 struct Options {
@@ -60,6 +63,9 @@ struct Options {
   // Fuzzing: sockets still open at the end are closed abortively (linger {1, 0}), so
   // that they leave no TIME_WAIT behind. Nothing is checked after the last op.
   bool abortive_end = false;
+  // Called with each step as soon as it is done (`ops run` prints it then, so that a
+  // script that takes long shows where it is).
+  std::function<void(const Trace&, const Step&)> on_step;
 };
 
 Trace run(const ops::Program& program, const model::Profile& profile, const std::string& file = "",

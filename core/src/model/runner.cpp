@@ -445,6 +445,7 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
     const bool makes = op.kind == OpKind::pair || op.kind == OpKind::socket;
     const bool unavailable = step.observed.type == Outcome::Type::failure && step.observed.errc == Errc::not_supported;
     trace.steps.push_back(std::move(step));
+    if (options.on_step) options.on_step(trace, trace.steps.back());
     if (makes && unavailable && trace.steps.back().prediction_held) {
       const auto& why = trace.steps.back().note;
       trace.skipped = std::string(ops::to_string(op.socket_kind)) + " sockets are not available here" +
@@ -484,25 +485,29 @@ std::string Trace::replay() const {
 }
 
 std::string Trace::report() const {
+  std::string out;
+  for (const auto& step : steps) out += report(step);
+  return out;
+}
+
+std::string Trace::report(const Step& step) const {
   std::ostringstream out;
-  for (const auto& step : steps) {
-    auto op = step.op;
-    op.expect.clear();
-    std::string line = ops::print(op);
-    if (line.size() < 28) line.resize(28, ' ');
-    out << line << "  observed " << describe(step);
-    out << "; predicted "
-        << (step.predicted.admissible.empty() ? std::string("(no prediction)") : ops::print(step.predicted.admissible));
-    if (!step.prediction_held) out << "  DIVERGES";
-    if (!step.op.expect.empty())
-      out << (step.expectation_held ? "; -> " : "; FAILED -> ") << ops::print(step.op.expect);
-    out << '\n';
-    if (!step.predicted.deviation.empty())
-      out << "    model, a known deviation of " << profile << ": " << step.predicted.deviation << '\n';
-    else if (!step.prediction_held)
-      out << "    model: " << step.predicted.source << '\n';
-    if (!step.note.empty()) out << "    note: " << step.note << '\n';
-  }
+  auto op = step.op;
+  op.expect.clear();
+  std::string line = ops::print(op);
+  if (line.size() < 28) line.resize(28, ' ');
+  out << line << "  observed " << describe(step);
+  out << "; predicted "
+      << (step.predicted.admissible.empty() ? std::string("(no prediction)") : ops::print(step.predicted.admissible));
+  if (!step.prediction_held) out << "  DIVERGES";
+  if (!step.op.expect.empty())
+    out << (step.expectation_held ? "; -> " : "; FAILED -> ") << ops::print(step.op.expect);
+  out << '\n';
+  if (!step.predicted.deviation.empty())
+    out << "    model, a known deviation of " << profile << ": " << step.predicted.deviation << '\n';
+  else if (!step.prediction_held)
+    out << "    model: " << step.predicted.source << '\n';
+  if (!step.note.empty()) out << "    note: " << step.note << '\n';
   return out.str();
 }
 

@@ -434,6 +434,10 @@ std::string ParseError::describe() const {
 }
 
 bool parse(std::string_view text, const std::string& file, Program& out, ParseError& error) {
+  // A UTF-8 byte-order mark, as some Windows editors save it, is not part of the first
+  // line: columns count from after it. Anywhere else it is an unknown token.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark) text.remove_prefix(kByteOrderMark.size());
   Program program;
   std::vector<Token> tokens;  // one line's, reused
   int line_number = 0;

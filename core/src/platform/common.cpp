@@ -6,6 +6,8 @@
 #include "backend.hpp"
 
 #include <atomic>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -196,15 +198,42 @@ Session::~Session() {
   if (outcome_.ok()) cleanup();
 }
 
-std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
+bool parse_timeout_multiplier(const char* text, double& factor, std::string& error) {
+  factor = 1.0;
+  if (text == nullptr || *text == '\0') return true;
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  // The whole text is the number: "3x" or " 3" is a typo, not 3. (NaN, and the infinity
+  // of an overflow, fail the range.)
+  const bool number = end != text && *end == '\0' && std::isspace(static_cast<unsigned char>(*text)) == 0;
+  if (number && value >= kMinTimeoutMultiplier && value <= kMaxTimeoutMultiplier) {
+    factor = value;
+    return true;
+  }
+  error = std::string("CLOSESEM_TIMEOUT_MULTIPLIER='") + text + "' is " +
+          (number ? "out of range" : "not a number") + "; expected a number from 1 to 100 (it scales every " +
+          "bounded wait; unset or empty means 1)";
+  return false;
+}
+
+double timeout_multiplier() {
   static const double factor = [] {
-    const char* text = std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER");
-    if (text == nullptr) return 1.0;
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    return (end != text && value >= 1.0 && value <= 100.0) ? value : 1.0;
+    double value = 1.0;
+    std::string error;
+    if (!parse_timeout_multiplier(std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER"), value, error)) {
+      std::fprintf(stderr, "closesem: %s\n", error.c_str());
+      // _Exit, not exit: inside a fuzz target libFuzzer's atexit hook would save the
+      // current input as a crash, and other threads may still be running.
+      std::fflush(nullptr);
+      std::_Exit(2);
+    }
+    return value;
   }();
-  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(base.count()) * factor));
+  return factor;
+}
+
+std::chrono::milliseconds scaled(std::chrono::milliseconds base) {
+  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(base.count()) * timeout_multiplier()));
 }
 
 }  // namespace closesem::platform
