@@ -21,7 +21,7 @@ using ops::OpKind;
 
 const model::Profile& profile_of_platform() {
   static const model::Profile* chosen = [] {
-    const auto name = model::default_profile_for(platform::platform_id());
+    const auto name = model::native_profile_name(platform::identity());
     const auto* found = model::find_profile(name);
     if (found == nullptr) {
       std::fprintf(stderr, "fuzz: no model profile named %s\n", name.c_str());
@@ -36,8 +36,8 @@ runner::Options fuzz_options() {
   runner::Options options;
   options.patience = std::chrono::milliseconds(1000);  // a FIN or RST that never comes: a finding after 1 s
   // Linux loopback delivers data, FIN and RST before the call that sent them returns
-  // (fuzzing-notes §0.4: 20,000 of 20,000 trials), so nothing is waited for that the
-  // model does not expect; Winsock loopback is not that synchronous.
+  // (20,000 of 20,000 trials: docs/architecture.md, "Loopback timing"), so nothing is
+  // waited for that the model does not expect; Winsock loopback is not that synchronous.
   const bool synchronous = !profile_of_platform().winsock_api;
   options.quiet = std::chrono::milliseconds(synchronous ? 0 : 5);
   options.blocked = std::chrono::milliseconds(synchronous ? 0 : 5);

@@ -69,7 +69,7 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
     return kBadInput;
   }
   const auto platform_id = platform::platform_id();
-  const auto profile_name = options.profile.empty() ? model::default_profile_for(platform_id) : options.profile;
+  const auto profile_name = options.profile.empty() ? model::native_profile_name(platform::identity()) : options.profile;
   const auto* profile = model::find_profile(profile_name);
   if (profile == nullptr) {
     err << "closesem: unknown profile '" << profile_name << "'; known:";

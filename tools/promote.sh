@@ -148,7 +148,7 @@ if [ "$target" = fuzz_asio_close ] && grep -q '^program (' "$work/out"; then
   keep_log
   say "wrote $(shown "$out_dir/$id.asio")"
   [ "$out_dir" != "$TOP/corpora/$target/regressions" ] ||
-    say "it fails until the model (fuzz/fuzz_asio_close.cpp, Profile) or the platform is fixed; ctest replays it from then on"
+    say "it fails until the model (the asio model: core/src/asio_model/asio_model.cpp) or the platform is fixed; ctest replays it from then on"
   grep -m1 '^closesem finding: ' "$work/out" >&2
   exit 0
 fi

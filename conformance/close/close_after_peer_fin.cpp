@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Closing the end that already received the peer's FIN (CLOSE_WAIT): close returns 0
-// and the half-closed peer then reads end of stream (graceful, catalogue §8 #2;
+// and the half-closed peer then reads end of stream (graceful, catalogue #2;
 // packetdrill close-remote-fin-then-close; D1, D9, R1).
 #include "closesem_testing/fixtures.hpp"
 

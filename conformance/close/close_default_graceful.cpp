@@ -3,7 +3,7 @@
 // queued for a peer that has not read it, and never fails with would-block; the data
 // then goes out in the background and the peer reads all of it, then end of stream.
 // Sources: closesocket linger table row 1 (contract §1.2), D9 (graceful), L2 (default
-// off), R1; man socket.7 and contract §4 #7 for Linux. Catalogue §8 #1.
+// off), R1; man socket.7 and contract §4 #7 for Linux. Catalogue #1.
 #include "closesem_testing/fixtures.hpp"
 
 #include <chrono>

@@ -4,7 +4,7 @@
 // fails recv with WSAECONNABORTED (WIN-OBS, contract §2.4 #3, wine:9699-9715 test_shutdown;
 // R4) and a later send with WSAECONNABORTED or WSAECONNRESET (reports, catalogue #3; R7).
 // Linux reads end of stream (the FIN is queued before the reset) and fails the later
-// send with EPIPE (contract §4 #24, measured). Catalogue §8 #3.
+// send with EPIPE (contract §4 #24, measured). Catalogue #3.
 // TCP only: an AF_UNIX send to a closed peer fails at once with EPIPE, as there is no
 // network in between that could accept it first.
 #include "closesem_testing/fixtures.hpp"

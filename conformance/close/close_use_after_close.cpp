@@ -5,7 +5,7 @@
 // contract §4 #2) while nothing has been created since the close, on one thread
 // (contract §5 rule 2). Once a new socket has been opened, the old value either fails
 // the same way or now names the new socket, and the call acts on that one.
-// Catalogue §8 #43.
+// Catalogue #43.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

@@ -4,7 +4,7 @@
 // RST ("Unread data was tossed", kernel tcp.c __tcp_close; contract §4 #25; gVisor
 // RSTSentOnCloseWithUnreadData, RFC 2525 §2.17), and an AF_UNIX close with unread data
 // marks the peer with ECONNRESET (measured). Windows: not stated by Microsoft; RFC 2525
-// and reports expect the same reset (R2 gives the error). Catalogue §8 #5.
+// and reports expect the same reset (R2 gives the error). Catalogue #5.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

@@ -4,7 +4,7 @@
 // Sources: closesocket linger table row 2 (contract §1.2: "hard or abortive close...
 // recv on the remote side will fail with WSAECONNRESET"), D1, R2; wine close_with_rst
 // (wine:218, "on Windows as well as on Unix"); Linux kernel tcp.c __tcp_close and
-// contract §4 #8. Catalogue §8 #10.
+// contract §4 #8. Catalogue #10.
 // TCP only: AF_UNIX has no linger and no reset on close (the peer reads the rest).
 #include "closesem_testing/fixtures.hpp"
 

@@ -6,7 +6,7 @@
 // will fail with WSAECONNRESET" (linger table, contract §1.2; modern behaviour after a
 // FIN is [?] in the catalogue, NT 4.0 lost this RST: L5/KB176736). Linux, measured: the
 // reset arrives in CLOSE_WAIT, where the kernel keeps it as EPIPE in SO_ERROR (tcp_reset;
-// probed) and recv keeps reading 0. Catalogue §8 #16.
+// probed) and recv keeps reading 0. Catalogue #16.
 // TCP only: AF_UNIX has no reset.
 #include "closesem_testing/fixtures.hpp"
 

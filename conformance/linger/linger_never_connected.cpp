@@ -2,7 +2,7 @@
 // SO_LINGER {1,N} on a socket that never connected: there is nothing to send, so close
 // returns 0 at once instead of waiting N seconds (gVisor CloseNonConnectedLingerOption,
 // packetimpact TestTCPLingerNonEstablished; Windows [?] in the catalogue: the linger
-// table waits only "until all data is sent", contract §1.2; D1). Catalogue §8 #14.
+// table waits only "until all data is sent", contract §1.2; D1). Catalogue #14.
 #include "closesem_testing/fixtures.hpp"
 
 #include <chrono>

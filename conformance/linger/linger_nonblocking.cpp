@@ -5,7 +5,7 @@
 // (closesocket D2 and linger table row 3, contract §1.2; not tested by Wine, §2.4 #6;
 // asio then retries in blocking mode, socket_ops.ipp). Linux ignores O_NONBLOCK here:
 // close blocks up to N seconds and returns 0 (kernel af_inet.c inet_release; contract
-// §4 #10). Wine never returns WSAEWOULDBLOCK (contract §2.5). Catalogue §8 #13.
+// §4 #10). Wine never returns WSAEWOULDBLOCK (contract §2.5). Catalogue #13.
 //
 // The close can wait out the 1 s linger, so this runs on one TCP kind and its reversal
 // only (the linger timer is TCP's; tcp6 shares the code).

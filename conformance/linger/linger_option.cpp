@@ -35,7 +35,7 @@ TEST_CASE("linger: SO_LINGER reads back what was set", "[linger][L4]") {
 // L1: LINGER's fields are u_short on Windows, so a timeout above 65535 s cannot be
 // expressed and keeps only its low 16 bits (set_linger truncates as the Windows
 // structure does); Linux's fields are int and keep it whole (man socket.7; contract
-// §4 #11, measured). Catalogue §8 #18.
+// §4 #11, measured). Catalogue #18.
 TEST_CASE("linger: a linger time above 65535 s reads back truncated to 16 bits on Winsock and whole on POSIX",
           "[linger][L1][L4]") {
   constexpr int kSeconds = 70000;  // 0x11170: 4464 in 16 bits

@@ -6,7 +6,7 @@
 // closesocket returns"); Linux returns 0 at the timeout and the connection carries on in
 // the background with no reset (man socket.7; kernel af_inet.c inet_release; contract
 // §4 #9, measured here: the peer reads everything, then end of stream).
-// Catalogue §8 #11 (peer does not read) and #12 (data acknowledged at once).
+// Catalogue #11 (peer does not read) and #12 (data acknowledged at once).
 //
 // The #11 tests wait out a 1 s linger each, so they run on one TCP kind and its
 // reversal only: the linger timer is TCP's (AF_UNIX has none) and tcp6 shares the code.

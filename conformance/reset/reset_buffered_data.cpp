@@ -5,7 +5,7 @@
 // Windows is reported to drop the buffered data once the reset is processed, so recv
 // fails with WSAECONNRESET straight away (catalogue #6 [rep]: curl#657,
 // objeck-lang#669; R2) and keeps failing (contract §2.4 #7). The reset here is the one
-// a close with unread data sends (catalogue #5). Catalogue §8 #6.
+// a close with unread data sends (catalogue #5). Catalogue #6.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

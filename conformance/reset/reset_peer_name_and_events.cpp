@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// What a reset leaves for getpeername and poll (catalogue §8 #7): the connection is
+// What a reset leaves for getpeername and poll (catalogue #7): the connection is
 // gone, so getpeername fails with "not connected" (Linux: ENOTCONN, gVisor
 // TCPAcceptAfterReset; Windows: WSAENOTCONN, getpeername page), and a bounded wait
 // reports hang-up with an error (contract §4 #28: POLLHUP|POLLERR on both).

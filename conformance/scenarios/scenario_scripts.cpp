@@ -42,7 +42,7 @@ TEST_CASE("scenarios: every scenario script runs as the model predicts for this 
   closesem::ops::ParseError error;
   INFO(error.describe());
   REQUIRE(closesem::ops::parse(text.str(), name, program, error));
-  const auto profile_name = closesem::model::default_profile_for(platform::platform_id());
+  const auto profile_name = closesem::model::native_profile_name(platform::identity());
   const auto* profile = closesem::model::find_profile(profile_name);
   REQUIRE(profile != nullptr);
 

@@ -3,7 +3,7 @@
 // WSAPoll reports POLLHUP once the connection is closed in both directions (Wine's
 // test_WSAPoll, contract §2.1; SD_BOTH is SD_SEND plus SD_RECEIVE, shutdown S4/S5).
 // Linux: POLLHUP once both directions are shut (contract §4 #27; gVisor PollAfterShutdown,
-// TimeWaitPollHUP); measured on TCP and AF_UNIX. Catalogue §8 #33.
+// TimeWaitPollHUP); measured on TCP and AF_UNIX. Catalogue #33.
 #include "closesem_testing/fixtures.hpp"
 
 using namespace closesem::testing;

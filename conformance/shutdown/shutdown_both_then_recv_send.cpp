@@ -3,7 +3,7 @@
 // WSAESHUTDOWN (recv R3) and send fails with WSAESHUTDOWN (send R6); Wine's
 // test_shutdown asserts both for SD_BOTH (contract §2.1). Linux: recv reads end of
 // stream (contract §4 #17) and send fails with EPIPE (§4 #18; LTP shutdown01); measured
-// on TCP and AF_UNIX. Catalogue §8 #27.
+// on TCP and AF_UNIX. Catalogue #27.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

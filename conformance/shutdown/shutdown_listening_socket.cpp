@@ -5,7 +5,7 @@
 // succeeds (contract §4 #21); SHUT_RD stops the listener, so accept then fails with
 // EINVAL, both for a connection that was already queued and for a new accept
 // (gVisor TCPListenShutdown; catalogue #32), and the queued connection is reset
-// (measured: the client reads ECONNRESET). Catalogue §8 #32.
+// (measured: the client reads ECONNRESET). Catalogue #32.
 // The accept facts are TCP only: on a Linux AF_UNIX listener shutdown succeeds too but
 // changes nothing (measured: the queued connection is accepted, a new accept gives
 // EAGAIN, the client sees nothing), which is a different fact.

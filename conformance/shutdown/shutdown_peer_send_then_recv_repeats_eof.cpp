@@ -3,7 +3,7 @@
 // stream, not just the first. Winsock: recv returns 0 on a graceful close (recv R1);
 // Wine's test_shutdown asserts 0 twice after the peer's SD_SEND (contract §2.1). Linux:
 // end of file repeatedly (recv.2; contract §4 #20; gVisor TCPUnblockWaitOnRemoteRdHUp);
-// measured on TCP and AF_UNIX, blocking and non-blocking. Catalogue §8 #34.
+// measured on TCP and AF_UNIX, blocking and non-blocking. Catalogue #34.
 #include "closesem_testing/fixtures.hpp"
 
 #include <string>

@@ -5,7 +5,7 @@
 // __tcp_close; contract §4 #25); an AF_UNIX close with unread data marks the peer with
 // ECONNRESET (measured). Winsock: queued data at SD_RECEIVE already resets the
 // connection (shutdown S4), and a reset fails the peer's recv with WSAECONNRESET (recv
-// R2). Either way the peer's recv fails with connection reset. Catalogue §8 #25.
+// R2). Either way the peer's recv fails with connection reset. Catalogue #25.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

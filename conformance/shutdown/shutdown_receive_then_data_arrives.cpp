@@ -6,7 +6,7 @@
 // and no RST is sent (contract §4 #17; catalogue #24; measured). Windows' real
 // behaviour is unverified (contract §2.4 #4: not tested by Wine; the MFC doc even says
 // the data is accepted but not acknowledged): the Winsock values are the documented
-// ones. Catalogue §8 #24.
+// ones. Catalogue #24.
 // TCP only: on Linux AF_UNIX the peer's send itself fails with EPIPE once the receiver
 // has shut down receiving (unix_stream_sendmsg), which is a different fact.
 #include "closesem_testing/fixtures.hpp"

@@ -3,7 +3,7 @@
 // receives the data. Winsock: SD_RECEIVE disallows only recv (shutdown S4); Wine's
 // test_shutdown asserts send returns 5 after SD_RECEIVE (test_shutdown, wine:9508-9838;
 // contract §2.1).
-// Linux: still works (LTP shutdown01; measured on TCP and AF_UNIX). Catalogue §8 #26.
+// Linux: still works (LTP shutdown01; measured on TCP and AF_UNIX). Catalogue #26.
 #include "closesem_testing/fixtures.hpp"
 
 using namespace closesem::testing;

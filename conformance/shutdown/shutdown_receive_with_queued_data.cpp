@@ -6,7 +6,7 @@
 // ShutdownRdShouldCauseNoPacketsWithUnreadData), the queued data stays readable and
 // then recv reads end of stream (ShutdownRdAllowsReadOfReceivedDataBeforeEOF); measured
 // on TCP and AF_UNIX. Whether Windows really resets here is a gap in the evidence
-// (contract §2.4 #4, §5.7): the Winsock values are the documented ones. Catalogue §8 #23.
+// (contract §2.4 #4, §5.7): the Winsock values are the documented ones. Catalogue #23.
 #include "closesem_testing/fixtures.hpp"
 
 #include <chrono>

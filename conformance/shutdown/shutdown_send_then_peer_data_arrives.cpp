@@ -3,7 +3,7 @@
 // is received (Winsock: SD_SEND disallows only sends, shutdown S5; Linux: data ACKed and
 // readable, LTP shutdown01, measured), in blocking and non-blocking mode; with nothing
 // queued, a non-blocking recv would block (Winsock WSAEWOULDBLOCK, Linux EAGAIN) rather
-// than report end of stream or WSAESHUTDOWN. Catalogue §8 #22.
+// than report end of stream or WSAESHUTDOWN. Catalogue #22.
 #include "closesem_testing/fixtures.hpp"
 
 using closesem::Errc;

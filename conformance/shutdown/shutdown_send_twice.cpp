@@ -2,7 +2,7 @@
 // shutdown(send) a second time on a connected socket succeeds. Winsock: Wine's
 // test_shutdown asserts 0 both times (contract §2.1; shutdown S1). Linux: OK (contract
 // §4 #19; gVisor ShutdownWriteInFinWait1; measured). The peer still reads end of stream
-// once the second call returned. Catalogue §8 #29 (first two steps).
+// once the second call returned. Catalogue #29 (first two steps).
 #include "closesem_testing/fixtures.hpp"
 
 using namespace closesem::testing;

@@ -5,7 +5,7 @@
 // all data is sent and acknowledged" (shutdown S5) and recv returns 0 on a graceful
 // close (recv R1). Linux: FIN, not RST (gVisor FINSentOnShutdownWrWithUnreadData;
 // measured, also on AF_UNIX). The unread data stays readable: SD_SEND affects only the
-// sending direction (S5, S6). Catalogue §8 #20.
+// sending direction (S5, S6). Catalogue #20.
 #include "closesem_testing/fixtures.hpp"
 
 using namespace closesem::testing;

@@ -2,7 +2,7 @@
 // shutdown on a TCP socket that was never connected fails with "not connected", for
 // every how. Winsock: WSAENOTCONN (shutdown S2; Wine's test_shutdown asserts it for
 // SD_SEND and SD_RECEIVE, contract §2.1). Linux: ENOTCONN (shutdown.2; contract §4 #14;
-// LTP shutdown02; measured). Catalogue §8 #30.
+// LTP shutdown02; measured). Catalogue #30.
 // TCP only: Linux AF_UNIX has no such check and succeeds on an unconnected socket
 // (unix_shutdown), which is a different fact.
 #include "closesem_testing/fixtures.hpp"

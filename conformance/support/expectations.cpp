@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "closesem_testing/expectations.hpp"
 
+#include "closesem/deviations.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -73,7 +75,11 @@ bool glob_match(const std::string& pattern, const std::string& text) {
   return p == pattern.size();
 }
 
-bool load_expectations(const std::string& dir, const std::string& platform_id, std::string& error) {
+std::string describe_deviation(const Deviation& deviation) {
+  return deviation.reason + (deviation.note.empty() ? "" : " " + deviation.note) + " (" + deviation.file + ")";
+}
+
+bool read_expectations(const std::string& dir, std::vector<Deviation>& out, std::string& error) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -82,10 +88,11 @@ bool load_expectations(const std::string& dir, const std::string& platform_id, s
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
+    if (entry.path().extension() == ".json" && entry.path().filename().string() != kDeviationTableFile)
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
 
-  std::vector<Deviation> kept;
+  std::vector<Deviation> read;
   for (const auto& path : files) {
     const auto name = path.filename().string();
     try {
@@ -100,20 +107,37 @@ bool load_expectations(const std::string& dir, const std::string& platform_id, s
         const auto& item = (*list)[i];
         const auto where = name + ": deviations[" + std::to_string(i) + "]";
         if (!item.is_object()) throw std::runtime_error(where + ": not an object");
+        static const std::set<std::string> kKeys = {"test", "operation", "observed", "deviation", "note",
+                                                    "intermittent"};
+        for (const auto& member : item.items()) {
+          if (member.key() == "reason" || member.key() == "link")
+            throw std::runtime_error(where + ": \"" + member.key() + "\" belongs in " + kDeviationTableFile +
+                                     ", once, under the deviation's id; name it here with \"deviation\"");
+          if (kKeys.count(member.key()) == 0)
+            throw std::runtime_error(where + ": unknown key \"" + member.key() + "\"");
+        }
         Deviation d;
         d.file = name;
         d.platform = pattern;
         d.test = required_string(item, "test", where);
         d.operation = required_string(item, "operation", where);
         d.observed = split_alternatives(required_string(item, "observed", where));
-        d.reason = required_string(item, "reason", where);
-        if (item.contains("link")) d.link = required_string(item, "link", where);
+        d.id = required_string(item, "deviation", where);
+        const auto* known = find_known_deviation(d.id);
+        if (known == nullptr)
+          throw std::runtime_error(where + ": deviation \"" + d.id + "\" is not in " + kDeviationTableFile);
+        if (std::find(known->platforms.begin(), known->platforms.end(), pattern) == known->platforms.end())
+          throw std::runtime_error(where + ": deviation \"" + d.id + "\" is not listed for platform \"" + pattern +
+                                   "\" in " + kDeviationTableFile);
+        d.reason = known->reason;
+        d.link = known->link;
+        if (item.contains("note")) d.note = required_string(item, "note", where);
         if (item.contains("intermittent")) {
           if (!item["intermittent"].is_boolean())
             throw std::runtime_error(where + ": \"intermittent\" must be true or false");
           d.intermittent = item["intermittent"].get<bool>();
         }
-        if (glob_match(pattern, platform_id)) kept.push_back(std::move(d));
+        read.push_back(std::move(d));
       }
     } catch (const nlohmann::json::exception& e) {
       error = name + ": " + e.what();
@@ -123,6 +147,16 @@ bool load_expectations(const std::string& dir, const std::string& platform_id, s
       return false;
     }
   }
+  out = std::move(read);
+  return true;
+}
+
+bool load_expectations(const std::string& dir, const std::string& platform_id, std::string& error) {
+  std::vector<Deviation> all;
+  if (!read_expectations(dir, all, error)) return false;
+  std::vector<Deviation> kept;
+  for (auto& d : all)
+    if (glob_match(d.platform, platform_id)) kept.push_back(std::move(d));
   auto& l = loaded();
   std::lock_guard<std::mutex> lock(l.mutex);
   l.deviations = std::move(kept);

@@ -35,24 +35,25 @@ bool OutcomeMatcher::match(const Observed& observed) const {
       break;
   }
 
-  Observation observation{{}, observed.operation, text_, outcome, as_expected ? Status::pass : Status::fail, {}};
+  Observation observation{{}, observed.operation, text_, outcome, as_expected ? Status::pass : Status::fail, {}, {}};
   note_.clear();
   if (const auto* deviation = find_deviation(current_test(), observed.operation)) {
     const auto token = outcome_token(outcome);
-    observation.deviation = deviation->reason + " (" + deviation->file + ")";
+    observation.deviation = describe_deviation(*deviation);
+    observation.deviation_id = deviation->id;
     const bool listed = std::find(deviation->observed.begin(), deviation->observed.end(), token) !=
                         deviation->observed.end();
     if (as_expected && deviation->intermittent) {
       observation.status = Status::pass;
     } else if (as_expected) {
       observation.status = Status::unexpected_pass;
-      note_ = " [unexpected pass: " + deviation->file + " lists " + join(deviation->observed) + " on " +
-              deviation->platform + ", but the expected outcome occurred; remove the entry]";
+      note_ = " [unexpected pass: " + deviation->file + " lists " + join(deviation->observed) + " (" +
+              deviation->id + ") on " + deviation->platform + ", but the expected outcome occurred; remove the entry]";
     } else if (listed) {
       observation.status = Status::known;
     } else {
-      note_ = " [" + deviation->file + " lists " + join(deviation->observed) + " on " + deviation->platform +
-              ", observed " + token + "]";
+      note_ = " [" + deviation->file + " lists " + join(deviation->observed) + " (" + deviation->id + ") on " +
+              deviation->platform + ", observed " + token + "]";
     }
   }
   record_observation(observation);

@@ -9,8 +9,11 @@
 //                  "skip_reasons": [...],
 //                  "observations": [ { "variant", "operation", "expected", "observed",
 //                                      "ret", "errc", "native", "native_code",
-//                                      "status", "deviation" } ] } ],
-//     "unused_deviations": [ { "file", "test", "operation", "observed" } ] }
+//                                      "status", "deviation", "deviation_id" } ] } ],
+//     "unused_deviations": [ { "file", "test", "operation", "observed", "deviation_id" } ] }
+// "deviation" is the listed deviation's reason, from the known-deviation table
+// (conformance/expectations/deviations.json), with the entry's note and file;
+// "deviation_id" its ID there. Both are "" when no deviation is listed.
 // A test's verdict: "fail" when any check failed in an unlisted way, "unexpected_pass"
 // when a listed deviation no longer occurs, "known" when it passed through a listed
 // deviation, "skipped" when every variant was skipped, else "pass".
@@ -106,7 +109,7 @@ std::string xml_escape(const std::string& text) {
 std::string describe_observation(const Observation& o) {
   return (o.variant.empty() ? "" : "[" + o.variant + "] ") + o.operation + ": expected " + o.expected +
          ", observed " + o.outcome.describe() + " (" + std::string(to_string(o.status)) + ")" +
-         (o.deviation.empty() ? "" : "; listed deviation: " + o.deviation);
+         (o.deviation.empty() ? "" : "; listed deviation " + o.deviation_id + ": " + o.deviation);
 }
 
 void write_junit(const std::string& path, const std::string& suite, const std::string& platform_id,
@@ -237,7 +240,8 @@ std::string write_report(const std::string& suite) {
                               {"native", platform::describe_native(o.outcome.native)},
                               {"native_code", o.outcome.native},
                               {"status", std::string(to_string(o.status))},
-                              {"deviation", o.deviation}});
+                              {"deviation", o.deviation},
+                              {"deviation_id", o.deviation_id}});
     }
     const auto verdict = verdict_of(test);
     summary[verdict] = summary[verdict].get<int>() + 1;
@@ -251,7 +255,11 @@ std::string write_report(const std::string& suite) {
   }
   nlohmann::json unused = nlohmann::json::array();
   for (const auto& d : unused_deviations())
-    unused.push_back({{"file", d.file}, {"test", d.test}, {"operation", d.operation}, {"observed", d.observed}});
+    unused.push_back({{"file", d.file},
+                      {"test", d.test},
+                      {"operation", d.operation},
+                      {"observed", d.observed},
+                      {"deviation_id", d.id}});
 
   const nlohmann::json report = {
       {"schema", "closesem-behaviour/1"},

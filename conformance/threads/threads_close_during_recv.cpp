@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Closing a socket while another thread is blocked in recv on it (catalogue #35).
 // Winsock: the blocked call fails at once with WSAEINTR. That is the WinSock 1.1 rule
-// (§2.7, H1: closing a socket under a blocking call fails it "just as if the operation
+// (its spec §2.7, contract H1: closing a socket under a blocking call fails it "just as if the operation
 // were canceled"), and what current Windows is reported to return (microsoft/ntttcp#2,
 // twisted#6360, SuperSocket.ClientEngine#66); spi-close C3 says pending operations in
 // any thread are aborted. D4 forbids doing this, so it is a fact about Windows, not a

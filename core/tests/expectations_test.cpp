@@ -4,6 +4,8 @@
 #include "closesem_testing/expectations.hpp"
 #include "closesem_testing/fixtures.hpp"
 
+#include "closesem/deviations.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -76,17 +78,34 @@ TEST_CASE("expectations: outcomes are written as the error name or ret=N", "[uni
 TEST_CASE("expectations: files for other platforms are read but not kept", "[unit][expectations]") {
   KeepLoaded keep;
   Folder folder;
-  folder.write("a.json", R"({"platform": "nosuchos-*", "deviations": [
-      {"test": "t", "operation": "op", "observed": "connection_reset", "reason": "r"}]})");
-  folder.write("b.json", R"({"platform": "*", "deviations": [
-      {"test": "t2", "operation": "op2", "observed": "ret=0 | shut_down", "reason": "because"}]})");
+  folder.write("a.json", R"({"platform": "wine-8.*", "deviations": [
+      {"test": "t", "operation": "op", "observed": "ret=0", "deviation": "wine8-recv-after-reset-reads-0"}]})");
+  folder.write("b.json", R"({"platform": "linux-*", "deviations": [
+      {"test": "t2", "operation": "op2", "observed": "ret=0 | shut_down",
+       "deviation": "asio-epoll-read-after-eof-stays-pending", "note": "a unit test's note"}]})");
   std::string error;
-  REQUIRE(load_expectations(folder.path(), platform::platform_id(), error));
+  REQUIRE(load_expectations(folder.path(), "linux-6.18.44", error));
   CHECK(find_deviation("t", "op") == nullptr);
   const auto* kept = find_deviation("t2", "op2");
   REQUIRE(kept != nullptr);
   CHECK(kept->observed == std::vector<std::string>{"ret=0", "shut_down"});
   CHECK(kept->file == "b.json");
+  // The reason comes from the known-deviation table, by the entry's ID.
+  const auto* known = closesem::find_known_deviation("asio-epoll-read-after-eof-stays-pending");
+  REQUIRE(known != nullptr);
+  CHECK(kept->id == known->id);
+  CHECK(kept->reason == known->reason);
+  CHECK(describe_deviation(*kept) == known->reason + " a unit test's note (b.json)");
+}
+
+TEST_CASE("expectations: the table file in the folder is not read as a platform's expectations",
+          "[unit][expectations]") {
+  Folder folder;
+  folder.write("deviations.json", R"({"deviations": [{"id": "x", "platforms": ["*"], "reason": "r", "source": "s"}]})");
+  std::string error;
+  std::vector<Deviation> all;
+  REQUIRE(read_expectations(folder.path(), all, error));
+  CHECK(all.empty());
 }
 
 TEST_CASE("expectations: a malformed file is an error that names the file and the entry", "[unit][expectations]") {
@@ -98,13 +117,45 @@ TEST_CASE("expectations: a malformed file is an error that names the file and th
     CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
     CHECK(error.find("broken.json") != std::string::npos);
   }
-  SECTION("an entry without a reason") {
+  SECTION("an entry without a deviation id") {
     Folder folder;
-    folder.write("noreason.json", R"({"platform": "*", "deviations": [
+    folder.write("noid.json", R"({"platform": "wine-8.*", "deviations": [
         {"test": "t", "operation": "op", "observed": "ret=0"}]})");
     CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
-    CHECK(error.find("noreason.json: deviations[0]") != std::string::npos);
-    CHECK(error.find("reason") != std::string::npos);
+    CHECK(error.find("noid.json: deviations[0]") != std::string::npos);
+    CHECK(error.find("\"deviation\" is missing") != std::string::npos);
+  }
+  SECTION("an entry whose id is not in the table") {
+    Folder folder;
+    folder.write("unknown.json", R"({"platform": "wine-8.*", "deviations": [
+        {"test": "t", "operation": "op", "observed": "ret=0", "deviation": "wine8-no-such-deviation"}]})");
+    CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
+    CHECK(error.find("unknown.json: deviations[0]") != std::string::npos);
+    CHECK(error.find("\"wine8-no-such-deviation\" is not in deviations.json") != std::string::npos);
+  }
+  SECTION("an entry whose id is listed for other platforms") {
+    Folder folder;
+    folder.write("elsewhere.json", R"({"platform": "linux-*", "deviations": [
+        {"test": "t", "operation": "op", "observed": "ret=0", "deviation": "wine8-recv-after-reset-reads-0"}]})");
+    CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
+    CHECK(error.find("elsewhere.json: deviations[0]") != std::string::npos);
+    CHECK(error.find("not listed for platform \"linux-*\"") != std::string::npos);
+  }
+  SECTION("an entry that writes its reason again") {
+    Folder folder;
+    folder.write("reason.json", R"({"platform": "wine-8.*", "deviations": [
+        {"test": "t", "operation": "op", "observed": "ret=0", "deviation": "wine8-recv-after-reset-reads-0",
+         "reason": "Wine 8.0 never reports a TCP reset ..."}]})");
+    CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
+    CHECK(error.find("reason.json: deviations[0]: \"reason\" belongs in deviations.json") != std::string::npos);
+  }
+  SECTION("an unknown key") {
+    Folder folder;
+    folder.write("typo.json", R"({"platform": "wine-8.*", "deviations": [
+        {"test": "t", "operation": "op", "observed": "ret=0", "deviation": "wine8-recv-after-reset-reads-0",
+         "intermitent": true}]})");
+    CHECK_FALSE(load_expectations(folder.path(), "linux-6", error));
+    CHECK(error.find("typo.json: deviations[0]: unknown key \"intermitent\"") != std::string::npos);
   }
   SECTION("a folder that does not exist") {
     CHECK_FALSE(load_expectations("/nonexistent/closesem/expectations", "linux-6", error));

@@ -6,6 +6,7 @@
 // sockets here: the model is data and a state machine.
 #include "closesem_testing/catch.hpp"
 
+#include "closesem/deviations.hpp"
 #include "closesem/model.hpp"
 #include "closesem/text.hpp"
 
@@ -102,6 +103,9 @@ TEST_CASE("model: the Wine runs differ from the Winsock contract exactly where w
         INFO(file.filename().string() << ": " << ops::print(op) << " observed " << ops::print(op.expect)
                                       << ", winsock predicts " << ops::print(by_contract.admissible));
         CHECK_FALSE(by_wine.deviation.empty());
+        // The prediction names the deviation by its ID in the known-deviation table.
+        const auto id = by_wine.deviation.substr(0, by_wine.deviation.find(':'));
+        CHECK(closesem::find_known_deviation(id) != nullptr);
       }
       contract.apply(op, op.expect.front());
       measured.apply(op, op.expect.front());
@@ -110,7 +114,10 @@ TEST_CASE("model: the Wine runs differ from the Winsock contract exactly where w
   CHECK(rejected_by_winsock > 0);
   for (std::size_t i = 0; i < static_cast<std::size_t>(model::kFacts); ++i) {
     const auto& fact = wine->facts[i];
-    if (fact.deviation) CHECK_FALSE(fact.reason.empty());
+    if (fact.deviation) {
+      CHECK_FALSE(fact.reason.empty());
+      CHECK(closesem::find_known_deviation(fact.deviation_id) != nullptr);
+    }
     CHECK_FALSE(fact.source.empty());
   }
 }

@@ -27,7 +27,7 @@ TEST_CASE("outcome: a failed call writes the error slot over the sentinel", "[un
 }
 
 TEST_CASE("outcome: a successful call leaves the error slot unset or zero", "[unit][sentinel]") {
-  // Contract E1 and §5.3: Winsock may reset the last error to 0 on success (Windows 7
+  // docs/contract.md E1 and §5 rule 3: Winsock may reset the last error to 0 on success (Windows 7
   // and later), or leave it untouched; POSIX never writes errno on success.
   platform::Socket socket;
   const auto outcome = platform::open_stream(platform::Transport::tcp4, socket);

@@ -26,7 +26,8 @@ struct Observation {
   std::string expected;   // "fails with shut_down"
   platform::Outcome outcome;
   Status status = Status::fail;
-  std::string deviation;  // the listed deviation's reason, for known / unexpected_pass
+  std::string deviation;     // the listed deviation's reason (and note), whenever one is listed
+  std::string deviation_id;  // its ID in the known-deviation table
 };
 
 // The TEST_CASE now running ("" outside one).

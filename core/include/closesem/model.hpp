@@ -7,9 +7,11 @@
 #pragma once
 
 #include "closesem/ops.hpp"
+#include "closesem/platform.hpp"
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,8 @@ struct FactEntry {
   std::string keyword;                 // "data", "reset", "none" where that is the answer
   std::string source;
   bool deviation = false;              // a profile's known deviation from winsock
-  std::string reason;                  // for deviations: why, measured where
+  std::string deviation_id;            // its ID in the known-deviation table (closesem/deviations.hpp)
+  std::string reason;                  // for deviations: "<id>: <reason>", from that table
 };
 
 struct Profile {
@@ -75,9 +78,9 @@ struct Profile {
 // The profiles the model knows: "winsock", "linux", "wine-8". nullptr for another name.
 const Profile* find_profile(const std::string& name);
 std::vector<std::string> profile_names();
-// The profile for this build and host: linux natively, wine-8 under Wine 8, winsock on
-// Windows (from the platform id, e.g. "wine-8.0 (...)").
-std::string default_profile_for(const std::string& platform_id);
+// The profile of a platform, from its identity (the one lookup): wine-8 under Wine 8,
+// winsock on Windows and under any other Wine, linux on POSIX.
+std::string native_profile_name(const platform::Identity& identity);
 
 // What the model expects after an op, for the runner to wait on (bounded) before the
 // next op, so that the next outcome is deterministic.
@@ -89,7 +92,7 @@ struct Settle {
 struct Prediction {
   std::vector<ops::Outcome> admissible;  // empty: the model cannot say (unknown)
   std::string source;                    // why: the fact or contract entry
-  std::string deviation;                 // non-empty when a profile deviation decided it
+  std::string deviation;                 // "<id>: <reason>" when a profile deviation decided it
   std::vector<Settle> settle;            // to wait for after the op, if it succeeded
 };
 

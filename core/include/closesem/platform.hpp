@@ -181,7 +181,38 @@ bool handle_in_use(NativeHandle handle);
 // Whether this host offers a transport; why not, when it does not.
 bool transport_available(Transport transport, std::string* why_not = nullptr, Outcome* failure = nullptr);
 
-// "linux-6.1.0-18-amd64", "windows-10.0.19045", "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
+// Which platform this process runs on, made once by the platform layer (posix/: uname;
+// winsock/: RtlGetVersion and, under Wine, wine_get_version / wine_get_host_version).
+// Code that needs to know the platform asks this, never the string id: the id is only
+// derived from it, for reports and the expectation files' platform patterns.
+struct Identity {
+  Api api = Api::posix;      // the socket API family this build calls
+  std::string os;            // "linux", "windows" (what the program sees: under Wine, windows)
+  std::string os_version;    // "6.18.44-fc-v782", "10.0.26100", "6.1.7601"; "unknown" if not told
+  std::string wine_version;  // under Wine: "8.0"; empty elsewhere
+  std::string wine_host;     // under Wine: the host system and release, "Linux 6.18.44"; empty if not told
+
+  bool under_wine() const { return !wine_version.empty(); }
+  // The major version of Wine (8 for "8.0", "8.21"), -1 when not under Wine or unreadable.
+  int wine_major() const {
+    if (wine_version.empty() || wine_version[0] < '0' || wine_version[0] > '9') return -1;
+    int value = 0;
+    for (std::size_t i = 0; i < wine_version.size() && wine_version[i] >= '0' && wine_version[i] <= '9'; ++i) {
+      value = value * 10 + (wine_version[i] - '0');
+      if (value > 99999) return -1;
+    }
+    return value;
+  }
+  // The string id: "linux-6.18.44", "windows-10.0.26100",
+  // "wine-8.0 (windows-6.1.7601 on Linux 6.18.44)".
+  std::string id() const;
+};
+
+// This process's platform (made on the first call).
+const Identity& identity();
+
+// identity().id(): "linux-6.1.0-18-amd64", "windows-10.0.19045",
+// "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
 std::string platform_id();
 
 // How many descriptors (POSIX: entries of /proc/self/fd) or handles (Windows:

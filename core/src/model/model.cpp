@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The model's state machine: what each op may return in the current state, for one
 // profile, and how the state moves on. Platform differences come from the profile's
-// facts (profiles.cpp); what is the same everywhere is written here, with its source.
+// facts (profiles.cpp); what is the same everywhere is written here, with its source
+// (contract IDs and sections: docs/contract.md; "catalogue #N": docs/scenarios.md).
 #include "closesem/model.hpp"
 
 #include "closesem/text.hpp"

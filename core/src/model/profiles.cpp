@@ -2,9 +2,12 @@
 // The model's platform profiles, as data. Outcomes are written in .ops syntax
 // ("connection_reset | 0"); "data", "reset" and "none" are answers of their own for the
 // facts that ask whether data is kept or a reset is sent. Sources: contract IDs and
-// sections are ../shared/reference/winsock-contract.md; "conformance: ..." names the
-// conformance test that measured the fact on this suite's platforms.
+// sections (D1, S4, §2.4 #7, §4 #17) are docs/contract.md, "catalogue #N" is
+// docs/scenarios.md; "conformance: ..." names the conformance test that measured the
+// fact on this suite's platforms.
 #include "closesem/model.hpp"
+
+#include "closesem/deviations.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -94,41 +97,27 @@ const Row kRows[] = {
 struct WineDeviation {
   Fact fact;
   const char* outcomes;
-  const char* reason;
+  const char* id;  // in the known-deviation table (conformance/expectations/deviations.json)
 };
 
-// Wine 8.0's deviations from Winsock, as measured by the conformance suite (see
-// conformance/expectations/wine-8.json for the full reasons).
+// Wine 8.0's deviations from Winsock. The reasons and where each was measured are in the
+// known-deviation table, once; the expectation files name the same IDs per test.
 const WineDeviation kWine8[] = {
-    {Fact::recv_after_reset_first, "0",
-     "Wine 8.0 never reports a TCP reset to a recv issued after it arrived: recv returns 0 (measured, "
-     "expectations/wine-8.json)"},
-    {Fact::recv_after_reset_again, "0", "as recv_after_reset_first"},
-    {Fact::buffered_data_after_reset, "data",
-     "Wine reads through its Linux host, which delivers the bytes buffered before the reset (measured, "
-     "expectations/wine-8.json: reset: a peer holding unread data ...)"},
-    {Fact::recv_after_fin_then_reset, "0",
-     "Wine maps host errors and reads what its Linux host reads: end of stream (wine test_shutdown todo_wine)"},
-    {Fact::send_after_fin_then_reset, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (contract §2.5)"},
-    {Fact::shutdown_receive_with_queued_resets, "none", "Wine never calls the host's SHUT_RD with queued data (contract §2.5)"},
-    {Fact::data_after_shutdown_receive_resets, "none", "Wine does not reset on data after SD_RECEIVE (contract §2.5)"},
-    {Fact::data_after_shutdown_both_resets, "none",
-     "Wine never calls the host's SHUT_RD (contract §2.5): after SD_BOTH the host only shut down sending, so "
-     "data is queued, not reset"},
-    {Fact::close_nonblocking_linger_queued, "ok",
-     "Wine hands SO_LINGER to the host; close blocks and returns 0 (measured, expectations/wine-8.json)"},
-    {Fact::send_unconnected_tcp, "connection_reset", "Wine maps the host's EPIPE to WSAECONNRESET (measured)"},
-    {Fact::socket_unix, "not_supported", "Wine 8 has no AF_UNIX (WSAEAFNOSUPPORT, measured)"},
-    {Fact::recv_listening_tcp, "timed_out",
-     "Wine 8.0 bug: a blocking recv on a listening socket waits for data until SO_RCVTIMEO, then fails WSAETIMEDOUT, instead of "
-     "failing WSAENOTCONN at once (measured by fuzz_close_sequences under Wine 8.0)"},
-    {Fact::send_listening_tcp, "timed_out",
-     "Wine 8.0 bug: a blocking send on a listening socket waits until SO_SNDTIMEO, then fails WSAETIMEDOUT, instead of failing "
-     "WSAENOTCONN at once (measured by fuzz_close_sequences under Wine 8.0)"},
-    {Fact::socket_call_after_last_cleanup, "not_socket",
-     "Wine 8.0 closes the sockets at the last WSACleanup but only closesocket checks for a session: any other call "
-     "on such a socket fails WSAENOTSOCK, not WSANOTINITIALISED (measured by fuzz_close_sequences, seed "
-     "11_lifecycle_cleanup_with_open_sockets)"},
+    {Fact::recv_after_reset_first, "0", "wine8-recv-after-reset-reads-0"},
+    {Fact::recv_after_reset_again, "0", "wine8-recv-after-reset-reads-0"},
+    {Fact::buffered_data_after_reset, "data", "wine8-reset-keeps-buffered-data"},
+    {Fact::recv_after_fin_then_reset, "0", "wine8-recv-after-fin-then-reset-reads-0"},
+    {Fact::send_after_fin_then_reset, "connection_reset", "wine8-epipe-maps-to-connection-reset"},
+    {Fact::shutdown_receive_with_queued_resets, "none", "wine8-shutdown-receive-sends-no-reset"},
+    {Fact::data_after_shutdown_receive_resets, "none", "wine8-shutdown-receive-sends-no-reset"},
+    // After SD_BOTH the host only shut down sending, so data is queued, not reset.
+    {Fact::data_after_shutdown_both_resets, "none", "wine8-shutdown-receive-sends-no-reset"},
+    {Fact::close_nonblocking_linger_queued, "ok", "wine8-nonblocking-linger-close-blocks"},
+    {Fact::send_unconnected_tcp, "connection_reset", "wine8-epipe-maps-to-connection-reset"},
+    {Fact::socket_unix, "not_supported", "wine8-no-af-unix"},
+    {Fact::recv_listening_tcp, "timed_out", "wine8-blocking-io-on-listener-waits-for-timeout"},
+    {Fact::send_listening_tcp, "timed_out", "wine8-blocking-io-on-listener-waits-for-timeout"},
+    {Fact::socket_call_after_last_cleanup, "not_socket", "wine8-calls-after-last-cleanup-not-socket"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
@@ -179,9 +168,15 @@ std::vector<Profile> make_profiles() {
   Profile wine = winsock;
   wine.name = "wine-8";
   for (const auto& deviation : kWine8) {
-    auto e = entry(deviation.outcomes, deviation.reason);
+    // An ID missing from the table is not fatal here (a fuzz target would abort on it):
+    // the unit test deviations_test lists every such ID.
+    const auto* known = find_known_deviation(deviation.id);
+    const std::string reason = known != nullptr ? known->reason : "(not in conformance/expectations/deviations.json)";
+    auto e = entry(deviation.outcomes, "");
+    e.source = std::string("known deviation ") + deviation.id + (known != nullptr ? ": " + known->source : "");
     e.deviation = true;
-    e.reason = deviation.reason;
+    e.deviation_id = deviation.id;
+    e.reason = std::string(deviation.id) + ": " + reason;
     wine.facts[static_cast<std::size_t>(deviation.fact)] = e;
   }
   return {winsock, linux_profile, wine};
@@ -206,9 +201,11 @@ std::vector<std::string> profile_names() {
   return names;
 }
 
-std::string default_profile_for(const std::string& platform_id) {
-  if (platform_id.rfind("wine-8", 0) == 0) return "wine-8";
-  if (platform_id.rfind("wine-", 0) == 0 || platform_id.rfind("windows-", 0) == 0) return "winsock";
+std::string native_profile_name(const platform::Identity& identity) {
+  // Wine 8's deviations were measured on 8.0; some are fixed in later 8.x releases (the
+  // table's fixed_in), which no run here has measured yet.
+  if (identity.under_wine() && identity.wine_major() == 8) return "wine-8";
+  if (identity.api == platform::Api::winsock) return "winsock";
   return "linux";
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "closesem/errc.hpp"
+#include "closesem/platform.hpp"
 
 #include <cstddef>
 #include <string>
@@ -20,6 +21,9 @@ struct ErrorEntry {
 // The backend's one error table. When several rows share an Errc, the first is the
 // one native_from_errc() returns.
 const ErrorEntry* error_table(std::size_t* count);
+
+// What this platform is, read from the OS (common.cpp keeps the one copy).
+Identity make_identity();
 
 // This process's id (for names of temporary files).
 unsigned long process_id();

@@ -84,6 +84,20 @@ bool transport_available(Transport transport, std::string* why_not, Outcome* fai
   return bound.ok();
 }
 
+std::string Identity::id() const {
+  const auto system = os + "-" + os_version;
+  if (!under_wine()) return system;
+  return "wine-" + wine_version + " (" + system + (wine_host.empty() ? "" : " on " + wine_host) + ")";
+}
+
+const Identity& identity() {
+  // Made once: the platform does not change while the process runs.
+  static const Identity made = backend::make_identity();
+  return made;
+}
+
+std::string platform_id() { return identity().id(); }
+
 std::string_view to_string(Api value) {
   return value == Api::winsock ? "winsock" : "posix";
 }

@@ -215,7 +215,7 @@ Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeou
   switch (what) {
     case WaitFor::readable: entry.events = POLLIN; break;
     case WaitFor::writable: entry.events = POLLOUT; break;
-    // Linux reports a peer's FIN as POLLRDHUP, not POLLHUP (contract §4 #27).
+    // Linux reports a peer's FIN as POLLRDHUP, not POLLHUP (docs/contract.md §4 #27).
     case WaitFor::hangup: entry.events = POLLRDHUP; break;
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -317,12 +317,19 @@ Outcome duplicate(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-std::string platform_id() {
+Identity backend::make_identity() {
+  Identity identity;
+  identity.api = Api::posix;
   utsname name{};
-  if (::uname(&name) != 0) return "posix-unknown";
-  std::string system = name.sysname;
-  for (auto& c : system) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return system + "-" + name.release;
+  if (::uname(&name) != 0) {
+    identity.os = "posix";
+    identity.os_version = "unknown";
+    return identity;
+  }
+  identity.os = name.sysname;
+  for (auto& c : identity.os) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  identity.os_version = name.release;
+  return identity;
 }
 
 namespace {

@@ -207,7 +207,7 @@ Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeou
   switch (what) {
     case WaitFor::readable: entry.events = POLLRDNORM; break;
     case WaitFor::writable: entry.events = POLLWRNORM; break;
-    // WSAPoll reports POLLHUP for a peer's close without being asked (contract §4 #27).
+    // WSAPoll reports POLLHUP for a peer's close without being asked (docs/contract.md §4 #27).
     case WaitFor::hangup: entry.events = 0; break;
   }
   poison();
@@ -310,7 +310,7 @@ Outcome duplicate(NativeHandle handle, Socket& out) {
   return open_with(0, &info, out);
 }
 
-std::string platform_id() {
+Identity backend::make_identity() {
   // RtlGetVersion tells the truth where GetVersionEx is shimmed by the manifest.
   const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
   using RtlGetVersionFn = LONG(WINAPI*)(OSVERSIONINFOW*);
@@ -323,23 +323,26 @@ std::string platform_id() {
   auto wine_host = reinterpret_cast<WineHostFn>(
       reinterpret_cast<void*>(::GetProcAddress(ntdll, "wine_get_host_version")));
 
-  std::string windows = "windows-unknown";
+  Identity identity;
+  identity.api = Api::winsock;
+  identity.os = "windows";
+  identity.os_version = "unknown";
   OSVERSIONINFOW info{};
   info.dwOSVersionInfoSize = sizeof(info);
   if (rtl_get_version != nullptr && rtl_get_version(&info) == 0)
-    windows = "windows-" + std::to_string(info.dwMajorVersion) + "." +
-              std::to_string(info.dwMinorVersion) + "." + std::to_string(info.dwBuildNumber);
-  if (wine_version == nullptr) return windows;
+    identity.os_version = std::to_string(info.dwMajorVersion) + "." + std::to_string(info.dwMinorVersion) + "." +
+                          std::to_string(info.dwBuildNumber);
+  if (wine_version == nullptr) return identity;
 
-  std::string host;
+  const char* version = wine_version();
+  identity.wine_version = version != nullptr && *version != '\0' ? version : "unknown";
   if (wine_host != nullptr) {
     const char* sysname = nullptr;
     const char* release = nullptr;
     wine_host(&sysname, &release);
-    if (sysname != nullptr && release != nullptr)
-      host = std::string(" on ") + sysname + " " + release;
+    if (sysname != nullptr && release != nullptr) identity.wine_host = std::string(sysname) + " " + release;
   }
-  return "wine-" + std::string(wine_version()) + " (" + windows + host + ")";
+  return identity;
 }
 
 namespace backend {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// fuzz_asio_close's program: a few lines of text (its seeds and findings are this
-// text), each one step at one end of an asio TCP pair (a, b), at the pair's listener,
-// or at the io_context:
+// The asio model's program (closesem/asio_model.hpp): a few lines of text (the seeds
+// and findings of fuzz_asio_close are this text), each one step at one end of an asio
+// TCP pair (a, b), at the pair's listener, or at the io_context:
 //
 //   threads 0|2               first line only: who runs the io_context (0: the program)
 //   a read N                  async_read_some of up to N bytes (one pending per end)
@@ -15,6 +15,7 @@
 //   listener close|cancel
 //
 // '#' starts a comment. A line that does not parse is an error with its line number.
+// Data only: no asio and no socket header (the asio layer runs it, asio_runner.hpp).
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace closesem::fuzz::asio_program {
+namespace closesem::asio_program {
 
 enum class Kind {
   read, write, wait, close, cancel, destroy, release, shutdown, linger,
@@ -50,4 +51,4 @@ std::string print(const Program& program);
 // bytes per step.
 Program from_bytes(const std::uint8_t* data, std::size_t size, std::size_t max_steps);
 
-}  // namespace closesem::fuzz::asio_program
+}  // namespace closesem::asio_program

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// fuzz_asio_close's program text: parse, print, and the binary form (asio_program.hpp).
-#include "asio_program.hpp"
+// The asio model's program text: parse, print, and the binary form (asio_program.hpp).
+#include "closesem/asio_program.hpp"
 
 #include <cstdlib>
 #include <sstream>
 
-namespace closesem::fuzz::asio_program {
+namespace closesem::asio_program {
 namespace {
 
 const char* const kWaits[] = {"read", "write", "error"};
@@ -162,4 +162,4 @@ Program from_bytes(const std::uint8_t* data, std::size_t size, std::size_t max_s
   return program;
 }
 
-}  // namespace closesem::fuzz::asio_program
+}  // namespace closesem::asio_program
