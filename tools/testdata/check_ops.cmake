@@ -3,20 +3,10 @@
 # 2); encode then decode gives the canonical text, and the binary form of that text is
 # the same bytes again. Missing files are exit 2 with a message. The other parts are
 # `ops run`'s: each says below what it checks.
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 function(run_ops expected_rc out_var)
-  execute_process(COMMAND ${TOOL} ops ${ARGN} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expected_rc)
-    message(FATAL_ERROR "ops ${ARGN}: exit ${rc}, expected ${expected_rc}\n${out}${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  string(FIND "${text}" "${pattern}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "expected to find '${pattern}' in:\n${text}")
-  endif()
+  run_expect(${expected_rc} out ${TOOL} ops ${ARGN})
+  set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
 # run with the environment given: run_env(RC OUT VAR=VALUE... -- ARGS...)
@@ -31,19 +21,8 @@ function(run_env expected_rc out_var)
       list(APPEND ${target} "${a}")
     endif()
   endforeach()
-  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${env} ${TOOL} ops ${args} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expected_rc)
-    message(FATAL_ERROR "${env} ops ${args}: exit ${rc}, expected ${expected_rc}\n${out}${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_not text pattern)
-  string(FIND "${text}" "${pattern}" at)
-  if(NOT at EQUAL -1)
-    message(FATAL_ERROR "did not expect '${pattern}' in:\n${text}")
-  endif()
+  run_expect(${expected_rc} out ${CMAKE_COMMAND} -E env ${env} ${TOOL} ops ${args})
+  set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
 if(NOT PART MATCHES "^(check|folders|goes-on|replay|multiplier|streams|max-block|bom|help)$")

@@ -1,19 +1,9 @@
 # Checks `closesem_tool report diff` on hand-made reports: a real difference is shown
 # with both sides and exit status 1; identical reports give 0; bad input gives 2.
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 function(run_diff expected_rc out_var)
-  execute_process(COMMAND ${TOOL} report diff ${ARGN} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expected_rc)
-    message(FATAL_ERROR "report diff ${ARGN}: exit ${rc}, expected ${expected_rc}\n${out}${err}")
-  endif()
-  set(${out_var} "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect text pattern)
-  string(FIND "${text}" "${pattern}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "expected to find '${pattern}' in:\n${text}")
-  endif()
+  run_expect(${expected_rc} out ${TOOL} report diff ${ARGN})
+  set(${out_var} "${out}" PARENT_SCOPE)
 endfunction()
 
 run_diff(1 out ${DATA}/linux.json ${DATA}/wine.json)
