@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/selftest.sh: proof that the suite finds bugs. Runs the conformance suite and
 # every socket fuzz target under each fault of the closesem_faults interposer
-# (core/src/platform/posix/shim/closesem_faults.c, LD_PRELOAD, CLOSESEM_FAULT=name) and
+# (core/testing/shim/closesem_faults.c, LD_PRELOAD, CLOSESEM_FAULT=name) and
 # prints a markdown table: fault, the conformance tests that caught it, and per fuzz
 # target the seconds until it reported a finding. A fault nothing catches is a gap.
 # `./closesem selftest` builds what this needs (the dev preset) and runs it.
@@ -99,7 +99,7 @@ done
 build="${CLOSESEM_SELFTEST_BUILD:-$TOP/build/dev}"
 [ -d "$build" ] || { echo "closesem selftest: no build folder $build" >&2; exit 1; }
 build="$(cd "$build" && pwd)"
-shim="$build/core/libclosesem_faults.so"
+shim="$build/core/testing/shim/libclosesem_faults.so"
 conformance="$build/conformance/closesem_conformance"
 for file in "$shim" "$conformance"; do
   [ -e "$file" ] || { echo "closesem selftest: $file is not built (./closesem selftest builds it)" >&2; exit 1; }

@@ -193,3 +193,70 @@ TEST_CASE("model: after a reset with several sends queued, Linux admits part of 
   CHECK(model::admits(only.admissible, one));
   CHECK_FALSE(model::admits(only.admissible, reset));
 }
+
+TEST_CASE("model: predictions follow the profile's facts and traits, never the API family", "[unit][model]") {
+  // The same profile with the API flag flipped must predict every step of every recorded
+  // run alike: a platform difference the model knows is a named fact or trait.
+  for (const std::string trace_profile : {"linux", "wine-8"}) {
+    for (const auto& name : model::profile_names()) {
+      const auto* profile = model::find_profile(name);
+      REQUIRE(profile != nullptr);
+      model::Profile flipped = *profile;
+      flipped.winsock_api = !profile->winsock_api;
+      for (const auto& file : traces(trace_profile)) {
+        const auto trace = load(file);
+        model::Model as_is(*profile);
+        model::Model other(flipped);
+        for (const auto& op : trace.ops) {
+          if (op.expect.empty()) continue;
+          std::string error_as_is, error_other;
+          const auto a = as_is.predict(op, &error_as_is);
+          const auto b = other.predict(op, &error_other);
+          INFO(name << " on " << trace_profile << "/" << file.filename().string() << ": " << ops::print(op) << " predicts "
+                    << ops::print(a.admissible) << " (" << a.source << "), with the API flag flipped "
+                    << ops::print(b.admissible) << " (" << b.source << ")");
+          CHECK(a.admissible == b.admissible);
+          CHECK(a.source == b.source);
+          CHECK(a.deviation == b.deviation);
+          CHECK(a.settle.size() == b.settle.size());
+          for (std::size_t i = 0; i < std::min(a.settle.size(), b.settle.size()); ++i) {
+            CHECK(a.settle[i].endpoint == b.settle[i].endpoint);
+            CHECK(a.settle[i].what == b.settle[i].what);
+          }
+          CHECK(error_as_is == error_other);
+          as_is.apply(op, op.expect.front());
+          other.apply(op, op.expect.front());
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("model: every fact and trait of every profile has an answer and its source", "[unit][model]") {
+  for (const auto& name : model::profile_names()) {
+    const auto* profile = model::find_profile(name);
+    REQUIRE(profile != nullptr);
+    REQUIRE(profile->facts.size() == static_cast<std::size_t>(model::kFacts));
+    for (std::size_t i = 0; i < profile->facts.size(); ++i) {
+      const auto& fact = profile->facts[i];
+      INFO(name << " fact " << i);
+      CHECK_FALSE(fact.source.empty());
+      const bool keyword = fact.keyword == "data" || fact.keyword == "reset" || fact.keyword == "none" ||
+                           fact.keyword == "unknown";
+      CHECK(keyword != !fact.outcomes.empty());  // outcomes, or one of the answers of their own
+    }
+    const auto& t = profile->traits;
+    for (const auto& [trait, source] : std::vector<std::pair<const char*, const char*>>{
+             {"lifecycle", t.lifecycle.source},
+             {"poll_reports_hangup", t.poll_reports_hangup.source},
+             {"pending_error_before_shutdown", t.pending_error_before_shutdown.source},
+             {"blocking_call_timeout", t.blocking_call_timeout.source},
+             {"pending_after_reset_may_read_0", t.pending_after_reset_may_read_0.source},
+             {"shutdown_both_with_unread_ends", t.shutdown_both_with_unread_ends.source},
+             {"so_error_reports_reset", t.so_error_reports_reset.source}}) {
+      INFO(name << " trait " << trait);
+      CHECK(source != nullptr);
+      CHECK(std::string(source != nullptr ? source : "").size() > 0);
+    }
+  }
+}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The portable error vocabulary. Tests, the model and reports speak in Errc; the
 // native code (errno or WSAGetLastError) travels beside it for the human reader.
+// Its own library (closesem::errc, core/src/errc.cpp): the base that both the platform
+// layer and the op language build on, so that neither depends on the other.
 #pragma once
 
 #include <optional>

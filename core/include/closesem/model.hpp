@@ -56,21 +56,48 @@ enum class Fact {
   shutdown_after_both_fins,              // TCP: both ends sent FIN (the connection is closed)
   recv_listening_tcp,
   send_listening_tcp,
+  wait_closed_handle,                    // wait (poll) on a handle closed before
+  send_unix_after_peer_gone,             // AF_UNIX: the peer closed or shut down reading
+  shutdown_bad_how_unconnected,          // shutdown with a `how` out of range on a socket not connected
 };
-inline constexpr int kFacts = static_cast<int>(Fact::send_listening_tcp) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::shutdown_bad_how_unconnected) + 1;
 
 struct FactEntry {
-  std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none" kinds
-  std::string keyword;                 // "data", "reset", "none" where that is the answer
+  std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
+  std::string keyword;                 // "data", "reset", "none" where that is the answer;
+                                       // "unknown": not measured, the model does not predict it
   std::string source;
   bool deviation = false;              // a profile's known deviation from winsock
   std::string deviation_id;            // its ID in the known-deviation table (closesem/deviations.hpp)
   std::string reason;                  // for deviations: "<id>: <reason>", from that table
 };
 
+// A platform difference that is not an outcome set but changes how the state machine
+// goes (which check comes first, what a later call sees): a named value with its source.
+template <typename T>
+struct Trait {
+  T value{};
+  const char* source = "";
+};
+
+// The model asks these by name, never the API family. Each profile sets every one
+// (model/profiles.cpp, Winsock and Linux side by side).
+struct Traits {
+  Trait<bool> lifecycle;                      // WSAStartup/WSACleanup count sessions; after the last cleanup calls fail
+  Trait<bool> poll_reports_hangup;            // a FIN or RST shows as hang-up (POLLRDHUP/POLLHUP), pinned down
+  Trait<bool> pending_error_before_shutdown;  // send/recv report a pending reset before the shutdown state
+  Trait<Errc> blocking_call_timeout;          // what a blocking send/recv fails with when its timeout runs out
+  Trait<bool> pending_after_reset_may_read_0; // FIONREAD after a reset may read 0 (buffered data may be gone)
+  Trait<bool> shutdown_both_with_unread_ends; // shutting down both ways with bytes unread ends the connection
+  Trait<bool> so_error_reports_reset;         // reading SO_ERROR reports a reset, so later calls see it reported
+};
+
 struct Profile {
   std::string name;          // winsock, linux, wine-8
-  bool winsock_api = false;  // the Winsock API (lifecycle, WSAE* codes)
+  // The Winsock API (WSAStartup, WSAE* codes): for the runner and the fuzz harness,
+  // which call the platform; the model never asks it, only the facts and traits.
+  bool winsock_api = false;
+  Traits traits;
   std::vector<FactEntry> facts;  // indexed by Fact
   const FactEntry& operator[](Fact fact) const { return facts[static_cast<std::size_t>(fact)]; }
 };
@@ -154,6 +181,28 @@ class Model {
   void forget(int index, const std::string& why);  // mark unknown
   void forget_around(int index, const std::string& why);  // and its peer, queued connections and their peers
   void apply_unmodelled(const ops::Op& op, const ops::Outcome& observed);
+  void apply_lifecycle(const ops::Op& op, bool ok);  // startup, cleanup
+  void apply_make(const ops::Op& op, bool ok);       // pair, socket
+  void apply_on_handle(const ops::Op& op, const ops::Outcome& observed);  // every op on an endpoint
+  void apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& s, Socket* peer);
+  void apply_shutdown(const ops::Op& op, Socket& s, Socket* peer);
+  void apply_connect(const ops::Op& op);
+
+  // predict, one function per kind of op (predict checks the script and the handle first).
+  Prediction predict_lifecycle(const ops::Op& op) const;  // startup, cleanup
+  Prediction predict_make(const ops::Op& op, std::string* error) const;  // pair, socket
+  Prediction predict_on_handle(const ops::Op& op, std::string* error) const;  // every op on an endpoint
+  Prediction predict_connection(const ops::Op& op, const Socket& s, std::string* error) const;  // listen, connect, accept
+  Prediction predict_send(const ops::Op& op, const Socket& s) const;
+  Prediction predict_recv(const ops::Op& op, const Socket& s) const;
+  Prediction predict_shutdown(const ops::Op& op, const Socket& s) const;
+  Prediction predict_close(const ops::Op& op, const Socket& s) const;
+  Prediction predict_wait(const ops::Op& op, const Socket& s) const;
+  Prediction predict_query(const ops::Op& op, const Socket& s) const;  // pending, error
+  Prediction predict_option(const ops::Op& op) const;  // linger, nonblocking, dup
+  bool lifecycle_over() const;  // the last WSACleanup ended the API
+  const Socket* peer_of(const Socket& s) const;
+  ops::WaitKind end_of_stream() const;  // what shows that a FIN or RST arrived
 
   const Profile* profile_;
   std::vector<Socket> sockets_;

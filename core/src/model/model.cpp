@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The model's state machine: what each op may return in the current state, for one
 // profile, and how the state moves on. Platform differences come from the profile's
-// facts (profiles.cpp); what is the same everywhere is written here, with its source
+// facts and named traits (profiles.cpp), never from the API family; what is the same
+// everywhere is written here, with its source
 // (contract IDs and sections: docs/contract.md; "catalogue #N": docs/scenarios.md).
 #include "closesem/model.hpp"
 
@@ -71,7 +72,11 @@ bool uses_endpoint(OpKind kind) {
   return kind != OpKind::pair && kind != OpKind::startup && kind != OpKind::cleanup;
 }
 
-bool makes_endpoint(OpKind kind) { return kind == OpKind::socket; }
+// A semantic error of the script: reported in `error`, with an empty prediction.
+Prediction script_error(std::string* error, const std::string& message) {
+  if (error) *error = message;
+  return Prediction{};
+}
 
 }  // namespace
 
@@ -111,52 +116,69 @@ int Model::add_socket(ops::Kind kind) {
   return static_cast<int>(sockets_.size()) - 1;
 }
 
-Prediction Model::predict(const ops::Op& op, std::string* error) const {
-  const auto& facts = *profile_;
-  const bool winsock = facts.winsock_api;
-  auto script_error = [&](const std::string& message) {
-    if (error) *error = message;
-    return Prediction{};
-  };
-  const auto in_range = [](int e) { return e >= 0 && e < ops::kEndpoints; };
-  if (!in_range(op.endpoint) || !in_range(op.other)) return script_error("an endpoint outside a..h");
-  const std::string x = ops::endpoint_name(op.endpoint);
-  const std::string y = ops::endpoint_name(op.other);
+bool Model::lifecycle_over() const { return profile_->traits.lifecycle.value && sessions_ == 0; }
 
-  if (op.kind == OpKind::startup) return said({any_ok()}, "WSAStartup (POSIX: nothing to do)");
-  if (op.kind == OpKind::cleanup) {
-    if (winsock && sessions_ == 0) return from_fact(facts, Fact::cleanup_unmatched);
-    return said({any_ok()}, "WSACleanup C1");
-  }
-  const bool lifecycle_over = winsock && sessions_ == 0;
-  if (op.kind == OpKind::pair) {
-    if (handles_[op.endpoint].open || handles_[op.other].open)
-      return script_error("pair over " + x + " or " + y + ", which is still open; close it first");
-    if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
-    if (op.socket_kind == ops::Kind::unix_stream) {
-      auto p = from_fact(facts, Fact::socket_unix);
-      return p;
-    }
-    return said({any_ok()}, "a loopback pair (core/src/pair.cpp)");
-  }
-  if (makes_endpoint(op.kind)) {
-    if (handles_[op.endpoint].open) return script_error("socket over " + x + ", which is still open");
-    if (lifecycle_over) return from_fact(facts, Fact::not_initialised);
-    if (op.socket_kind == ops::Kind::unix_stream) return from_fact(facts, Fact::socket_unix);
-    return said({any_ok()}, "socket()");
+const Model::Socket* Model::peer_of(const Socket& s) const {
+  return s.peer >= 0 ? &sockets_[static_cast<std::size_t>(s.peer)] : nullptr;
+}
+
+// What shows that a FIN or RST arrived: on Linux poll's POLLRDHUP/POLLHUP, which data
+// queued before it cannot stand in for; where hang-up reporting is not pinned down
+// (WSAPoll, contract), readability.
+ops::WaitKind Model::end_of_stream() const {
+  return profile_->traits.poll_reports_hangup.value ? ops::WaitKind::hangup : ops::WaitKind::readable;
+}
+
+Prediction Model::predict(const ops::Op& op, std::string* error) const {
+  const auto in_range = [](int e) { return e >= 0 && e < ops::kEndpoints; };
+  if (!in_range(op.endpoint) || !in_range(op.other)) return script_error(error, "an endpoint outside a..h");
+  switch (op.kind) {
+    case OpKind::startup:
+    case OpKind::cleanup: return predict_lifecycle(op);
+    case OpKind::pair:
+    case OpKind::socket: return predict_make(op, error);
+    default: break;
   }
   if (!uses_endpoint(op.kind)) return Prediction{};
-  if (!handles_[op.endpoint].made) return script_error("endpoint " + x + " was never made");
+  return predict_on_handle(op, error);
+}
+
+Prediction Model::predict_lifecycle(const ops::Op& op) const {
+  if (op.kind == OpKind::startup) return said({any_ok()}, "WSAStartup (POSIX: nothing to do)");
+  if (lifecycle_over()) return from_fact(*profile_, Fact::cleanup_unmatched);
+  return said({any_ok()}, "WSACleanup C1");
+}
+
+Prediction Model::predict_make(const ops::Op& op, std::string* error) const {
+  const std::string x = ops::endpoint_name(op.endpoint);
+  if (op.kind == OpKind::pair) {
+    if (handles_[op.endpoint].open || handles_[op.other].open)
+      return script_error(error, "pair over " + x + " or " + ops::endpoint_name(op.other) +
+                                     ", which is still open; close it first");
+    if (lifecycle_over()) return from_fact(*profile_, Fact::not_initialised);
+    if (op.socket_kind == ops::Kind::unix_stream) return from_fact(*profile_, Fact::socket_unix);
+    return said({any_ok()}, "a loopback pair (core/src/pair.cpp)");
+  }
+  if (handles_[op.endpoint].open) return script_error(error, "socket over " + x + ", which is still open");
+  if (lifecycle_over()) return from_fact(*profile_, Fact::not_initialised);
+  if (op.socket_kind == ops::Kind::unix_stream) return from_fact(*profile_, Fact::socket_unix);
+  return said({any_ok()}, "socket()");
+}
+
+Prediction Model::predict_on_handle(const ops::Op& op, std::string* error) const {
+  const auto& facts = *profile_;
+  if (!handles_[op.endpoint].made)
+    return script_error(error, "endpoint " + ops::endpoint_name(op.endpoint) + " was never made");
   if ((op.kind == OpKind::dup || op.kind == OpKind::accept) && handles_[op.other].open)
-    return script_error(std::string(ops::to_string(op.kind)) + " into " + y + ", which is still open");
-  if (lifecycle_over)
+    return script_error(error, std::string(ops::to_string(op.kind)) + " into " + ops::endpoint_name(op.other) +
+                                   ", which is still open");
+  if (lifecycle_over())
     return from_fact(facts, op.kind == OpKind::close ? Fact::not_initialised : Fact::socket_call_after_last_cleanup);
 
   const Socket* s = sock(op.endpoint);
   if (s == nullptr) {
     // A closed handle (D3: the runner does not call it when the value was reused).
-    if (op.kind == OpKind::wait && !winsock) return said({value(1)}, "poll on a closed descriptor: POLLNVAL");
-    return from_fact(facts, Fact::closed_handle);
+    return from_fact(facts, op.kind == OpKind::wait ? Fact::wait_closed_handle : Fact::closed_handle);
   }
   if (s->stale) return said({fail(Errc::not_socket)}, "WSACleanup C1: sockets open at the last cleanup are gone");
   if (s->unknown) {
@@ -165,181 +187,220 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
     return said({}, "not predicted: " + s->unknown_since);
   }
 
-  const Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
-  const bool unix_kind = s->kind == ops::Kind::unix_stream;
-  const bool connected = s->phase == Phase::connected;
+  switch (op.kind) {
+    case OpKind::send: return predict_send(op, *s);
+    case OpKind::recv: return predict_recv(op, *s);
+    case OpKind::shutdown: return predict_shutdown(op, *s);
+    case OpKind::close: return predict_close(op, *s);
+    case OpKind::linger:
+    case OpKind::nonblocking:
+    case OpKind::dup: return predict_option(op);
+    case OpKind::wait: return predict_wait(op, *s);
+    case OpKind::pending:
+    case OpKind::error: return predict_query(op, *s);
+    case OpKind::listen:
+    case OpKind::connect:
+    case OpKind::accept: return predict_connection(op, *s, error);
+    default: break;
+  }
+  return Prediction{};
+}
+
+Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
+  const auto& facts = *profile_;
+  const auto& traits = profile_->traits;
+  const Socket* peer = peer_of(s);
+  const bool unix_kind = s.kind == ops::Kind::unix_stream;
   // (A connection still in a listener's queue has no handle yet, but is not closed.)
   const bool peer_closed = peer != nullptr && peer->phase == Phase::closed;
-  // What shows that a FIN or RST arrived: on Linux poll's POLLRDHUP/POLLHUP, which data
-  // queued before it cannot stand in for; WSAPoll's hang-up reporting is not pinned
-  // down (contract), so there readability.
-  const auto end_of_stream = winsock ? ops::WaitKind::readable : ops::WaitKind::hangup;
+  if (s.phase == Phase::listening && !unix_kind)  // (the facts are for a blocking listener)
+    return from_fact(facts, s.nonblocking ? Fact::send_unconnected_tcp : Fact::send_listening_tcp);
+  if (s.phase != Phase::connected)
+    return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
+  const bool error_first =
+      traits.pending_error_before_shutdown.value && s.reset_in && !s.reset_reported && !s.reset_after_fin;
+  if (s.shut_wr && !error_first) return from_fact(facts, Fact::send_after_shutdown_send);
+  if (unix_kind && (peer_closed || (peer != nullptr && peer->shut_rd)))
+    return from_fact(facts, Fact::send_unix_after_peer_gone);
+  if (s.reset_in) {
+    if (s.reset_after_fin) return from_fact(facts, Fact::send_after_fin_then_reset);
+    return from_fact(facts, s.reset_reported ? Fact::send_after_reset_again : Fact::send_after_reset_first);
+  }
+  if (peer_closed && !s.sent_to_closed_peer)
+    return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
+  const std::uint64_t queued = peer ? peer->inbound : 0;
+  if (queued + op.count <= kSurelyBuffered) return said({value(op.count)}, "send: buffered whole");
+  return said({any_ok(), fail(s.nonblocking ? Errc::would_block : traits.blocking_call_timeout.value)},
+              "send: the peer's window may fill");
+}
 
+Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
+  const auto& facts = *profile_;
+  const auto& traits = profile_->traits;
+  const bool unix_kind = s.kind == ops::Kind::unix_stream;
+  if (s.phase == Phase::listening) {
+    if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
+    if (s.nonblocking) return said({fail(Errc::not_connected)}, "recv R5 on a non-blocking listener");
+    return from_fact(facts, Fact::recv_listening_tcp);
+  }
+  if (s.phase != Phase::connected)
+    return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
+  const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s.inbound, op.count));
+  // Winsock fails every recv after SD_RECEIVE (R3), also once the connection was
+  // reset; Linux's tcp_recvmsg reports a pending error before RCV_SHUTDOWN.
+  const bool shut_first = !traits.pending_error_before_shutdown.value;
+  if (s.shut_rd && (shut_first || !s.reset_in)) {
+    if (s.inbound > 0) {
+      const auto& entry = facts[Fact::recv_queued_after_shutdown_receive];
+      if (entry.keyword == "data")
+        return s.chunks > 1 ? queued_bytes(s, available, entry.source) : with_data(entry, available);
+      return from_fact(facts, Fact::recv_queued_after_shutdown_receive);
+    }
+    return from_fact(facts, Fact::recv_after_shutdown_receive);
+  }
+  if (s.reset_in && !s.reset_after_fin) {
+    const auto& entry = facts[Fact::buffered_data_after_reset];
+    const Fact reset_fact = s.reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first;
+    if (s.inbound > 0 && entry.keyword == "data") {
+      if (s.chunks <= 1) return with_data(entry, available);
+      // Several sends queued when the reset came: the later ones may not have reached
+      // the receive queue yet and are lost with the connection (Linux loopback: a recv
+      // after one buffered byte was read failed ECONNRESET with one more sent; found
+      // by the nightly job, regression fuzz_handles/reset-drops-later-sends). So:
+      // part of the data, or the reset.
+      Prediction p = queued_bytes(s, available, entry.source);
+      const auto& reset = facts[reset_fact].outcomes;
+      p.admissible.insert(p.admissible.end(), reset.begin(), reset.end());
+      p.source += "; or the reset, the later sends lost with it";
+      return p;
+    }
+    return from_fact(facts, reset_fact);
+  }
+  // A zero-byte recv returns at once over TCP. On AF_UNIX, Linux waits for its
+  // receive timeout whether data is queued or not, then returns 0 or EAGAIN (found by
+  // fuzz_close_sequences, regression unix-recv-zero-blocks): not modelled.
+  if (op.count == 0 && unix_kind)
+    return said({}, "a zero-byte recv on AF_UNIX waits for the receive timeout (Linux): not modelled");
+  // (A zero-byte recv with nothing queued waits like any other: tcp_recvmsg's loop
+  // runs once; measured by fuzz_close_sequences.)
+  if (s.inbound > 0) return queued_bytes(s, available, "recv: the queued bytes");
+  if (s.reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
+  if (s.fin_in) return said({value(0)}, "recv R1: end of stream after a graceful close");
+  return said({fail(s.nonblocking ? Errc::would_block : traits.blocking_call_timeout.value)},
+              "recv with nothing queued: would block (the runner bounds a blocking recv)");
+}
+
+Prediction Model::predict_shutdown(const ops::Op& op, const Socket& s) const {
+  const auto& facts = *profile_;
+  const bool unix_kind = s.kind == ops::Kind::unix_stream;
+  const bool connected = s.phase == Phase::connected;
+  if (op.how < 0 || op.how > 2) {
+    if (!connected) return from_fact(facts, Fact::shutdown_bad_how_unconnected);
+    return said({fail(Errc::invalid_argument)}, "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL");
+  }
+  if (s.phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
+  if (!connected) return from_fact(facts, unix_kind ? Fact::shutdown_unconnected_unix : Fact::shutdown_unconnected);
+  if (unix_kind && (s.reset_in || (s.shut_wr && s.fin_in)))
+    return from_fact(facts, Fact::shutdown_unconnected_unix);  // AF_UNIX does not look at the state
+  if (s.reset_in) return from_fact(facts, Fact::shutdown_after_reset);
+  if (s.shut_wr && s.fin_in) return from_fact(facts, Fact::shutdown_after_both_fins);
+  Prediction p = said({value(0)}, "shutdown S1");
+  const int peer_endpoint = [&] {
+    for (int e = 0; e < ops::kEndpoints; ++e)
+      if (socket_of(e) == s.peer) return e;
+    return -1;
+  }();
+  if (op.how != 0 && !s.shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, end_of_stream()});
+  return p;
+}
+
+Prediction Model::predict_close(const ops::Op& op, const Socket& s) const {
+  const Socket* peer = peer_of(s);
+  const bool connected = s.phase == Phase::connected;
+  if (s.handles == 1 && connected && s.nonblocking && s.linger_on && s.linger_s > 0 && peer && peer->inbound > 0)
+    return from_fact(*profile_, Fact::close_nonblocking_linger_queued);
+  Prediction p = said({value(0)}, "closesocket D1");
+  if (s.handles == 1) {
+    for (int e = 0; e < ops::kEndpoints; ++e) {
+      const int index = socket_of(e);
+      if (index < 0 || e == op.endpoint) continue;
+      const bool is_peer = connected && index == s.peer && !(peer && (peer->reset_in));
+      const bool is_queued = std::find(s.backlog.begin(), s.backlog.end(), index) != s.backlog.end();
+      const Socket& other = sockets_[static_cast<std::size_t>(index)];
+      const bool queued_client = other.peer >= 0 && is_queued;
+      if (is_peer || queued_client) p.settle.push_back({e, end_of_stream()});
+    }
+  }
+  return p;
+}
+
+Prediction Model::predict_option(const ops::Op& op) const {
   switch (op.kind) {
-    case OpKind::send: {
-      if (s->phase == Phase::listening && !unix_kind)  // (the facts are for a blocking listener)
-        return from_fact(facts, s->nonblocking ? Fact::send_unconnected_tcp : Fact::send_listening_tcp);
-      if (!connected)
-        return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
-      // Linux reports a pending error before SEND_SHUTDOWN (tcp_sendmsg: sk_err first).
-      const bool error_first = !winsock && s->reset_in && !s->reset_reported && !s->reset_after_fin;
-      if (s->shut_wr && !error_first) return from_fact(facts, Fact::send_after_shutdown_send);
-      if (unix_kind && (peer_closed || (peer != nullptr && peer->shut_rd))) {
-        if (winsock) return said({}, "AF_UNIX on Winsock after the peer closed or shut down reading: not measured");
-        return said({fail(Errc::broken_pipe)},
-                    "unix.7: the peer closed or shut down reading; Linux unix_stream_sendmsg fails EPIPE "
-                    "(before any reset; measured by fuzz_close_sequences)");
-      }
-      if (s->reset_in) {
-        if (s->reset_after_fin) return from_fact(facts, Fact::send_after_fin_then_reset);
-        return from_fact(facts, s->reset_reported ? Fact::send_after_reset_again : Fact::send_after_reset_first);
-      }
-      if (peer_closed) {
-        if (!s->sent_to_closed_peer)
-          return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
-      }
-      const std::uint64_t queued = peer ? peer->inbound : 0;
-      if (queued + op.count <= kSurelyBuffered) return said({value(op.count)}, "send: buffered whole");
-      return said({any_ok(), fail(s->nonblocking ? Errc::would_block : (winsock ? Errc::timed_out : Errc::would_block))},
-                  "send: the peer's window may fill");
-    }
-    case OpKind::recv: {
-      if (s->phase == Phase::listening) {
-        if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
-        if (s->nonblocking) return said({fail(Errc::not_connected)}, "recv R5 on a non-blocking listener");
-        return from_fact(facts, Fact::recv_listening_tcp);
-      }
-      if (!connected) return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
-      const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s->inbound, op.count));
-      // Winsock fails every recv after SD_RECEIVE (R3), also once the connection was
-      // reset; Linux's tcp_recvmsg reports a pending error before RCV_SHUTDOWN.
-      const bool shut_first = facts.winsock_api;
-      if (s->shut_rd && (shut_first || !s->reset_in)) {
-        if (s->inbound > 0) {
-          const auto& entry = facts[Fact::recv_queued_after_shutdown_receive];
-          if (entry.keyword == "data") return s->chunks > 1 ? queued_bytes(*s, available, entry.source) : with_data(entry, available);
-          return from_fact(facts, Fact::recv_queued_after_shutdown_receive);
-        }
-        return from_fact(facts, Fact::recv_after_shutdown_receive);
-      }
-      if (s->reset_in && !s->reset_after_fin) {
-        const auto& entry = facts[Fact::buffered_data_after_reset];
-        const Fact reset_fact = s->reset_reported ? Fact::recv_after_reset_again : Fact::recv_after_reset_first;
-        if (s->inbound > 0 && entry.keyword == "data") {
-          if (s->chunks <= 1) return with_data(entry, available);
-          // Several sends queued when the reset came: the later ones may not have reached
-          // the receive queue yet and are lost with the connection (Linux loopback: a recv
-          // after one buffered byte was read failed ECONNRESET with one more sent; found
-          // by the nightly job, regression fuzz_handles/reset-drops-later-sends). So:
-          // part of the data, or the reset.
-          Prediction p = queued_bytes(*s, available, entry.source);
-          const auto& reset = facts[reset_fact].outcomes;
-          p.admissible.insert(p.admissible.end(), reset.begin(), reset.end());
-          p.source += "; or the reset, the later sends lost with it";
-          return p;
-        }
-        return from_fact(facts, reset_fact);
-      }
-      // A zero-byte recv returns at once over TCP. On AF_UNIX, Linux waits for its
-      // receive timeout whether data is queued or not, then returns 0 or EAGAIN (found by
-      // fuzz_close_sequences, regression unix-recv-zero-blocks): not modelled.
-      if (op.count == 0 && unix_kind)
-        return said({}, "a zero-byte recv on AF_UNIX waits for the receive timeout (Linux): not modelled");
-      // (A zero-byte recv with nothing queued waits like any other: tcp_recvmsg's loop
-      // runs once; measured by fuzz_close_sequences.)
-      if (s->inbound > 0) return queued_bytes(*s, available, "recv: the queued bytes");
-      if (s->reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
-      if (s->fin_in) return said({value(0)}, "recv R1: end of stream after a graceful close");
-      return said({fail(s->nonblocking ? Errc::would_block : (winsock ? Errc::timed_out : Errc::would_block))},
-                  "recv with nothing queued: would block (the runner bounds a blocking recv)");
-    }
-    case OpKind::shutdown: {
-      if (op.how < 0 || op.how > 2) {
-        if (!connected && winsock) return said({fail(Errc::invalid_argument), fail(Errc::not_connected)}, "shutdown S2");
-        return said({fail(Errc::invalid_argument)}, "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL");
-      }
-      if (s->phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
-      if (!connected) return from_fact(facts, unix_kind ? Fact::shutdown_unconnected_unix : Fact::shutdown_unconnected);
-      if (unix_kind && (s->reset_in || (s->shut_wr && s->fin_in)))
-        return from_fact(facts, Fact::shutdown_unconnected_unix);  // AF_UNIX does not look at the state
-      if (s->reset_in) return from_fact(facts, Fact::shutdown_after_reset);
-      if (s->shut_wr && s->fin_in) return from_fact(facts, Fact::shutdown_after_both_fins);
-      Prediction p = said({value(0)}, "shutdown S1");
-      const int peer_endpoint = [&] {
-        for (int e = 0; e < ops::kEndpoints; ++e)
-          if (socket_of(e) == s->peer) return e;
-        return -1;
-      }();
-      if (op.how != 0 && !s->shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, end_of_stream});
-      return p;
-    }
-    case OpKind::close: {
-      if (s->handles == 1 && connected && s->nonblocking && s->linger_on && s->linger_s > 0 && peer &&
-          peer->inbound > 0)
-        return from_fact(facts, Fact::close_nonblocking_linger_queued);
-      Prediction p = said({value(0)}, "closesocket D1");
-      if (s->handles == 1) {
-        for (int e = 0; e < ops::kEndpoints; ++e) {
-          const int index = socket_of(e);
-          if (index < 0 || e == op.endpoint) continue;
-          const bool is_peer = connected && index == s->peer && !(peer && (peer->reset_in));
-          const bool is_queued = std::find(s->backlog.begin(), s->backlog.end(), index) != s->backlog.end();
-          const Socket& other = sockets_[static_cast<std::size_t>(index)];
-          const bool queued_client = other.peer >= 0 && is_queued;
-          if (is_peer || queued_client) p.settle.push_back({e, end_of_stream});
-        }
-      }
-      return p;
-    }
     case OpKind::linger: return said({value(0)}, "setsockopt(SO_LINGER) L4");
     case OpKind::nonblocking: return said({value(0)}, "ioctlsocket(FIONBIO) / fcntl(O_NONBLOCK)");
-    case OpKind::wait: {
-      if (s->phase == Phase::listening) {
-        if (op.wait_kind == ops::WaitKind::readable)
-          return said({value(s->backlog.empty() ? 0 : 1)}, "a listener is readable with a connection queued");
-        return said({value(0)}, "a listener is never writable");
-      }
-      if (!connected) return from_fact(facts, Fact::wait_unconnected);
-      const bool ended = s->fin_in || s->reset_in;
-      switch (op.wait_kind) {
-        case ops::WaitKind::readable:
-          if (s->inbound > 0 || ended) return said({value(1)}, "readable: data, FIN or RST");
-          if (s->shut_rd) return from_fact(facts, Fact::wait_after_shutdown_receive);
-          return said({value(0)}, "nothing to read");
-        case ops::WaitKind::writable:
-          if (s->reset_in || (peer && peer->inbound > kSurelyBuffered))
-            return said({value(0), value(1)}, "writable after a reset or with a full window: not pinned down");
-          return said({value(1)}, "a connected socket with room in its buffer is writable");
-        case ops::WaitKind::hangup:
-          if (winsock) return said({value(0), value(1)}, "WSAPoll hang-up reporting: not pinned down");
-          if (ended || s->shut_rd || (s->shut_wr && peer && peer->shut_wr)) return said({value(1)}, "POLLRDHUP / POLLHUP");
-          return said({value(0)}, "no hang-up");
-      }
-      return Prediction{};
-    }
-    case OpKind::pending:
-      if (s->phase == Phase::listening) return said({value(0), fail(Errc::invalid_argument)}, "FIONREAD on a listener");
-      if (s->reset_in && winsock) return said({value(static_cast<std::int64_t>(s->inbound)), value(0)}, "FIONREAD after a reset");
-      return queued_bytes(*s, static_cast<std::int64_t>(s->inbound), "FIONREAD: bytes queued");
     case OpKind::dup: return said({any_ok()}, "WSADuplicateSocket C2 / dup.2");
-    case OpKind::error:
-      if (s->reset_in) {
-        if (s->reset_after_fin) return from_fact(facts, s->error_read ? Fact::error_after_reset_again : Fact::error_after_fin_then_reset);
-        return from_fact(facts, s->reset_reported || s->error_read ? Fact::error_after_reset_again
-                                                                   : Fact::error_after_reset_first);
-      }
-      return said({value(0)}, "SO_ERROR: nothing pending");
+    default: break;
+  }
+  return Prediction{};
+}
+
+Prediction Model::predict_wait(const ops::Op& op, const Socket& s) const {
+  const Socket* peer = peer_of(s);
+  if (s.phase == Phase::listening) {
+    if (op.wait_kind == ops::WaitKind::readable)
+      return said({value(s.backlog.empty() ? 0 : 1)}, "a listener is readable with a connection queued");
+    return said({value(0)}, "a listener is never writable");
+  }
+  if (s.phase != Phase::connected) return from_fact(*profile_, Fact::wait_unconnected);
+  const bool ended = s.fin_in || s.reset_in;
+  switch (op.wait_kind) {
+    case ops::WaitKind::readable:
+      if (s.inbound > 0 || ended) return said({value(1)}, "readable: data, FIN or RST");
+      if (s.shut_rd) return from_fact(*profile_, Fact::wait_after_shutdown_receive);
+      return said({value(0)}, "nothing to read");
+    case ops::WaitKind::writable:
+      if (s.reset_in || (peer && peer->inbound > kSurelyBuffered))
+        return said({value(0), value(1)}, "writable after a reset or with a full window: not pinned down");
+      return said({value(1)}, "a connected socket with room in its buffer is writable");
+    case ops::WaitKind::hangup:
+      if (!profile_->traits.poll_reports_hangup.value)
+        return said({value(0), value(1)}, "WSAPoll hang-up reporting: not pinned down");
+      if (ended || s.shut_rd || (s.shut_wr && peer && peer->shut_wr)) return said({value(1)}, "POLLRDHUP / POLLHUP");
+      return said({value(0)}, "no hang-up");
+  }
+  return Prediction{};
+}
+
+Prediction Model::predict_query(const ops::Op& op, const Socket& s) const {
+  const auto& facts = *profile_;
+  if (op.kind == OpKind::pending) {
+    if (s.phase == Phase::listening) return said({value(0), fail(Errc::invalid_argument)}, "FIONREAD on a listener");
+    if (s.reset_in && facts.traits.pending_after_reset_may_read_0.value)
+      return said({value(static_cast<std::int64_t>(s.inbound)), value(0)}, "FIONREAD after a reset");
+    return queued_bytes(s, static_cast<std::int64_t>(s.inbound), "FIONREAD: bytes queued");
+  }
+  if (s.reset_in) {
+    if (s.reset_after_fin)
+      return from_fact(facts, s.error_read ? Fact::error_after_reset_again : Fact::error_after_fin_then_reset);
+    return from_fact(facts, s.reset_reported || s.error_read ? Fact::error_after_reset_again
+                                                             : Fact::error_after_reset_first);
+  }
+  return said({value(0)}, "SO_ERROR: nothing pending");
+}
+
+Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::string* error) const {
+  switch (op.kind) {
     case OpKind::listen:
-      if (s->phase != Phase::unconnected) return said({}, "listen on a connected socket: not modelled");
+      if (s.phase != Phase::unconnected) return said({}, "listen on a connected socket: not modelled");
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
-      if (s->phase != Phase::unconnected) return said({}, "connect on a connected socket: not modelled");
+      if (s.phase != Phase::unconnected) return said({}, "connect on a connected socket: not modelled");
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
-        return script_error("connect to " + y + ", which was never made");
+        return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
       // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
       const Socket* target = &sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
       if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
-      if (target != nullptr && target->kind != s->kind)
+      if (target != nullptr && target->kind != s.kind)
         return said({}, "connect to a socket of another address family: not modelled");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
@@ -348,9 +409,9 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
       return p;
     }
     case OpKind::accept:
-      if (s->phase != Phase::listening) return said({fail(Errc::invalid_argument)}, "accept on a socket not listening");
-      if (!s->backlog.empty()) return said({any_ok()}, "accept: a connection is queued");
-      return said({fail(s->nonblocking ? Errc::would_block : Errc::timed_out)},
+      if (s.phase != Phase::listening) return said({fail(Errc::invalid_argument)}, "accept on a socket not listening");
+      if (!s.backlog.empty()) return said({any_ok()}, "accept: a connection is queued");
+      return said({fail(s.nonblocking ? Errc::would_block : Errc::timed_out)},
                   "accept with nothing queued (the runner bounds a blocking accept)");
     default: break;
   }
@@ -440,36 +501,46 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   }
   switch (op.kind) {
     case OpKind::startup:
-      if (ok) {
-        if (sessions_ == 0 && stale_after_cleanup_)
-          for (auto& s : sockets_) s.stale = true;
-        ++sessions_;
-      }
-      return;
-    case OpKind::cleanup:
-      if (ok && sessions_ > 0 && profile_->winsock_api) {
-        --sessions_;
-        if (sessions_ == 0) stale_after_cleanup_ = true;
-      }
-      return;
+    case OpKind::cleanup: apply_lifecycle(op, ok); return;
     case OpKind::pair:
-      if (!ok) return;
-      {
-        const int first = add_socket(op.socket_kind);
-        const int second = add_socket(op.socket_kind);
-        sockets_[static_cast<std::size_t>(first)].phase = Phase::connected;
-        sockets_[static_cast<std::size_t>(first)].peer = second;
-        sockets_[static_cast<std::size_t>(second)].phase = Phase::connected;
-        sockets_[static_cast<std::size_t>(second)].peer = first;
-        handles_[op.endpoint] = Handle{first, true, true};
-        handles_[op.other] = Handle{second, true, true};
-      }
-      return;
-    case OpKind::socket:
-      if (ok) handles_[op.endpoint] = Handle{add_socket(op.socket_kind), true, true};
-      return;
+    case OpKind::socket: apply_make(op, ok); return;
     default: break;
   }
+  apply_on_handle(op, observed);
+}
+
+void Model::apply_lifecycle(const ops::Op& op, bool ok) {
+  if (!ok) return;
+  if (op.kind == OpKind::startup) {
+    if (sessions_ == 0 && stale_after_cleanup_)
+      for (auto& s : sockets_) s.stale = true;
+    ++sessions_;
+    return;
+  }
+  if (sessions_ > 0 && profile_->traits.lifecycle.value) {
+    --sessions_;
+    if (sessions_ == 0) stale_after_cleanup_ = true;
+  }
+}
+
+void Model::apply_make(const ops::Op& op, bool ok) {
+  if (!ok) return;
+  if (op.kind == OpKind::socket) {
+    handles_[op.endpoint] = Handle{add_socket(op.socket_kind), true, true};
+    return;
+  }
+  const int first = add_socket(op.socket_kind);
+  const int second = add_socket(op.socket_kind);
+  sockets_[static_cast<std::size_t>(first)].phase = Phase::connected;
+  sockets_[static_cast<std::size_t>(first)].peer = second;
+  sockets_[static_cast<std::size_t>(second)].phase = Phase::connected;
+  sockets_[static_cast<std::size_t>(second)].peer = first;
+  handles_[op.endpoint] = Handle{first, true, true};
+  handles_[op.other] = Handle{second, true, true};
+}
+
+void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
+  const bool ok = observed.type != Outcome::Type::failure;
   Socket* s = sock(op.endpoint);
   if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 &&
       (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
@@ -492,51 +563,12 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   Socket* peer = s->peer >= 0 ? &sockets_[static_cast<std::size_t>(s->peer)] : nullptr;
   const auto ret = observed.type == Outcome::Type::value ? observed.value : 0;
   switch (op.kind) {
-    case OpKind::send:
-      if (peer == nullptr) break;
-      if (peer->phase == Phase::closed) {
-        if (ret == 0) break;  // nothing went out: no RST comes back
-        s->sent_to_closed_peer = true;
-        s->reset_in = true;
-        s->reset_after_fin = s->fin_in;
-      } else if (ret > 0 && peer->shut_rd &&
-                 (profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_receive_resets)].keyword == "reset" ||
-                  (peer->shut_wr && s->kind != ops::Kind::unix_stream &&
-                   profile_->facts[static_cast<std::size_t>(Fact::data_after_shutdown_both_resets)].keyword == "reset"))) {
-        s->reset_in = peer->reset_in = true;
-        s->reset_after_fin = s->fin_in;
-      } else {
-        peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
-        if (ret > 0) ++peer->chunks;
-      }
-      break;
+    case OpKind::send: apply_send(op, observed, *s, peer); break;
     case OpKind::recv:
       s->inbound -= std::min<std::uint64_t>(s->inbound, static_cast<std::uint64_t>(ret));
       if (s->inbound == 0) s->chunks = 0;
       break;
-    case OpKind::shutdown:
-      if (op.how == 0 || op.how == 2) {
-        if (!s->shut_rd && s->inbound > 0 &&
-            profile_->facts[static_cast<std::size_t>(Fact::shutdown_receive_with_queued_resets)].keyword == "reset" &&
-            peer != nullptr) {
-          peer->reset_in = true;
-          s->reset_in = true;
-        }
-        s->shut_rd = true;
-      }
-      if ((op.how == 1 || op.how == 2) && s->phase == Phase::connected) {
-        if (!s->shut_wr && peer != nullptr) peer->fin_in = true;
-        // Linux, both directions shut with bytes unread: the connection was seen to end
-        // (a later shutdown failed ENOTCONN; fuzz_close_sequences), when is not pinned
-        // down: not modelled further.
-        const bool torn = !profile_->winsock_api && !s->shut_wr && s->shut_rd && s->inbound > 0 &&
-                          s->kind != ops::Kind::unix_stream;
-        s->shut_wr = true;
-        if (torn)
-          forget_around(handles_[op.endpoint].socket,
-                        "shutdown of both directions with unread data is not modelled beyond its own outcome (Linux)");
-      }
-      break;
+    case OpKind::shutdown: apply_shutdown(op, *s, peer); break;
     case OpKind::close:
       handles_[op.endpoint].open = false;
       if (--s->handles == 0) close_socket(handles_[op.endpoint].socket);
@@ -552,24 +584,10 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       break;
     case OpKind::error:
       s->error_read = s->reset_in;
-      if (s->reset_in && !profile_->winsock_api) s->reset_reported = true;
+      if (s->reset_in && profile_->traits.so_error_reports_reset.value) s->reset_reported = true;
       break;
     case OpKind::listen: s->phase = Phase::listening; break;
-    case OpKind::connect: {
-      const int listener = handles_[op.other].socket;
-      if (sockets_[static_cast<std::size_t>(listener)].phase != Phase::listening) break;
-      const int client = handles_[op.endpoint].socket;
-      const int server = add_socket(s->kind);
-      auto& server_socket = sockets_[static_cast<std::size_t>(server)];
-      server_socket.handles = 0;  // nobody holds it until accept
-      server_socket.phase = Phase::connected;
-      server_socket.peer = client;
-      s = &sockets_[static_cast<std::size_t>(client)];
-      s->phase = Phase::connected;
-      s->peer = server;
-      sockets_[static_cast<std::size_t>(listener)].backlog.push_back(server);
-      break;
-    }
+    case OpKind::connect: apply_connect(op); break;
     case OpKind::accept:
       if (!s->backlog.empty()) {
         const int server = s->backlog.front();
@@ -580,6 +598,69 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
       break;
     default: break;
   }
+}
+
+// A send that succeeded: the bytes are queued at the peer, or draw a reset.
+void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& s, Socket* peer) {
+  if (peer == nullptr) return;
+  const auto ret = observed.type == Outcome::Type::value ? observed.value : 0;
+  const auto& facts = *profile_;
+  if (peer->phase == Phase::closed) {
+    if (ret == 0) return;  // nothing went out: no RST comes back
+    s.sent_to_closed_peer = true;
+    s.reset_in = true;
+    s.reset_after_fin = s.fin_in;
+  } else if (ret > 0 && peer->shut_rd &&
+             (facts[Fact::data_after_shutdown_receive_resets].keyword == "reset" ||
+              (peer->shut_wr && s.kind != ops::Kind::unix_stream &&
+               facts[Fact::data_after_shutdown_both_resets].keyword == "reset"))) {
+    s.reset_in = peer->reset_in = true;
+    s.reset_after_fin = s.fin_in;
+  } else {
+    peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+    if (ret > 0) ++peer->chunks;
+  }
+}
+
+// A shutdown of a connected socket that succeeded.
+void Model::apply_shutdown(const ops::Op& op, Socket& s, Socket* peer) {
+  if (op.how == 0 || op.how == 2) {
+    if (!s.shut_rd && s.inbound > 0 && (*profile_)[Fact::shutdown_receive_with_queued_resets].keyword == "reset" &&
+        peer != nullptr) {
+      peer->reset_in = true;
+      s.reset_in = true;
+    }
+    s.shut_rd = true;
+  }
+  if ((op.how == 1 || op.how == 2) && s.phase == Phase::connected) {
+    if (!s.shut_wr && peer != nullptr) peer->fin_in = true;
+    // Linux, both directions shut with bytes unread: the connection was seen to end
+    // (a later shutdown failed ENOTCONN; fuzz_close_sequences), when is not pinned
+    // down: not modelled further.
+    const bool torn = profile_->traits.shutdown_both_with_unread_ends.value && !s.shut_wr && s.shut_rd &&
+                      s.inbound > 0 && s.kind != ops::Kind::unix_stream;
+    s.shut_wr = true;
+    if (torn)
+      forget_around(handles_[op.endpoint].socket,
+                    "shutdown of both directions with unread data is not modelled beyond its own outcome (Linux)");
+  }
+}
+
+// A connect to a listener: the server end waits in its queue until accept.
+void Model::apply_connect(const ops::Op& op) {
+  const int listener = handles_[op.other].socket;
+  if (sockets_[static_cast<std::size_t>(listener)].phase != Phase::listening) return;
+  const int client = handles_[op.endpoint].socket;
+  const ops::Kind kind = sockets_[static_cast<std::size_t>(client)].kind;
+  const int server = add_socket(kind);  // (may move the sockets: indices from here on)
+  auto& server_socket = sockets_[static_cast<std::size_t>(server)];
+  server_socket.handles = 0;  // nobody holds it until accept
+  server_socket.phase = Phase::connected;
+  server_socket.peer = client;
+  auto& client_socket = sockets_[static_cast<std::size_t>(client)];
+  client_socket.phase = Phase::connected;
+  client_socket.peer = server;
+  sockets_[static_cast<std::size_t>(listener)].backlog.push_back(server);
 }
 
 }  // namespace closesem::model

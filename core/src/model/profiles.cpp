@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The model's platform profiles, as data. Outcomes are written in .ops syntax
 // ("connection_reset | 0"); "data", "reset" and "none" are answers of their own for the
-// facts that ask whether data is kept or a reset is sent. Sources: contract IDs and
+// facts that ask whether data is kept or a reset is sent, and "unknown" is a side that
+// was not measured (the model does not predict it). Sources: contract IDs and
 // sections (D1, S4, §2.4 #7, §4 #17) are docs/contract.md, "catalogue #N" is
 // docs/scenarios.md; "conformance: ..." names the conformance test that measured the
 // fact on this suite's platforms.
@@ -92,7 +93,44 @@ const Row kRows[] = {
      "recv.2 ENOTCONN"},
     {Fact::send_listening_tcp, "not_connected", "send page (WSAENOTCONN); a blocking listener", "broken_pipe",
      "as send_unconnected_tcp: a listening TCP socket is not connected (Linux: EPIPE)"},
+    {Fact::wait_closed_handle, "not_socket", "closesocket D2/D3 (WSAENOTSOCK, reuse aside)", "1",
+     "poll on a closed descriptor: POLLNVAL"},
+    {Fact::send_unix_after_peer_gone, "unknown",
+     "AF_UNIX on Winsock after the peer closed or shut down reading: not measured", "broken_pipe",
+     "unix.7: the peer closed or shut down reading; Linux unix_stream_sendmsg fails EPIPE "
+     "(before any reset; measured by fuzz_close_sequences)"},
+    {Fact::shutdown_bad_how_unconnected, "invalid_argument | not_connected", "shutdown S2", "invalid_argument",
+     "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL"},
 };
+
+// The traits (closesem/model.hpp), Winsock and Linux side by side. Wine 8 has Winsock's.
+void set_traits(Traits& winsock, Traits& on_linux) {
+  winsock.lifecycle = {true, "WSAStartup/WSACleanup C1: calls after the last cleanup fail WSANOTINITIALISED"};
+  on_linux.lifecycle = {false, "no lifecycle on POSIX"};
+  winsock.poll_reports_hangup = {false, "WSAPoll's hang-up reporting is not pinned down (contract): readability "
+                                        "shows a FIN or RST"};
+  on_linux.poll_reports_hangup = {true, "poll.2 POLLRDHUP/POLLHUP (tcp_poll), which data queued before it cannot "
+                                        "stand in for"};
+  winsock.pending_error_before_shutdown = {false, "recv R3, send R6: every call after the shutdown fails "
+                                                  "WSAESHUTDOWN, also once the connection was reset"};
+  on_linux.pending_error_before_shutdown = {true, "tcp_sendmsg and tcp_recvmsg report a pending error (sk_err) "
+                                                  "before SEND_SHUTDOWN / RCV_SHUTDOWN"};
+  winsock.blocking_call_timeout = {Errc::timed_out, "SO_RCVTIMEO/SO_SNDTIMEO: a blocking call that times out "
+                                                    "fails WSAETIMEDOUT"};
+  on_linux.blocking_call_timeout = {Errc::would_block, "socket.7 SO_RCVTIMEO/SO_SNDTIMEO: EAGAIN when the timeout "
+                                                       "runs out"};
+  winsock.pending_after_reset_may_read_0 = {true, "FIONREAD after a reset: the buffered data may be dropped "
+                                                  "(catalogue #6 [rep]), not pinned down"};
+  on_linux.pending_after_reset_may_read_0 = {false, "FIONREAD (SIOCINQ) counts the queued bytes, which Linux keeps "
+                                                    "after a reset (buffered_data_after_reset)"};
+  winsock.shutdown_both_with_unread_ends = {false, "not measured on Windows: an ordinary shutdown"};
+  on_linux.shutdown_both_with_unread_ends = {true, "measured by fuzz_close_sequences on Linux: both directions "
+                                                   "shut with bytes unread, a later shutdown failed ENOTCONN "
+                                                   "(when the connection ends is not pinned down)"};
+  winsock.so_error_reports_reset = {false, "contract §2.4 #7: SO_ERROR reads 0 after a reset, which persists"};
+  on_linux.so_error_reports_reset = {true, "socket.7 (SO_ERROR is cleared when read), contract §4 #8 (reported "
+                                           "once)"};
+}
 
 struct WineDeviation {
   Fact fact;
@@ -150,7 +188,7 @@ std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
 FactEntry entry(const char* outcomes, const char* source) {
   FactEntry e;
   const std::string text = outcomes;
-  if (text == "data" || text == "reset" || text == "none")
+  if (text == "data" || text == "reset" || text == "none" || text == "unknown")
     e.keyword = text;
   else
     e.outcomes = parse_outcomes(text);
@@ -159,8 +197,15 @@ FactEntry entry(const char* outcomes, const char* source) {
 }
 
 std::vector<Profile> make_profiles() {
-  Profile winsock{"winsock", true, std::vector<FactEntry>(kFacts)};
-  Profile linux_profile{"linux", false, std::vector<FactEntry>(kFacts)};
+  Profile winsock;
+  winsock.name = "winsock";
+  winsock.winsock_api = true;
+  winsock.facts.resize(kFacts);
+  Profile linux_profile;
+  linux_profile.name = "linux";
+  linux_profile.winsock_api = false;
+  linux_profile.facts.resize(kFacts);
+  set_traits(winsock.traits, linux_profile.traits);
   for (const auto& row : kRows) {
     winsock.facts[static_cast<std::size_t>(row.fact)] = entry(row.winsock, row.winsock_source);
     linux_profile.facts[static_cast<std::size_t>(row.fact)] = entry(row.on_linux, row.on_linux_source);
