@@ -57,13 +57,6 @@ std::string peer_path() {
   return CLOSESEM_PEER_PATH;
 }
 
-// CLOSESEM_TEST_SERVER_WITHOUT_AUTH=1: the server under test predates AUTH (no TOKEN
-// line, no AUTH line sent), to show what these cases catch in an unhardened server.
-bool legacy_server() {
-  const char* value = std::getenv("CLOSESEM_TEST_SERVER_WITHOUT_AUTH");
-  return value != nullptr && std::string{value} == "1";
-}
-
 bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -218,7 +211,7 @@ struct Server {
     REQUIRE(starts_with(line, "SERVING "));
     server->port = static_cast<unsigned short>(std::strtoul(line.c_str() + 8, nullptr, 10));
     REQUIRE(server->port > 0);
-    if (given_token.empty() && !legacy_server()) {
+    if (given_token.empty()) {
       REQUIRE(server->process.read_line(line, scaled(milliseconds(5000))) == platform::Process::Read::line);
       INFO("the server's second line: " << line);
       REQUIRE(starts_with(line, "TOKEN "));
@@ -244,7 +237,7 @@ struct Server {
   // A control connection that has passed AUTH.
   std::unique_ptr<Client> authed() {
     auto client = std::make_unique<Client>(port);
-    if (!legacy_server()) REQUIRE(client->send_line("AUTH " + token));
+    REQUIRE(client->send_line("AUTH " + token));
     return client;
   }
 

@@ -8,13 +8,11 @@
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 
+include(${CMAKE_CURRENT_LIST_DIR}/expect.cmake)
 function(expect_refused pattern)
-  execute_process(COMMAND ${TOOL} report matrix ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 2)
-    message(FATAL_ERROR "report matrix ${ARGN}: exit ${rc}, expected 2 (bad input)\n${out}${err}")
-  endif()
-  if(NOT err MATCHES "${pattern}")
-    message(FATAL_ERROR "report matrix ${ARGN}: the message does not match '${pattern}':\n${err}")
+  run_expect(2 out ${TOOL} report matrix ${ARGN})
+  if(NOT out MATCHES "${pattern}")
+    message(FATAL_ERROR "report matrix ${ARGN}: the message does not match '${pattern}':\n${out}")
   endif()
 endfunction()
 expect_refused("--area TYPO: no test of the reports is in this area; their areas: close linger shutdown"
@@ -24,46 +22,29 @@ expect_refused("duplicate_tests.json: tests\\[1\\] \\(\"close: closing twice fai
 expect_refused("hostile_status.json: tests\\[0\\].*unknown status"
                ${DATA}/hostile_status.json)
 
-execute_process(COMMAND ${TOOL} report matrix ${DATA}/linux.json ${DATA}/wine.json
-                        --markdown ${WORK}/matrix.md --html ${WORK}/matrix.html
-                RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "report matrix failed (${rc}): ${err}")
-endif()
+run_expect(0 out ${TOOL} report matrix ${DATA}/linux.json ${DATA}/wine.json
+           --markdown ${WORK}/matrix.md --html ${WORK}/matrix.html)
 file(READ "${WORK}/matrix.md" md)
 if(NOT md MATCHES "\n\\| \\* \\| close \\| close: closing twice fails \\| close\\(first\\) again \\| bad_handle EBADF\\(9\\) \\| not_socket WSAENOTSOCK\\(10038\\) \\|\n\\|  \\| shutdown")
   message(FATAL_ERROR "the markdown matrix does not start with the differing row:\n${md}")
 endif()
 
 # The hostile report: every field arrives as text.
-execute_process(COMMAND ${TOOL} report matrix ${DATA}/hostile.json ${DATA}/linux.json
-                        --markdown ${WORK}/hostile.md --html ${WORK}/hostile.html
-                RESULT_VARIABLE rc ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "report matrix of the hostile report failed (${rc}): ${err}")
-endif()
+run_expect(0 out ${TOOL} report matrix ${DATA}/hostile.json ${DATA}/linux.json
+           --markdown ${WORK}/hostile.md --html ${WORK}/hostile.html)
 file(READ "${WORK}/hostile.md" hostile_md)
 file(READ "${WORK}/hostile.html" hostile_html)
 foreach(markup "<img" "<script" "<svg" "</code>")
-  string(FIND "${hostile_md}" "${markup}" at)
-  if(NOT at EQUAL -1)
-    message(FATAL_ERROR "the markdown matrix passes '${markup}' from a report through as markup:\n${hostile_md}")
-  endif()
+  expect_not("${hostile_md}" "${markup}")
 endforeach()
 foreach(expected "linux\\`&lt;/code&gt;&lt;img" "\\[link\\](javascript:alert(1))\\|x")
-  string(FIND "${hostile_md}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "the markdown matrix lacks the escaped text '${expected}':\n${hostile_md}")
-  endif()
+  expect("${hostile_md}" "${expected}")
 endforeach()
 if(NOT hostile_html MATCHES "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; [^\"]*script-src 'sha256-[A-Za-z0-9+/=]+'")
   message(FATAL_ERROR "the page has no Content-Security-Policy admitting only its own script:\n${hostile_html}")
 endif()
 foreach(markup "<img" "<svg" "<script>document" "onerror=\"" "onmouseover")
-  string(FIND "${hostile_html}" "${markup}" at)
-  if(NOT at EQUAL -1)
-    message(FATAL_ERROR "the page passes '${markup}' from a report through as markup")
-  endif()
+  expect_not("${hostile_html}" "${markup}")
 endforeach()
 
 if(NOT CHROMIUM)
@@ -87,10 +68,7 @@ endfunction()
 
 render(${WORK}/hostile.html)
 foreach(expected "data-ready=\"yes\"" "4 of 4 rows shown" "&lt;script&gt;document.body.dataset.injected='test'&lt;/script&gt;")
-  string(FIND "${DOM}" "${expected}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "the rendered hostile page lacks '${expected}':\n${DOM}")
-  endif()
+  expect("${DOM}" "${expected}")
 endforeach()
 string(FIND "${DOM}" "data-injected" at)
 if(NOT at EQUAL -1)
