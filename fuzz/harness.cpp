@@ -38,7 +38,7 @@ runner::Options fuzz_options() {
   // Linux loopback delivers data, FIN and RST before the call that sent them returns
   // (20,000 of 20,000 trials: docs/architecture.md, "Loopback timing"), so nothing is
   // waited for that the model does not expect; Winsock loopback is not that synchronous.
-  const bool synchronous = !profile_of_platform().winsock_api;
+  const bool synchronous = platform::api() != platform::Api::winsock;
   options.quiet = std::chrono::milliseconds(synchronous ? 0 : 5);
   options.blocked = std::chrono::milliseconds(synchronous ? 0 : 5);
   options.skip_invalid = true;

@@ -93,8 +93,9 @@ struct Traits {
 
 struct Profile {
   std::string name;          // winsock, linux, wine-8
-  // The Winsock API (WSAStartup, WSAE* codes): for the runner and the fuzz harness,
-  // which call the platform; the model never asks it, only the facts and traits.
+  // The profile describes the Winsock API (WSAStartup, WSAE* codes). Nothing decides by
+  // it: the model, the runner and the harness ask the facts and traits (the platform
+  // itself is platform::api()); model_test checks that flipping it changes nothing.
   bool winsock_api = false;
   Traits traits;
   std::vector<FactEntry> facts;  // indexed by Fact

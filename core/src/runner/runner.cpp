@@ -254,8 +254,9 @@ class Execution {
           const auto ready = platform::wait(handle, platform::WaitFor::readable, std::chrono::milliseconds(0));
           if (ready.ok() && ready.ret == 0) {
             step.note = "probed, not called: nothing to read, so it would block";
-            // What a blocking recv that gave up returns here (SO_RCVTIMEO: EAGAIN, WSAETIMEDOUT).
-            return synthetic(model_.profile().winsock_api ? Errc::timed_out : Errc::would_block);
+            // What a blocking recv that gave up returns here: the profile's trait
+            // (SO_RCVTIMEO: EAGAIN on Linux, WSAETIMEDOUT on Winsock).
+            return synthetic(model_.profile().traits.blocking_call_timeout.value);
           }
         }
         platform::set_io_timeout(handle, short_bound());
