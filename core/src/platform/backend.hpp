@@ -25,6 +25,13 @@ const ErrorEntry* error_table(std::size_t* count);
 // What this platform is, read from the OS (common.cpp keeps the one copy).
 Identity make_identity();
 
+// Loopback of a transport, port 0 (a fresh path for AF_UNIX) (common.cpp).
+Endpoint loopback_endpoint(Transport transport);
+
+// getsockname (peer false) or getpeername (peer true) as an Endpoint; common.cpp
+// builds local_endpoint and peer_endpoint on it.
+Outcome endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
+
 // This process's id (for names of temporary files).
 unsigned long process_id();
 

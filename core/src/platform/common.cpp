@@ -159,6 +159,25 @@ NativeHandle Socket::release() {
 
 Outcome Socket::close() { return close_handle(release()); }
 
+Endpoint backend::loopback_endpoint(Transport transport) {
+  Endpoint endpoint;
+  endpoint.transport = transport;
+  switch (transport) {
+    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
+    case Transport::tcp6: endpoint.address = "::1"; break;
+    case Transport::unix_stream: endpoint.address = unix_socket_path(); break;
+  }
+  return endpoint;
+}
+
+Outcome bind_loopback(NativeHandle handle, Transport transport) {
+  return bind(handle, backend::loopback_endpoint(transport));
+}
+
+Outcome local_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, false, out); }
+
+Outcome peer_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, true, out); }
+
 std::string_view to_string(Transport transport) {
   switch (transport) {
     case Transport::tcp4: return "tcp4";

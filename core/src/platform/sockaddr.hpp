@@ -76,18 +76,6 @@ inline bool to_address(const Endpoint& endpoint, Address& out) {
   return false;
 }
 
-// Loopback of a transport, port 0 (a fresh path for AF_UNIX).
-inline Endpoint loopback_endpoint(Transport transport) {
-  Endpoint endpoint;
-  endpoint.transport = transport;
-  switch (transport) {
-    case Transport::tcp4: endpoint.address = "127.0.0.1"; break;
-    case Transport::tcp6: endpoint.address = "::1"; break;
-    case Transport::unix_stream: endpoint.address = unix_socket_path(); break;
-  }
-  return endpoint;
-}
-
 inline Endpoint from_address(const Address& address) {
   Endpoint out;
   char text[INET6_ADDRSTRLEN] = {};

@@ -67,17 +67,6 @@ std::atomic<unsigned long> g_sigpipes{0};
 
 void count_sigpipe(int) { g_sigpipes.fetch_add(1, std::memory_order_relaxed); }
 
-// getsockname / getpeername into an Endpoint.
-template <typename NameCall>
-Outcome name_of(NativeHandle handle, NameCall call, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = call(handle, address.get(), &address.length);
-  auto outcome = capture(ret, ret == -1);
-  if (ret == 0) out = from_address(address);
-  return outcome;
-}
-
 }  // namespace
 
 Api api() { return Api::posix; }
@@ -272,10 +261,6 @@ Outcome bind(NativeHandle handle, const Endpoint& at) {
   return capture(ret, ret == -1);
 }
 
-Outcome bind_loopback(NativeHandle handle, Transport transport) {
-  return bind(handle, backend::loopback_endpoint(transport));
-}
-
 Outcome listen(NativeHandle handle, int backlog) {
   poison();
   const int ret = ::listen(handle, backlog);
@@ -301,12 +286,14 @@ Outcome accept(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
-  return name_of(handle, ::getsockname, out);
-}
-
-Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
-  return name_of(handle, ::getpeername, out);
+Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = peer ? ::getpeername(handle, address.get(), &address.length)
+                       : ::getsockname(handle, address.get(), &address.length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) out = from_address(address);
+  return outcome;
 }
 
 Outcome duplicate(NativeHandle handle, Socket& out) {

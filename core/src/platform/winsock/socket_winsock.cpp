@@ -61,17 +61,6 @@ Outcome open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
   return outcome;
 }
 
-// getsockname / getpeername into an Endpoint.
-template <typename NameCall>
-Outcome name_of(NativeHandle handle, NameCall call, Endpoint& out) {
-  Address address;
-  poison();
-  const int ret = call(as_socket(handle), address.get(), &address.length);
-  auto outcome = capture(ret, ret == SOCKET_ERROR);
-  if (ret == 0) out = from_address(address);
-  return outcome;
-}
-
 // Startups not yet balanced by a cleanup, and how many times the count fell to zero.
 std::atomic<int> g_sessions{0};
 std::atomic<std::uint64_t> g_epoch{0};
@@ -261,10 +250,6 @@ Outcome bind(NativeHandle handle, const Endpoint& at) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome bind_loopback(NativeHandle handle, Transport transport) {
-  return bind(handle, backend::loopback_endpoint(transport));
-}
-
 Outcome listen(NativeHandle handle, int backlog) {
   poison();
   const int ret = ::listen(as_socket(handle), backlog);
@@ -294,12 +279,14 @@ Outcome accept(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-Outcome local_endpoint(NativeHandle handle, Endpoint& out) {
-  return name_of(handle, ::getsockname, out);
-}
-
-Outcome peer_endpoint(NativeHandle handle, Endpoint& out) {
-  return name_of(handle, ::getpeername, out);
+Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
+  Address address;
+  poison();
+  const int ret = peer ? ::getpeername(as_socket(handle), address.get(), &address.length)
+                       : ::getsockname(as_socket(handle), address.get(), &address.length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) out = from_address(address);
+  return outcome;
 }
 
 Outcome duplicate(NativeHandle handle, Socket& out) {
