@@ -1,9 +1,17 @@
-# closesem_add_fuzzer(NAME SOURCES src... LIBS lib... [CORPORA dir...] [NO_TESTS]): one fuzz target, built for the
-# engine of this build. CLOSESEM_FUZZ_ENGINE is `libfuzzer` (clang, the fuzz preset:
+# closesem_add_fuzzer(NAME SOURCES src... LIBS lib... FORMAT F [NO_SOCKETS] [DICT file] [OPTIONS file]
+#                     [CORPORA dir...] [NO_TESTS] [BASELINE]): one fuzz target, built for the
+# engine of this build, and its row of the target manifest: its input format (F:
+# op-records, ops-text, asio-text, linger-choices, handle-choices), whether it makes socket
+# calls, its libFuzzer dictionary and .options file (relative to the calling folder).
+# closesem_write_fuzz_manifest() then writes the manifest once for every consumer:
+# <build>/fuzz/targets.json and targets.txt (scripts, .clusterfuzzlite/build.sh) and
+# fuzz_targets.inc (compiled into closesem_tool, tools/fuzzing/manifest.cpp). A BASELINE
+# program (bench_bare_pairs) is built the same way but is no fuzz target: not in the manifest. CLOSESEM_FUZZ_ENGINE is `libfuzzer` (clang, the fuzz preset:
 # links -fsanitize=fuzzer) or `replay` (any compiler, mingw and MSVC included: links
 # fuzz/replay_main.cpp, which replays files and runs random inputs for a budget).
-# Either way ctest replays corpora/NAME/seeds and corpora/NAME/regressions once, and the
-# folders given as CORPORA (scripts shared with other tests, e.g. corpora/scenarios).
+# Either way ctest replays the inputs of corpora/NAME/seeds and corpora/NAME/regressions
+# once (the files of its FORMAT's suffix: .rec, .linger, .handles, .ops, .asio; not the
+# .ops twins of binary inputs), and the folders given as CORPORA.
 set(CLOSESEM_FUZZ_ENGINE "replay" CACHE STRING "Fuzz engine: libfuzzer or replay")
 # How a libfuzzer target links the engine: OSS-Fuzz and ClusterFuzzLite pass their
 # $LIB_FUZZING_ENGINE here (.clusterfuzzlite/build.sh).
@@ -11,7 +19,13 @@ set(CLOSESEM_FUZZ_LINK "-fsanitize=fuzzer" CACHE STRING "Link flags of the libFu
 set_property(CACHE CLOSESEM_FUZZ_ENGINE PROPERTY STRINGS libfuzzer replay)
 
 function(closesem_add_fuzzer name)
-  cmake_parse_arguments(arg "NO_TESTS" "" "SOURCES;LIBS;CORPORA" ${ARGN})
+  cmake_parse_arguments(arg "NO_TESTS;NO_SOCKETS;BASELINE" "FORMAT;DICT;OPTIONS" "SOURCES;LIBS;CORPORA" ${ARGN})
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "closesem_add_fuzzer(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_BASELINE)
+    _closesem_fuzz_manifest_row(${name})
+  endif()
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBS} closesem_warnings)
   if(CLOSESEM_FUZZ_ENGINE STREQUAL "libfuzzer")
@@ -25,10 +39,23 @@ function(closesem_add_fuzzer name)
   if(arg_NO_TESTS)
     return()
   endif()
+  # The inputs of the target's format only, by their suffix (closesem/fuzz_inputs.hpp):
+  # the .ops twins beside binary inputs are for people, not for the target.
+  set(suffix_op-records .rec)
+  set(suffix_linger-choices .linger)
+  set(suffix_handle-choices .handles)
+  set(suffix_ops-text .ops)
+  set(suffix_asio-text .asio)
   set(corpus_dirs ${arg_CORPORA})
   foreach(kind IN ITEMS seeds regressions)
     if(IS_DIRECTORY "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
-      list(APPEND corpus_dirs "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
+      if(DEFINED suffix_${arg_FORMAT})
+        file(GLOB inputs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}/*${suffix_${arg_FORMAT}}")
+        list(SORT inputs)
+        list(APPEND corpus_dirs ${inputs})
+      else()
+        list(APPEND corpus_dirs "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
+      endif()
     endif()
   endforeach()
   if(corpus_dirs)
@@ -40,4 +67,120 @@ function(closesem_add_fuzzer name)
     add_test(NAME fuzz.random.${name} COMMAND ${name} --random --seed 1 --budget 3)
     set_tests_properties(fuzz.random.${name} PROPERTIES LABELS "fuzz" TIMEOUT 120)
   endif()
+endfunction()
+
+# A JSON or C++ string literal's contents (both escape \ and " the same way).
+function(_closesem_fuzz_escape out_var text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  set(${out_var} "${text}" PARENT_SCOPE)
+endfunction()
+
+# Records one target's manifest row (called by closesem_add_fuzzer, whose arguments it reads).
+# The .options file is read here, as ClusterFuzz reads it: [libfuzzer] KEY = VALUE lines.
+macro(_closesem_fuzz_manifest_row name)
+  set(_known_formats op-records ops-text asio-text linger-choices handle-choices)
+  if(NOT arg_FORMAT IN_LIST _known_formats)
+    message(FATAL_ERROR "closesem_add_fuzzer(${name}): FORMAT must be one of ${_known_formats}, got '${arg_FORMAT}'")
+  endif()
+  set(_dict "")
+  if(arg_DICT)
+    get_filename_component(_dict "${arg_DICT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${_dict}")
+      message(FATAL_ERROR "closesem_add_fuzzer(${name}): no dictionary ${_dict}")
+    endif()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_dict}")
+  endif()
+  set(_options_file "")
+  set(_option_pairs "")
+  if(arg_OPTIONS)
+    get_filename_component(_options_file "${arg_OPTIONS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT EXISTS "${_options_file}")
+      message(FATAL_ERROR "closesem_add_fuzzer(${name}): no options file ${_options_file}")
+    endif()
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_options_file}")
+    file(STRINGS "${_options_file}" _lines)
+    set(_section "")
+    foreach(_line IN LISTS _lines)
+      if(_line MATCHES "^[ \t]*\\[([a-z_]+)\\]")
+        set(_section "${CMAKE_MATCH_1}")
+      elseif(_section STREQUAL "libfuzzer" AND _line MATCHES "^[ \t]*([a-z_]+)[ \t]*=[ \t]*([^ \t]+)")
+        if(CMAKE_MATCH_1 STREQUAL "dict")
+          # (the dictionary is DICT, with its path; a .options naming another one is a mistake)
+          get_filename_component(_named "${CMAKE_MATCH_2}" NAME)
+          get_filename_component(_given "${_dict}" NAME)
+          if(NOT _named STREQUAL _given)
+            message(FATAL_ERROR "closesem_add_fuzzer(${name}): ${_options_file} names dict ${_named}, DICT is '${arg_DICT}'")
+          endif()
+        else()
+          list(APPEND _option_pairs "${CMAKE_MATCH_1}=${CMAKE_MATCH_2}")
+        endif()
+      endif()
+    endforeach()
+  endif()
+  set(_sockets true)
+  if(arg_NO_SOCKETS)
+    set(_sockets false)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY CLOSESEM_FUZZ_MANIFEST_NAMES ${name})
+  set_property(GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_FORMAT "${arg_FORMAT}")
+  set_property(GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_SOCKETS "${_sockets}")
+  set_property(GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_DICT "${_dict}")
+  set_property(GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_OPTIONS_FILE "${_options_file}")
+  set_property(GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_OPTIONS "${_option_pairs}")
+endmacro()
+
+# Writes the manifest of every target declared so far into <build>/fuzz: targets.json,
+# targets.txt (one name a line) and fuzz_targets.inc (rows of closesem::tool::FuzzTarget).
+# Files are rewritten only when their contents change (no needless rebuild of the tool).
+function(closesem_write_fuzz_manifest)
+  get_property(names GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_NAMES)
+  set(dir "${PROJECT_BINARY_DIR}/fuzz")
+  _closesem_fuzz_escape(source "${PROJECT_SOURCE_DIR}")
+  set(json "{\n  \"source_dir\": \"${source}\",\n  \"targets\": [")
+  set(inc "// Generated by closesem_write_fuzz_manifest (cmake/closesem_fuzz.cmake) from fuzz/CMakeLists.txt.\n")
+  set(txt "")
+  set(separator "")
+  foreach(name IN LISTS names)
+    foreach(field FORMAT SOCKETS DICT OPTIONS_FILE OPTIONS)
+      get_property(${field} GLOBAL PROPERTY CLOSESEM_FUZZ_MANIFEST_${name}_${field})
+    endforeach()
+    _closesem_fuzz_escape(dict "${DICT}")
+    _closesem_fuzz_escape(options_file "${OPTIONS_FILE}")
+    set(json_options "")
+    set(inc_options "")
+    set(comma "")
+    foreach(pair IN LISTS OPTIONS)
+      string(REGEX MATCH "^([^=]+)=(.*)$" _ "${pair}")
+      _closesem_fuzz_escape(key "${CMAKE_MATCH_1}")
+      _closesem_fuzz_escape(value "${CMAKE_MATCH_2}")
+      string(APPEND json_options "${comma}\"${key}\": \"${value}\"")
+      string(APPEND inc_options "${comma}{\"${key}\", \"${value}\"}")
+      set(comma ", ")
+    endforeach()
+    set(seeds "")
+    set(comma "")
+    foreach(kind IN ITEMS seeds regressions)
+      if(IS_DIRECTORY "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
+        _closesem_fuzz_escape(seed_dir "${PROJECT_SOURCE_DIR}/corpora/${name}/${kind}")
+        string(APPEND seeds "${comma}\"${seed_dir}\"")
+        set(comma ", ")
+      endif()
+    endforeach()
+    # The suffix of its input files (closesem/fuzz_inputs.hpp; a unit test checks the two agree).
+    set(suffixes op-records .rec linger-choices .linger handle-choices .handles asio-text .asio ops-text .ops)
+    list(FIND suffixes "${FORMAT}" at)
+    math(EXPR at "${at} + 1")
+    list(GET suffixes ${at} suffix)
+    string(APPEND json "${separator}\n    {\"name\": \"${name}\", \"format\": \"${FORMAT}\", \"input_suffix\": \"${suffix}\", \"sockets\": ${SOCKETS}, "
+                       "\"dictionary\": \"${dict}\", \"options_file\": \"${options_file}\", "
+                       "\"options\": {${json_options}}, \"seed_dirs\": [${seeds}]}")
+    string(APPEND inc "{\"${name}\", \"${FORMAT}\", ${SOCKETS}, \"${dict}\", {${inc_options}}, \"${source}\"},\n")
+    string(APPEND txt "${name}\n")
+    set(separator ",")
+  endforeach()
+  string(APPEND json "\n  ]\n}\n")
+  file(CONFIGURE OUTPUT "${dir}/targets.json" CONTENT "${json}" @ONLY)
+  file(CONFIGURE OUTPUT "${dir}/targets.txt" CONTENT "${txt}" @ONLY)
+  file(CONFIGURE OUTPUT "${dir}/fuzz_targets.inc" CONTENT "${inc}" @ONLY)
 endfunction()

@@ -9,6 +9,7 @@
 #include "closesem/asio_program.hpp"
 #include "closesem/asio_runner.hpp"
 #include "closesem/platform.hpp"
+#include "finding_record.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -32,13 +33,27 @@ bool env_on(const char* name) {
 // CLOSESEM_FUZZ_KEEP_GOING=1: report findings without aborting.
 bool keep_going() { return env_on("CLOSESEM_FUZZ_KEEP_GOING"); }
 
+// The finding as a record too (fuzz/finding_record.hpp), like the socket targets'.
+void record(const std::string& signature, const std::string& what, const Program& program) {
+  fuzz::FindingRecord record;
+  record.target = kTarget;
+  record.kind = signature.substr(0, signature.find('/'));
+  record.signature = signature;
+  record.what = what;
+  record.platform = platform::platform_id();
+  record.profile = asio_model::profile_for_this_platform().name;
+  record.program = print(program);
+  fuzz::write_finding_record(record);
+}
+
 void run_checked(const Program& program) {
   asio_model::RunOptions options;
-  options.on_finding = [](const asio_model::Finding& finding, const std::string& report) {
+  options.on_finding = [&program](const asio_model::Finding& finding, const std::string& report) {
     std::fprintf(stderr, "closesem finding: %s: %s\nclosesem signature: %s\n", kTarget, finding.what.c_str(),
                  finding.signature.c_str());
     std::fprintf(stderr, "%s", report.c_str());
     std::fflush(stderr);
+    record(finding.signature, finding.what, program);
     if (!keep_going()) std::abort();
   };
   const auto result = asio_model::run(program, asio_model::profile_for_this_platform(), options);
@@ -63,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // libFuzzer runs the empty input first, also when it only replays seeds: it is no
   // program, and no seed, so it is not an error under CLOSESEM_FUZZ_STRICT_TEXT.
   if (size == 0) return 0;
+  fuzz::set_current_input(data, size);  // (for the finding record's name)
   Program program;
   std::string error;
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -83,6 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fprintf(stderr, "closesem finding: %s: %ld descriptor(s) or handle(s) more open after the input than before "
                          "(%ld before, %ld after)\nclosesem signature: leak/handles\nprogram:\n%s",
                  kTarget, after - before, before, after, print(program).c_str());
+    record("leak/handles",
+           std::to_string(after - before) + " descriptor(s) or handle(s) more open after the input than before",
+           program);
     if (!keep_going()) std::abort();
   }
   return 0;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
-#include "closesem/codec.hpp"
+#include "finding_record.hpp"
+
 #include "closesem/model.hpp"
-#include "closesem/pair.hpp"
 #include "closesem/platform.hpp"
+#include "closesem/program_builder.hpp"
 #include "closesem/runner.hpp"
 #include "closesem/text.hpp"
 
@@ -58,6 +59,7 @@ bool keep_going() {
 
 std::string observed_class(const runner::Step& step) {
   if (!step.called) return "not-called";
+  if (step.observed.type == ops::Outcome::Type::blocked) return "blocked";
   if (step.observed.type == ops::Outcome::Type::failure) return std::string(to_string(step.observed.errc));
   return "value";
 }
@@ -67,12 +69,16 @@ std::string observed_class(const runner::Step& step) {
 bool first_finding(const runner::Trace& trace, std::string& what, std::string& signature) {
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const auto& step = trace.steps[i];
-    if (step.prediction_held) continue;
+    if (step.prediction_held && step.payload_held) continue;
     auto op = step.op;
     op.expect.clear();
     const std::string text = ops::print(op);
     const std::string kind(ops::to_string(op.kind));
-    if (op.kind == OpKind::pair && !step.note.empty() && step.observed.type == ops::Outcome::Type::failure) {
+    if (!step.payload_held) {
+      // The bytes are wrong, whatever the count (a lost byte shifts the stream).
+      what = "received bytes off the pattern at op " + std::to_string(i + 1) + " `" + text + "`: " + step.note;
+      signature = "payload/" + kind;
+    } else if (op.kind == OpKind::pair && !step.note.empty() && step.observed.type == ops::Outcome::Type::failure) {
       what = "pair setup failed at op " + std::to_string(i + 1) + " `" + text + "`: " + step.note;
       signature = "pair-setup";
     } else if (step.note.rfind("settle:", 0) == 0) {
@@ -99,6 +105,16 @@ void report_finding(const char* target, const std::string& what, const std::stri
                target, what.c_str(), signature.c_str(), trace.platform.c_str(), trace.profile.c_str(),
                trace.report().c_str(), trace.replay().c_str());
   std::fflush(stderr);
+  // The same finding as a record, for the tool (finding_record.hpp says where it goes).
+  FindingRecord record;
+  record.target = target;
+  record.kind = signature.substr(0, signature.find('/'));
+  record.signature = signature;
+  record.what = what;
+  record.platform = trace.platform;
+  record.profile = trace.profile;
+  record.program = trace.replay();
+  write_finding_record(record);
   if (keep_going()) return;
   std::abort();
 }
@@ -126,36 +142,16 @@ void initialize() {
     // What lives for the whole process is made now, so that it does not count as the
     // first input's leak: the pair factory's listeners and the runner's refusing
     // addresses (a connect to a socket that is not listening).
-    for (const auto& kind : pair_kinds(false)) {
-      if (!platform::transport_available(kind.transport)) continue;
-      const std::string name(platform::to_string(kind.transport));
-      ops::Program warm_up;
-      ops::ParseError error;
-      ops::parse("pair " + name + "\nc socket " + name + "\nc connect a\n", "warm-up", warm_up, error);
-      runner::run(warm_up, profile_of_platform(), "warm-up", fuzz_options());
+    for (const auto kind : {ops::Transport::tcp4, ops::Transport::tcp6, ops::Transport::unix_stream}) {
+      const auto transport = platform::transport_from_string(ops::to_string(kind));
+      if (!transport || !platform::transport_available(*transport)) continue;
+      ops::ProgramBuilder warm_up;
+      warm_up.pair(kind, 0, 1).socket(2, kind).connect(2, 0);
+      runner::run(warm_up.program(), profile_of_platform(), "warm-up", fuzz_options());
     }
     return true;
   }();
   (void)warmed;
-}
-
-bool program_from_text(const std::uint8_t* data, std::size_t size, ops::Program& program) {
-  ops::ParseError error;
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  return size > 0 && ops::parse(text, "input", program, error) && !program.ops.empty();
-}
-
-bool ran_as_script(const char* target, const std::uint8_t* data, std::size_t size) {
-  ops::Program script;
-  if (!program_from_text(data, size, script)) return false;
-  check(target, shape(script, Shape{}));
-  return true;
-}
-
-ops::Program program_from_input(const std::uint8_t* data, std::size_t size) {
-  ops::Program program;
-  if (program_from_text(data, size, program)) return program;
-  return ops::decode(data, size);
 }
 
 ops::Program shape(const ops::Program& program, const Shape& limits) {
@@ -191,17 +187,6 @@ const model::Profile& platform_profile() { return profile_of_platform(); }
 
 void finding(const char* target, const std::string& what, const std::string& signature, const runner::Trace& trace) {
   report_finding(target, what, signature, trace);
-}
-
-ops::Program generated(const char* target, const std::string& text) {
-  ops::Program program;
-  ops::ParseError error;
-  if (!ops::parse(text, target, program, error)) {
-    std::fprintf(stderr, "%s: the target wrote a program that does not parse (a bug of the target):\n%s\n%s\n", target,
-                 error.describe().c_str(), text.c_str());
-    std::abort();
-  }
-  return program;
 }
 
 runner::Trace check(const char* target, const ops::Program& program) {

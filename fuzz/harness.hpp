@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// What the socket fuzz targets share: an input becomes an op program (as .ops text when
-// it parses as such, else through the binary codec), is shaped so that every input runs
-// quickly and within the suite's bounds, and runs on real loopback sockets with the
+// What the socket fuzz targets share: the target turns its input into an op program
+// (each target reads one binary format, closesem/fuzz_inputs.hpp: op-records through the
+// codec, or choice bytes through a generator and ProgramBuilder), the program is shaped
+// so that every input runs quickly and within the suite's bounds, and runs on real loopback sockets with the
 // model checking every op. A divergence, a wait that ran out, a leaked descriptor or a
 // lifecycle left unbalanced is a finding: the target prints it readably, with the
 // program as .ops, and aborts. Malformed input is never a finding.
 #pragma once
+
+#include "finding_record.hpp"
 
 #include "closesem/model.hpp"
 #include "closesem/ops.hpp"
@@ -37,15 +40,6 @@ struct Shape {
 // (so that they do not count as a leak of the first input).
 void initialize();
 
-// The input as a program: .ops text if it parses as text, else the binary form.
-ops::Program program_from_input(const std::uint8_t* data, std::size_t size);
-// Whether the input is an .ops script (a regression's twin, a scenario): the
-// structured targets run such an input as it is.
-bool program_from_text(const std::uint8_t* data, std::size_t size, ops::Program& program);
-// For the structured targets: when the input is an .ops script, runs it (shaped and
-// checked) and returns true.
-bool ran_as_script(const char* target, const std::uint8_t* data, std::size_t size);
-
 // The program clamped to the shape's limits (ops past them are dropped).
 ops::Program shape(const ops::Program& program, const Shape& limits);
 
@@ -58,24 +52,6 @@ void finding(const char* target, const std::string& what, const std::string& sig
 
 // The model profile of this platform (linux, wine-8, winsock).
 const model::Profile& platform_profile();
-
-// A program a structured target wrote as .ops text (a target bug aborts, with the text).
-ops::Program generated(const char* target, const std::string& text);
-
-// The input bytes as a stream of small choices (FuzzedDataProvider's idea, portable):
-// past the end every choice is 0.
-class Choices {
- public:
-  Choices(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return used_ >= size_; }
-  unsigned pick(unsigned n) { return n == 0 || empty() ? 0 : data_[used_++] % n; }  // 0..n-1
-  bool flip() { return pick(2) == 1; }
-
- private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t used_ = 0;
-};
 
 }  // namespace closesem::fuzz
 

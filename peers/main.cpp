@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
         if (command.serve.token.empty()) {
           command.serve.token = random_token();
           command.serve.token_generated = true;
+          if (!command.serve.token_out.empty()) write_token_file(command.serve.token_out, command.serve.token);
         }
         start_watchdog(command.serve.timeout_s);
         return serve(command.serve, out);

@@ -37,6 +37,7 @@ struct RawOptions {
   std::string expect_bytes;
   std::string expect_end;
   std::string token_file;
+  std::string token_out;
   std::vector<std::string> allow_connect;
   std::string max_sessions;
   bool allow_listen_port = false;
@@ -50,7 +51,7 @@ const std::vector<std::string> kRoleOptions{"--listen",     "--connect",       "
                                             "--chunk",      "--interval-ms",   "--unread", "--expect-bytes",
                                             "--expect-end", "--expect-pattern"};
 // Options that only --serve takes.
-const std::vector<std::string> kServeOptions{"--token-file", "--allow-connect", "--allow-listen-port",
+const std::vector<std::string> kServeOptions{"--token-file", "--token-out", "--allow-connect", "--allow-listen-port",
                                              "--max-sessions"};
 
 std::string roles_text() {
@@ -87,6 +88,10 @@ void define(CLI::App& app, RawOptions& raw) {
   app.add_option("--token-file", raw.token_file,
                  "--serve: the token clients must send (AUTH <token>) is the first line of FILE "
                  "(default: CLOSESEM_PEER_TOKEN, or else a random one, printed)")
+      ->type_name("FILE");
+  app.add_option("--token-out", raw.token_out,
+                 "--serve: when the server makes the token itself, also write it to FILE (mode 0600, readable "
+                 "by its owner only; replaced whole)")
       ->type_name("FILE");
   app.add_option("--allow-connect", raw.allow_connect,
                  "--serve: sessions may also --connect to addresses in CIDR (repeatable; default: "
@@ -301,6 +306,7 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     if (app.count("--timeout") > 0) serve.timeout_s = parse_seconds(raw.timeout);
     for (const auto& text : raw.allow_connect) serve.allow_connect.push_back(parse_network(text));
     serve.allow_listen_port = raw.allow_listen_port;
+    serve.token_out = raw.token_out;
     if (app.count("--max-sessions") > 0) {
       const auto most = parse_count(raw.max_sessions, "--max-sessions");
       if (most == 0 || most > kMaxSessionsLimit) {

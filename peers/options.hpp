@@ -50,6 +50,8 @@ struct ServeOptions {
   // --token-file or CLOSESEM_PEER_TOKEN, or else made at start and printed (generated).
   std::string token;
   bool token_generated = false;
+  // --token-out: where a token made at start is also written (mode 0600), "" for nowhere.
+  std::string token_out;
   std::vector<Network> allow_connect;  // beyond the control connection's own address
   bool allow_listen_port = false;      // a session may --listen on a port other than 0
   std::size_t max_sessions = 16;

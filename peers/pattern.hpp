@@ -1,23 +1,20 @@
 // SPDX-License-Identifier: MIT
-// The byte pattern a peer sends (byte i of a stream is i % 251), and the running check
-// of a received stream: how many bytes, whether they follow the pattern, their checksum.
+// The byte pattern a peer sends (closesem/pattern.hpp, the one definition: byte i of a
+// stream is i % 251), and the running check of a received stream: how many bytes,
+// whether they follow the pattern, their checksum.
 #pragma once
+
+#include "closesem/pattern.hpp"
 
 #include <cstddef>
 #include <cstdint>
 
 namespace closesem::peer {
 
-// 251 is prime, so the pattern never lines up with power-of-two buffer sizes: a lost,
-// repeated or reordered block breaks it.
-constexpr std::uint64_t kPatternModulus = 251;
-
-inline std::uint8_t pattern_byte(std::uint64_t offset) {
-  return static_cast<std::uint8_t>(offset % kPatternModulus);
-}
+inline std::uint8_t pattern_byte(std::uint64_t offset) { return pattern::byte_at(offset); }
 
 inline void fill_pattern(std::uint8_t* out, std::size_t size, std::uint64_t offset) {
-  for (std::size_t i = 0; i < size; ++i) out[i] = pattern_byte(offset + i);
+  pattern::fill(out, size, offset);
 }
 
 // Counts, checks and hashes (64-bit FNV-1a) the bytes of one incoming stream.

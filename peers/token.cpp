@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <random>
+#include <system_error>
 #include <fstream>
 #include <stdexcept>
 
@@ -91,6 +94,33 @@ bool same_token(std::string_view offered, std::string_view expected) {
     difference = static_cast<std::uint8_t>(difference | (other ^ static_cast<std::uint8_t>(expected[i])));
   }
   return difference == 0;
+}
+
+void write_token_file(const std::string& path, const std::string& token) {
+  namespace fs = std::filesystem;
+  const fs::path target{path};
+  fs::path tmp = target;
+  tmp += ".tmp-" + std::to_string(std::random_device{}());
+  const auto fail = [&tmp](const std::string& what, const std::error_code& ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error("--token-out: " + what + (ec ? ": " + ec.message() : std::string{}));
+  };
+  {
+    std::ofstream create{tmp, std::ios::binary | std::ios::trunc};
+    if (!create) fail("cannot create " + tmp.string(), {});
+  }
+  std::error_code ec;
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+  if (ec) fail("cannot make " + tmp.string() + " readable by its owner only", ec);
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << token << '\n';
+    out.flush();
+    if (!out) fail("cannot write " + tmp.string(), {});
+  }
+  fs::rename(tmp, target, ec);
+  if (ec) fail("cannot rename " + tmp.string() + " to " + path, ec);
 }
 
 }  // namespace closesem::peer

@@ -24,6 +24,12 @@ std::string token_from_file(const std::string& path);
 // lowercase hex digits. Throws std::runtime_error when the source fails.
 std::string random_token();
 
+// Writes `token` and a line end to `path`, readable by its owner only: a temporary file
+// beside it is made and narrowed to mode 0600 while still empty, then filled and renamed
+// over `path`, so the token is never in a file others can read. Throws
+// std::runtime_error naming the step that failed.
+void write_token_file(const std::string& path, const std::string& token);
+
 // Whether `offered` is `expected`, in time that depends on the length of `expected`
 // only, not on where the first difference is.
 bool same_token(std::string_view offered, std::string_view expected);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // closesem_tool: subcommands the ./closesem front end hands over to C++.
+#include "closesem/fuzz_inputs.hpp"
 #include "ops_run.hpp"
 #include "ops_tool.hpp"
 #include "report_diff.hpp"
 #include "report_matrix.hpp"
-#include "nightly_summary.hpp"
+#include "suite_run.hpp"
+#include "nightly.hpp"
+#include "fuzzing/commands.hpp"
 
 #include <closesem/platform.hpp>
 
@@ -59,23 +62,43 @@ int main(int argc, char** argv) {
                "FILE:LINE:COLUMN. Exit status: 0 all good, 2 any error.");
   check_cmd->add_option("files", check_files, "Scripts (.ops), or folders: every *.ops in them, sorted")
       ->required();
+  // The fuzz targets' input formats, each with its file suffix (closesem/fuzz_inputs.hpp).
+  std::vector<std::string> format_names;
+  std::string format_list;
+  for (const auto& format : closesem::ops::input_formats()) {
+    format_names.emplace_back(format.name);
+    format_list += std::string(format_list.empty() ? "" : ", ") + format.name + " (" + format.suffix + ", " +
+                   format.target + ")";
+  }
   std::string encode_input;
   std::string encode_output;
-  auto* encode_cmd = ops->add_subcommand("encode", "Write a script's binary form (fuzz input)");
-  encode_cmd->add_option("script", encode_input, "Script (.ops)")->required();
-  encode_cmd->add_option("-o,--output", encode_output, "Binary file to write (.bin)")->required();
+  std::string encode_format;
+  auto* encode_cmd = ops->add_subcommand(
+      "encode", "Write a script as a fuzz target's input: " + format_list +
+                    ". Expected outcomes (->) are left out: the targets let the model decide. A script no "
+                    "input of the format makes is an error (exit 2).");
+  encode_cmd->add_option("script", encode_input, "Script (.ops), or a folder: every *.ops in it")->required();
+  encode_cmd->add_option("-o,--output", encode_output,
+                         "Input file to write (a folder for a folder of scripts: OUTPUT/NAME.SUFFIX)")
+      ->required();
+  encode_cmd->add_option("--format", encode_format, "Input format (default: the output's suffix, else op-records)")
+      ->check(CLI::IsMember(format_names));
   std::string decode_input;
   std::string decode_output;
+  std::string decode_format;
   auto* decode_cmd = ops->add_subcommand(
-      "decode", "Print a binary input (any bytes decode) as canonical .ops text");
-  decode_cmd->add_option("input", decode_input, "Binary file (.bin)")->required();
+      "decode", "Print a fuzz input (any bytes decode) as the canonical .ops text of the program it makes: " +
+                    format_list);
+  decode_cmd->add_option("input", decode_input, "Input file (.rec, .linger, .handles, or any bytes)")->required();
   decode_cmd->add_option("-o,--output", decode_output, "Script to write (default: standard output)");
+  decode_cmd->add_option("--format", decode_format, "Input format (default: the input's suffix, else op-records)")
+      ->check(CLI::IsMember(format_names));
   closesem::tool::OpsRunOptions run;
   auto* run_cmd = ops->add_subcommand(
       "run", "Run .ops scripts on this platform's sockets; print each op with its observed and predicted "
              "outcome as it completes. Every script is run (or refused) and reported; the exit status is the "
-             "worst: 0 all held, 1 a divergence from the model or a failed ->, 2 a script error (as "
-             "FILE:LINE:COLUMN), a missing file, a folder without scripts or a failed write.");
+             "worst: 0 all held, 1 a divergence from the model, a failed -> or received bytes off the pattern, 2 a "
+             "script error (as FILE:LINE:COLUMN), a missing file, a folder without scripts or a failed write.");
   run_cmd->add_option("files", run.files, "Scripts (.ops), or folders: every *.ops in them, sorted")->required();
   run_cmd->add_option("--profile", run.profile, "Model profile: winsock, linux, wine-8 (default: this platform's)");
   run_cmd
@@ -90,17 +113,39 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400))
       ->option_text("SECONDS (default 30)");
 
-  // nightly: the C++ half of tools/nightly.sh.
-  auto* nightly = app.add_subcommand("nightly", "Parts of the nightly job (run through ./closesem nightly)");
-  nightly->require_subcommand(1);
-  closesem::tool::NightlySummaryOptions summary;
-  auto* summary_cmd = nightly->add_subcommand(
-      "summary", "Turn the facts the nightly job gathered into stats.json and summary.md in DIR. Exit status: 0 "
-                 "no new finding and conformance passed, 1 a new finding or a conformance failure, 2 bad input.");
-  summary_cmd->add_option("--facts", summary.facts, "The facts file")->required()->check(CLI::ExistingFile);
-  summary_cmd->add_option("--dir", summary.dir, "The report folder")->required()->check(CLI::ExistingDirectory);
-  summary_cmd->add_option("--history", summary.history, "The folder of earlier reports (<date>/stats.json)");
-  summary_cmd->add_option("--corpora", summary.corpora, "corpora/ (regressions name their signatures)");
+#ifndef _WIN32
+  // nightly, selftest: the nightly job and the proof that the suite finds bugs
+  // (tools/nightly.cpp, tools/selftest.cpp; POSIX only). Each reads its own arguments,
+  // everything after its name as it is (their usage texts are the front end's).
+  auto* nightly_cmd = app.add_subcommand(
+      "nightly", "The nightly job: every fuzz target at once, findings kept, the conformance suite, a report "
+                 "(./closesem nightly --help); 'nightly summary' makes the report from a night record");
+  auto* selftest_cmd = app.add_subcommand(
+      "selftest", "Prove the suite catches the faults of the closesem_faults shim (./closesem selftest --help)");
+  for (auto* command : {nightly_cmd, selftest_cmd}) {
+    command->prefix_command();
+    command->set_help_flag();
+  }
+  // run: the conformance suites, natively and under Wine, one behaviour report each
+  // (tools/suite_run.cpp), once the front end has built both.
+  closesem::tool::SuiteRunOptions suite;
+  auto* suite_cmd = app.add_subcommand(
+      "run", "Run the conformance suites (the socket API, then asio on it) of a native build and, through "
+             "wine-run, of the Windows build; keep one behaviour report (JSON) per platform in REPORTS. A run that "
+             "fails never replaces a report: its own goes beside it as <name>.failed.json. Exit status: 0 all "
+             "passed, 1 a suite failed or wrote no report, 2 bad options.");
+  suite_cmd->add_option("--native-build", suite.native_build, "Native build folder (its conformance/ binaries)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  suite_cmd->add_option("--wine-build", suite.wine_build, "The mingw build folder (none: no Wine)")
+      ->check(CLI::ExistingDirectory);
+  suite_cmd->add_option("--reports", suite.reports, "Where the reports go")->required();
+  suite_cmd->add_option("--logs", suite.logs, "Where each suite's output goes (run-<label>.log)")->required();
+#endif
+
+  // fuzz, promote, bench: fuzz targets from the manifest (tools/fuzzing/commands.cpp).
+  closesem::tool::FuzzCommands fuzz_commands;
+  fuzz_commands.add(app);
 
   auto* platform_cmd = app.add_subcommand("platform", "Print this platform's id (linux-6.1.0, wine-8.0 (...), ...)");
 
@@ -114,12 +159,18 @@ int main(int argc, char** argv) {
     std::cout << closesem::platform::platform_id() << "\n";
     return 0;
   }
-  if (*summary_cmd) return closesem::tool::nightly_summary(summary, std::cout, std::cerr);
+  if (const auto status = fuzz_commands.run(std::cout, std::cerr)) return *status;
+#ifndef _WIN32
+  if (*nightly_cmd) return closesem::tool::nightly_command(nightly_cmd->remaining(), std::cout, std::cerr);
+  if (*selftest_cmd) return closesem::tool::selftest_command(selftest_cmd->remaining(), std::cout, std::cerr);
+  if (*suite_cmd) return closesem::tool::suite_run(suite, std::cout, std::cerr);
+#endif
   if (*diff_cmd) return closesem::tool::report_diff(diff, std::cout, std::cerr);
   if (*matrix_cmd) return closesem::tool::report_matrix(matrix, std::cout, std::cerr);
   if (*check_cmd) return closesem::tool::ops_check(check_files, std::cout, std::cerr);
-  if (*encode_cmd) return closesem::tool::ops_encode(encode_input, encode_output, std::cerr);
-  if (*decode_cmd) return closesem::tool::ops_decode(decode_input, decode_output, std::cout, std::cerr);
+  if (*encode_cmd) return closesem::tool::ops_encode(encode_input, encode_output, encode_format, std::cerr);
+  if (*decode_cmd)
+    return closesem::tool::ops_decode(decode_input, decode_output, decode_format, std::cout, std::cerr);
   if (*run_cmd) return closesem::tool::ops_run(run, std::cout, std::cerr);
   return 2;
 }

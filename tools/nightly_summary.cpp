@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "nightly_summary.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,121 +17,310 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
-using Fields = std::map<std::string, std::string>;
 
+// --- the record as JSON --------------------------------------------------------------
+
+// Reads one object of the record, field by field, and says where a field is wrong: a
+// record with a typo in a field name is refused, not read as one without that field.
+class ObjectReader {
+ public:
+  ObjectReader(const nlohmann::json& object, std::string where, std::string& error)
+      : object_(object), where_(std::move(where)), error_(error) {
+    if (!object_.is_object()) fail("", std::string("expected an object, got ") + object_.type_name());
+  }
+  bool ok() const { return ok_; }
+
+  void text(const char* key, std::string& out, bool required = false) {
+    const auto* value = find(key, required);
+    if (value == nullptr) return;
+    if (!value->is_string()) return fail(key, std::string("expected a string, got ") + value->dump());
+    out = value->get<std::string>();
+  }
+  void count(const char* key, Count& out, bool required = false) {
+    const auto* value = find(key, required);
+    if (value == nullptr || value->is_null()) return;
+    if (!value->is_number_integer() || value->get<long long>() < 0)
+      return fail(key, "expected a whole number (or null), got " + value->dump());
+    out = value->get<long long>();
+  }
+  void number(const char* key, int& out, bool required = false) {
+    Count value;
+    count(key, value, required);
+    if (value) out = static_cast<int>(*value);
+  }
+  void flag(const char* key, bool& out) {
+    const auto* value = find(key, false);
+    if (value == nullptr) return;
+    if (!value->is_boolean()) return fail(key, "expected true or false, got " + value->dump());
+    out = value->get<bool>();
+  }
+  void texts(const char* key, std::vector<std::string>& out) {
+    const auto* value = find(key, false);
+    if (value == nullptr) return;
+    if (!value->is_array()) return fail(key, "expected an array of strings, got " + value->dump());
+    for (const auto& item : *value) {
+      if (!item.is_string()) return fail(key, "expected an array of strings, got " + value->dump());
+      out.push_back(item.get<std::string>());
+    }
+  }
+  // Each element of an array of objects, read by `read`.
+  void objects(const char* key, const std::function<bool(const nlohmann::json&, const std::string&)>& read) {
+    const auto* value = find(key, false);
+    if (value == nullptr) return;
+    if (!value->is_array()) return fail(key, std::string("expected an array, got ") + value->type_name());
+    for (std::size_t i = 0; i < value->size() && ok_; ++i) {
+      if (!read((*value)[i], where_ + "/" + key + "/" + std::to_string(i))) ok_ = false;
+    }
+  }
+  const nlohmann::json* object(const char* key) { return find(key, false); }
+  // Every field was known.
+  bool done() {
+    if (!ok_) return false;
+    for (const auto& item : object_.items()) {
+      if (!seen_.count(item.key())) {
+        fail(item.key(), "unknown field");
+        return false;
+      }
+    }
+    return true;
+  }
+
+ private:
+  const nlohmann::json* find(const char* key, bool required) {
+    seen_.insert(key);
+    if (!ok_) return nullptr;
+    const auto it = object_.find(key);
+    if (it == object_.end()) {
+      if (required) fail(key, "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+  void fail(const std::string& key, const std::string& why) {
+    if (!ok_) return;
+    ok_ = false;
+    error_ = (where_.empty() && key.empty() ? "/" : where_ + (key.empty() ? "" : "/" + key)) + ": " + why;
+  }
+
+  const nlohmann::json& object_;
+  std::string where_;
+  std::string& error_;
+  std::set<std::string> seen_;
+  bool ok_ = true;
+};
+
+void put(json& out, const char* key, const Count& value) { out[key] = value ? json(*value) : json(nullptr); }
+
+}  // namespace
+
+nlohmann::json to_json(const NightRecord& night) {
+  json job;
+  const auto& j = night.job;
+  job["date"] = j.date;
+  job["started"] = j.started;
+  job["finished"] = j.finished;
+  job["engine"] = j.engine;
+  if (!j.engine_note.empty()) job["engine_note"] = j.engine_note;
+  job["platform"] = j.platform;
+  job["suite_version"] = j.suite_version;
+  job["corpus_root"] = j.corpus_root;
+  job["fuzzers"] = j.fuzzers;
+  job["build"] = j.build;
+  job["report_dir"] = j.report_dir;
+  put(job, "budget_seconds", j.budget_seconds);
+  put(job, "fuzz_seconds", j.fuzz_seconds);
+  if (j.stopped_early_after_seconds) put(job, "stopped_early_after_seconds", j.stopped_early_after_seconds);
+  put(job, "jobs", j.jobs);
+  put(job, "cores", j.cores);
+  put(job, "merge_seconds", j.merge_seconds);
+  put(job, "triage_seconds", j.triage_seconds);
+  put(job, "conformance_seconds", j.conformance_seconds);
+  json targets = json::array();
+  for (const auto& t : night.targets) {
+    json entry;
+    entry["name"] = t.name;
+    put(entry, "workers", t.workers);
+    put(entry, "seeds", t.seeds);
+    put(entry, "executions", t.executions);
+    put(entry, "executions_per_second", t.executions_per_second);
+    put(entry, "coverage_edges", t.coverage_edges);
+    put(entry, "coverage_features", t.coverage_features);
+    put(entry, "corpus_before", t.corpus_before);
+    put(entry, "corpus_after", t.corpus_after);
+    put(entry, "new_units", t.new_units);
+    put(entry, "new_units_kept", t.new_units_kept);
+    if (!t.merge.empty()) entry["merge"] = t.merge;
+    put(entry, "crash_inputs", t.crash_inputs);
+    put(entry, "inputs_examined", t.inputs_examined);
+    put(entry, "slow_units", t.slow_units);
+    targets.push_back(entry);
+  }
+  json findings = json::array();
+  for (const auto& f : night.findings) {
+    json entry;
+    entry["target"] = f.target;
+    entry["number"] = f.number;
+    entry["signature"] = f.signature;
+    entry["status"] = f.status;
+    entry["what"] = f.what;
+    put(entry, "inputs", f.inputs);
+    entry["original"] = f.original;
+    put(entry, "original_size", f.original_size);
+    entry["minimised"] = f.minimised;
+    entry["files"] = f.files;
+    findings.push_back(entry);
+  }
+  json runs = json::array();
+  for (const auto& c : night.conformance) {
+    json entry;
+    entry["label"] = c.label;
+    put(entry, "exit", c.exit);
+    entry["summary"] = c.summary;
+    entry["report"] = c.report;
+    entry["status"] = c.status;
+    runs.push_back(entry);
+  }
+  json conformance;
+  conformance["skipped"] = night.conformance_skipped;
+  conformance["runs"] = runs;
+  if (!night.diff_previous.empty())
+    conformance["diff"] = {{"previous", night.diff_previous}, {"result", night.diff_result}};
+  json record;
+  record["schema"] = "closesem-night/1";
+  record["job"] = job;
+  record["targets"] = targets;
+  record["findings"] = findings;
+  record["conformance"] = conformance;
+  return nlohmann::json(record);
+}
+
+std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::string& error) {
+  NightRecord night;
+  ObjectReader top(document, "", error);
+  std::string schema;
+  top.text("schema", schema, true);
+  if (top.ok() && schema != "closesem-night/1") {
+    error = "/schema: expected \"closesem-night/1\", got \"" + schema + "\"";
+    return std::nullopt;
+  }
+  if (const auto* job_json = top.object("job"); job_json != nullptr && top.ok()) {
+    auto& j = night.job;
+    ObjectReader job(*job_json, "/job", error);
+    job.text("date", j.date, true);
+    job.text("started", j.started);
+    job.text("finished", j.finished);
+    job.text("engine", j.engine, true);
+    job.text("engine_note", j.engine_note);
+    job.text("platform", j.platform);
+    job.text("suite_version", j.suite_version);
+    job.text("corpus_root", j.corpus_root);
+    job.text("fuzzers", j.fuzzers);
+    job.text("build", j.build);
+    job.text("report_dir", j.report_dir);
+    job.count("budget_seconds", j.budget_seconds);
+    job.count("fuzz_seconds", j.fuzz_seconds);
+    job.count("stopped_early_after_seconds", j.stopped_early_after_seconds);
+    job.count("jobs", j.jobs);
+    job.count("cores", j.cores);
+    job.count("merge_seconds", j.merge_seconds);
+    job.count("triage_seconds", j.triage_seconds);
+    job.count("conformance_seconds", j.conformance_seconds);
+    if (!job.done()) return std::nullopt;
+  } else if (top.ok()) {
+    error = "/job: missing";
+    return std::nullopt;
+  }
+  top.objects("targets", [&](const nlohmann::json& value, const std::string& where) {
+    NightTarget t;
+    ObjectReader r(value, where, error);
+    r.text("name", t.name, true);
+    r.count("workers", t.workers);
+    r.count("seeds", t.seeds);
+    r.count("executions", t.executions);
+    r.count("executions_per_second", t.executions_per_second);
+    r.count("coverage_edges", t.coverage_edges);
+    r.count("coverage_features", t.coverage_features);
+    r.count("corpus_before", t.corpus_before);
+    r.count("corpus_after", t.corpus_after);
+    r.count("new_units", t.new_units);
+    r.count("new_units_kept", t.new_units_kept);
+    r.text("merge", t.merge);
+    r.count("crash_inputs", t.crash_inputs);
+    r.count("inputs_examined", t.inputs_examined);
+    r.count("slow_units", t.slow_units);
+    night.targets.push_back(t);
+    return r.done();
+  });
+  top.objects("findings", [&](const nlohmann::json& value, const std::string& where) {
+    NightFinding f;
+    ObjectReader r(value, where, error);
+    r.text("target", f.target, true);
+    r.number("number", f.number, true);
+    r.text("signature", f.signature, true);
+    r.text("status", f.status, true);
+    r.text("what", f.what);
+    r.count("inputs", f.inputs);
+    r.text("original", f.original);
+    r.count("original_size", f.original_size);
+    r.text("minimised", f.minimised);
+    r.texts("files", f.files);
+    night.findings.push_back(f);
+    return r.done();
+  });
+  if (const auto* conformance_json = top.object("conformance"); conformance_json != nullptr && top.ok()) {
+    ObjectReader c(*conformance_json, "/conformance", error);
+    c.flag("skipped", night.conformance_skipped);
+    c.objects("runs", [&](const nlohmann::json& value, const std::string& where) {
+      ConformanceRun run;
+      ObjectReader r(value, where, error);
+      r.text("label", run.label, true);
+      r.count("exit", run.exit);
+      r.text("summary", run.summary);
+      r.text("report", run.report);
+      r.text("status", run.status);
+      night.conformance.push_back(run);
+      return r.done();
+    });
+    if (const auto* diff_json = c.object("diff"); diff_json != nullptr && c.ok()) {
+      ObjectReader d(*diff_json, "/conformance/diff", error);
+      d.text("previous", night.diff_previous, true);
+      d.text("result", night.diff_result, true);
+      if (!d.done()) return std::nullopt;
+    }
+    if (!c.done()) return std::nullopt;
+  }
+  if (!top.done()) return std::nullopt;
+  return night;
+}
+
+namespace {
+
+// A finding as the summary sees it: the record's, and what the history and the corpora
+// say about it.
 struct Finding {
-  std::string target;
-  int number = 0;
-  Fields fields;
-  // From the history and the corpora:
+  NightFinding record;
   bool is_new = true;
   std::string first_seen;  // the earliest report that had it
   std::string regression;  // a committed regression promoted for the same signature
 
-  std::string id() const { return target + "/" + std::to_string(number); }
-  std::string get(const std::string& key) const {
-    const auto it = fields.find(key);
-    return it == fields.end() ? "" : it->second;
-  }
+  std::string id() const { return record.target + "/" + std::to_string(record.number); }
   // Every finding counts but one that did not fail again when its input was rerun.
-  bool counts() const { return get("status") != "unreproducible"; }
+  bool counts() const { return record.status != "unreproducible"; }
 };
 
-struct Facts {
-  Fields job;
-  std::vector<std::string> targets;  // in the order they first appear
-  std::map<std::string, Fields> target;
-  std::vector<Finding> findings;
-  std::vector<std::string> suites;  // conformance labels, in order
-  std::map<std::string, Fields> conformance;
-};
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string::size_type start = 0;
-  while (true) {
-    const auto tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
+std::string text_of(const Count& value, const std::string& otherwise = "") {
+  return value ? std::to_string(*value) : otherwise;
 }
 
-bool load_facts(const std::string& path, Facts& facts, std::ostream& err) {
-  std::ifstream in(path);
-  if (!in) {
-    err << "nightly summary: cannot read " << path << "\n";
-    return false;
-  }
-  std::map<std::pair<std::string, int>, std::size_t> finding_index;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    const auto f = split_tabs(line);
-    const auto bad = [&](const std::string& why) {
-      err << "nightly summary: " << path << ":" << number << ": " << why << ": " << line << "\n";
-      return false;
-    };
-    const std::string& kind = f[0];
-    if (kind == "job" && f.size() == 3) {
-      facts.job[f[1]] = f[2];
-    } else if (kind == "target" && f.size() == 4) {
-      if (!facts.target.count(f[1])) facts.targets.push_back(f[1]);
-      facts.target[f[1]][f[2]] = f[3];
-    } else if (kind == "finding" && f.size() == 5) {
-      int n = 0;
-      try {
-        n = std::stoi(f[2]);
-      } catch (const std::exception&) {
-        return bad("the finding number is not a number");
-      }
-      const auto key = std::make_pair(f[1], n);
-      if (!finding_index.count(key)) {
-        finding_index[key] = facts.findings.size();
-        facts.findings.push_back(Finding{f[1], n, {}, true, "", ""});
-      }
-      facts.findings[finding_index[key]].fields[f[3]] = f[4];
-    } else if (kind == "conformance" && f.size() == 4) {
-      if (!facts.conformance.count(f[1])) facts.suites.push_back(f[1]);
-      facts.conformance[f[1]][f[2]] = f[3];
-    } else {
-      return bad("not a fact (job K V, target T K V, finding T N K V, conformance L K V)");
-    }
-  }
-  return true;
-}
-
-std::string get(const Fields& fields, const std::string& key, const std::string& otherwise = "") {
-  const auto it = fields.find(key);
-  return it == fields.end() || it->second.empty() ? otherwise : it->second;
-}
-
-long long number_of(const Fields& fields, const std::string& key, long long otherwise = -1) {
-  const std::string text = get(fields, key);
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return otherwise;
-  return std::stoll(text);
-}
-
-json number_or_null(const Fields& fields, const std::string& key) {
-  const long long value = number_of(fields, key);
-  return value < 0 ? json(nullptr) : json(value);
-}
+std::string or_else(const std::string& text, const std::string& otherwise) { return text.empty() ? otherwise : text; }
 
 // Earlier reports: which findings (target and signature) they had, first seen when.
-void mark_history(const std::string& history, const std::string& this_dir, std::vector<Finding>& findings,
-                  std::ostream& err) {
-  if (history.empty() || !fs::is_directory(history)) return;
-  std::vector<fs::path> reports;
-  for (const auto& entry : fs::directory_iterator(history)) {
-    const auto stats = entry.path() / "stats.json";
-    std::error_code ignored;
-    if (entry.is_directory() && fs::exists(stats) && !fs::equivalent(entry.path(), this_dir, ignored))
-      reports.push_back(stats);
-  }
-  std::sort(reports.begin(), reports.end());  // dated names: oldest first
-  for (const auto& stats : reports) {
+void mark_history(std::vector<std::string> history, std::vector<Finding>& findings, std::ostream& err) {
+  std::sort(history.begin(), history.end(), [](const std::string& a, const std::string& b) {
+    return fs::path(a).filename() < fs::path(b).filename();  // dated names: oldest first
+  });
+  for (const auto& report : history) {
+    const fs::path stats = fs::path(report) / "stats.json";
     json document;
     try {
       std::ifstream in(stats);
@@ -140,13 +329,13 @@ void mark_history(const std::string& history, const std::string& this_dir, std::
       err << "nightly summary: " << stats.string() << ": not read (" << e.what() << "); its findings count as unseen\n";
       continue;
     }
-    if (!document.contains("findings") || !document["findings"].is_array()) continue;
-    const std::string date = document.value("date", stats.parent_path().filename().string());
+    if (!document.is_object() || !document.contains("findings") || !document["findings"].is_array()) continue;
+    const std::string date = document.value("date", fs::path(report).filename().string());
     for (const auto& old : document["findings"]) {
       if (!old.is_object()) continue;
       for (auto& finding : findings) {
-        if (finding.is_new && old.value("target", "") == finding.target &&
-            old.value("signature", "") == finding.get("signature")) {
+        if (finding.is_new && old.value("target", "") == finding.record.target &&
+            old.value("signature", "") == finding.record.signature) {
           finding.is_new = false;
           finding.first_seen = old.value("first_seen", date);
         }
@@ -159,14 +348,18 @@ void mark_history(const std::string& history, const std::string& this_dir, std::
 void mark_regressions(const std::string& corpora, std::vector<Finding>& findings) {
   if (corpora.empty()) return;
   for (auto& finding : findings) {
-    const fs::path dir = fs::path(corpora) / finding.target / "regressions";
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      std::ifstream in(entry.path());
+    const fs::path dir = fs::path(corpora) / finding.record.target / "regressions";
+    std::error_code ignored;
+    if (!fs::is_directory(dir, ignored)) continue;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      std::ifstream in(file);
       std::string line;
       for (int i = 0; i < 8 && std::getline(in, line); ++i) {
-        if (line == "# Signature: " + finding.get("signature")) {
-          finding.regression = (fs::path("corpora") / finding.target / "regressions" / entry.path().filename()).string();
+        if (line == "# Signature: " + finding.record.signature) {
+          finding.regression = (fs::path("corpora") / finding.record.target / "regressions" / file.filename()).string();
           break;
         }
       }
@@ -196,15 +389,13 @@ std::string cell(std::string text) {
   return text;
 }
 
-std::vector<std::string> words(const std::string& text) {
-  std::istringstream in(text);
-  std::vector<std::string> out;
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
+bool has_file(const NightFinding& finding, const std::string& extension) {
+  const std::string name = std::to_string(finding.number) + extension;
+  return std::find(finding.files.begin(), finding.files.end(), name) != finding.files.end();
 }
 
 // The reproducer a person reads: the .ops (or .asio) file, without its header.
-std::string program_excerpt(const fs::path& dir, const Finding& finding, int max_lines) {
+std::string program_excerpt(const fs::path& dir, const NightFinding& finding, int max_lines) {
   for (const char* extension : {".ops", ".asio"}) {
     std::ifstream in(dir / (std::to_string(finding.number) + extension));
     if (!in) continue;
@@ -228,140 +419,159 @@ std::string program_excerpt(const fs::path& dir, const Finding& finding, int max
 // The findings of a target that count (all, or only the new ones).
 int count_findings(const std::vector<Finding>& findings, const std::string& target, bool only_new) {
   return static_cast<int>(std::count_if(findings.begin(), findings.end(), [&](const Finding& finding) {
-    return finding.target == target && finding.counts() && (finding.is_new || !only_new);
+    return finding.record.target == target && finding.counts() && (finding.is_new || !only_new);
   }));
 }
 
-bool conformance_failed(const Facts& facts) {
-  for (const auto& label : facts.suites) {
-    const auto& suite = facts.conformance.at(label);
-    if (label == "diff" || label == "skipped") continue;
-    if (get(suite, "exit", "1") != "0" || suite.count("status")) return true;
+bool conformance_failed(const NightRecord& night) {
+  for (const auto& run : night.conformance) {
+    if (!run.exit || *run.exit != 0 || !run.status.empty()) return true;
   }
   return false;
 }
 
-json make_stats(const Facts& facts, const std::vector<Finding>& findings, int new_count, int status) {
-  const auto& job = facts.job;
+json make_stats(const NightRecord& night, const std::vector<Finding>& findings, int new_count, int status) {
+  const auto& job = night.job;
   json stats;
   stats["schema"] = "closesem-nightly/1";
-  stats["date"] = get(job, "date");
-  stats["started"] = get(job, "started");
-  stats["finished"] = get(job, "finished");
-  stats["platform"] = get(job, "platform");
-  stats["suite_version"] = get(job, "suite_version");
-  stats["engine"] = get(job, "engine");
-  if (job.count("engine_note")) stats["engine_note"] = get(job, "engine_note");
-  stats["budget_seconds"] = number_or_null(job, "budget_s");
-  stats["fuzz_seconds"] = number_or_null(job, "fuzz_seconds");
-  if (job.count("stopped_early")) stats["stopped_early_after_seconds"] = number_or_null(job, "stopped_early");
-  stats["jobs"] = number_or_null(job, "jobs");
-  stats["cores"] = number_or_null(job, "cores");
-  stats["corpus_root"] = get(job, "corpus_root");
-  stats["phase_seconds"] = {{"fuzz", number_or_null(job, "fuzz_seconds")},
-                            {"merge", number_or_null(job, "merge_seconds")},
-                            {"findings", number_or_null(job, "triage_seconds")},
-                            {"conformance", number_or_null(job, "conformance_seconds")}};
+  stats["date"] = job.date;
+  stats["started"] = job.started;
+  stats["finished"] = job.finished;
+  stats["platform"] = job.platform;
+  stats["suite_version"] = job.suite_version;
+  stats["engine"] = job.engine;
+  if (!job.engine_note.empty()) stats["engine_note"] = job.engine_note;
+  put(stats, "budget_seconds", job.budget_seconds);
+  put(stats, "fuzz_seconds", job.fuzz_seconds);
+  if (job.stopped_early_after_seconds) put(stats, "stopped_early_after_seconds", job.stopped_early_after_seconds);
+  put(stats, "jobs", job.jobs);
+  put(stats, "cores", job.cores);
+  stats["corpus_root"] = job.corpus_root;
+  json phases;
+  put(phases, "fuzz", job.fuzz_seconds);
+  put(phases, "merge", job.merge_seconds);
+  put(phases, "findings", job.triage_seconds);
+  put(phases, "conformance", job.conformance_seconds);
+  stats["phase_seconds"] = phases;
   json targets = json::object();
-  for (const auto& name : facts.targets) {
-    const auto& t = facts.target.at(name);
+  for (const auto& t : night.targets) {
     json entry;
-    entry["workers"] = number_or_null(t, "workers");
-    entry["executions"] = number_or_null(t, "execs");
-    entry["executions_per_second"] = number_or_null(t, "exec_per_s");
-    if (t.count("cov"))
-      entry["coverage"] = {{"edges", number_or_null(t, "cov")}, {"features", number_or_null(t, "ft")}};
-    else
+    put(entry, "workers", t.workers);
+    put(entry, "executions", t.executions);
+    put(entry, "executions_per_second", t.executions_per_second);
+    if (t.coverage_edges || t.coverage_features) {
+      json coverage;
+      put(coverage, "edges", t.coverage_edges);
+      put(coverage, "features", t.coverage_features);
+      entry["coverage"] = coverage;
+    } else {
       entry["coverage"] = nullptr;
-    entry["seeds"] = number_or_null(t, "seeds");
-    if (t.count("corpus_before"))
-      entry["corpus"] = {{"before", number_or_null(t, "corpus_before")}, {"after", number_or_null(t, "corpus_after")}};
-    else
+    }
+    put(entry, "seeds", t.seeds);
+    if (t.corpus_before) {
+      json corpus;
+      put(corpus, "before", t.corpus_before);
+      put(corpus, "after", t.corpus_after);
+      entry["corpus"] = corpus;
+    } else {
       entry["corpus"] = nullptr;  // the replay engine keeps none
-    entry["new_units"] = number_or_null(t, "new_units");
-    entry["new_units_kept"] = number_or_null(t, "new_units_kept");
-    if (t.count("merge")) entry["merge"] = get(t, "merge");
-    entry["crash_inputs"] = number_or_null(t, "crash_inputs");
-    entry["crash_inputs_examined"] = number_or_null(t, "inputs_examined");
-    entry["slow_inputs"] = number_or_null(t, "slow_units");
-    entry["findings"] = count_findings(findings, name, false);
-    entry["new_findings"] = count_findings(findings, name, true);
-    targets[name] = entry;
+    }
+    put(entry, "new_units", t.new_units);
+    put(entry, "new_units_kept", t.new_units_kept);
+    if (!t.merge.empty()) entry["merge"] = t.merge;
+    put(entry, "crash_inputs", t.crash_inputs);
+    put(entry, "crash_inputs_examined", t.inputs_examined);
+    put(entry, "slow_inputs", t.slow_units);
+    entry["findings"] = count_findings(findings, t.name, false);
+    entry["new_findings"] = count_findings(findings, t.name, true);
+    targets[t.name] = entry;
   }
   stats["targets"] = targets;
   json list = json::array();
   for (const auto& finding : findings) {
+    const auto& f = finding.record;
     json entry;
     entry["id"] = finding.id();
-    entry["target"] = finding.target;
-    entry["signature"] = finding.get("signature");
-    entry["status"] = finding.get("status");
+    entry["target"] = f.target;
+    entry["signature"] = f.signature;
+    entry["status"] = f.status;
     entry["new"] = finding.is_new;
-    entry["first_seen"] = finding.is_new ? get(job, "date") : finding.first_seen;
+    entry["first_seen"] = finding.is_new ? job.date : finding.first_seen;
     if (!finding.regression.empty()) entry["regression"] = finding.regression;
-    entry["what"] = finding.get("what");
-    entry["inputs"] = number_or_null(finding.fields, "inputs");
-    entry["original"] = finding.get("original");
-    entry["original_size"] = number_or_null(finding.fields, "original_size");
-    entry["minimised"] = finding.get("minimised");
-    entry["files"] = words(finding.get("files"));
+    entry["what"] = f.what;
+    put(entry, "inputs", f.inputs);
+    entry["original"] = f.original;
+    put(entry, "original_size", f.original_size);
+    entry["minimised"] = f.minimised;
+    entry["files"] = f.files;
     list.push_back(entry);
   }
   stats["findings"] = list;
   json conformance = json::object();
-  for (const auto& label : facts.suites) {
-    json entry;
-    for (const auto& [key, value] : facts.conformance.at(label)) {
-      const long long n = number_of(facts.conformance.at(label), key);
-      entry[key] = n >= 0 ? json(n) : json(value);
-    }
-    conformance[label] = entry;
+  for (const auto& run : night.conformance) {
+    json entry = json::object();
+    if (run.exit) entry["exit"] = *run.exit;
+    if (!run.report.empty()) entry["report"] = run.report;
+    if (!run.status.empty()) entry["status"] = run.status;
+    if (!run.summary.empty()) entry["summary"] = run.summary;
+    conformance[run.label] = entry;
   }
+  if (!night.diff_previous.empty())
+    conformance["diff"] = {{"previous", night.diff_previous}, {"result", night.diff_result}};
+  if (night.conformance_skipped) conformance["skipped"] = {{"reason", "--no-conformance"}};
   stats["conformance"] = conformance;
   stats["new_findings"] = new_count;
   stats["exit_status"] = status;
   return stats;
 }
 
-void write_finding(std::ostream& md, const Facts& facts, const fs::path& dir, const Finding& finding) {
-  const std::string report_dir = get(facts.job, "report_dir", dir.string());
-  const std::string base = report_dir + "/findings/" + finding.target + "/" + std::to_string(finding.number);
-  const auto files = words(finding.get("files"));
-  const bool asio = std::find(files.begin(), files.end(), std::to_string(finding.number) + ".asio") != files.end();
-  const std::string input = base + (asio ? ".asio" : ".bin");
-  const std::string status = finding.get("status");
+void write_finding(std::ostream& md, const NightRecord& night, const fs::path& dir, const Finding& finding) {
+  const auto& f = finding.record;
+  const std::string report_dir = or_else(night.job.report_dir, dir.string());
+  const std::string base = report_dir + "/findings/" + f.target + "/" + std::to_string(f.number);
+  const bool asio = has_file(f, ".asio");
+  // The input itself: the file that is neither the readable twin nor the log (its suffix
+  // names its format: .rec, .linger, .handles, .asio, or .bin).
+  std::string input = base + ".bin";
+  for (const auto& file : f.files) {
+    const auto dot = file.rfind('.');
+    const std::string suffix = dot == std::string::npos ? "" : file.substr(dot);
+    if (suffix != ".ops" && suffix != ".log") {
+      input = report_dir + "/findings/" + f.target + "/" + file;
+      break;
+    }
+  }
   md << "### " << finding.id()
      << (!finding.counts()  ? " (did not fail again: not counted)"
          : finding.is_new   ? " (new)"
                             : " (seen before, first on " + finding.first_seen + ")")
      << "\n\n";
-  md << "Signature: `" << cell(finding.get("signature")) << "`\n\n";
-  if (!finding.get("what").empty()) md << "> " << cell(finding.get("what")) << "\n\n";
-  md << "- " << finding.get("inputs") << " crash input(s) had this signature";
-  if (status == "confirmed") {
-    md << "; the smallest (" << finding.get("original_size") << " bytes) was " << finding.get("minimised")
+  md << "Signature: `" << cell(f.signature) << "`\n\n";
+  if (!f.what.empty()) md << "> " << cell(f.what) << "\n\n";
+  md << "- " << text_of(f.inputs) << " crash input(s) had this signature";
+  if (f.status == "confirmed") {
+    md << "; the smallest (" << text_of(f.original_size) << " bytes) was " << f.minimised
        << ", and the minimised input failed the same way once more.\n";
-  } else if (status == "unreproducible") {
+  } else if (f.status == "unreproducible") {
     md << "; none of them failed when run again (a race, or state from an earlier input): kept, not counted.\n";
   } else {
-    md << "; " << status << ".\n";
+    md << "; " << f.status << ".\n";
   }
   if (!finding.regression.empty())
     md << "- A committed regression has the same signature: `" << finding.regression
        << "`. Did a fixed bug come back?\n";
   md << "- Files: ";
-  for (std::size_t i = 0; i < files.size(); ++i)
-    md << (i ? ", " : "") << "`findings/" << finding.target << "/" << files[i] << "`";
+  for (std::size_t i = 0; i < f.files.size(); ++i)
+    md << (i ? ", " : "") << "`findings/" << f.target << "/" << f.files[i] << "`";
   md << "\n";
-  if (status != "unreproducible") {
-    md << "- Replay: `" << get(facts.job, "fuzzers") << "/" << finding.target << " " << input << "`";
-    if (!asio && std::find(files.begin(), files.end(), std::to_string(finding.number) + ".ops") != files.end() &&
-        finding.target != "fuzz_asio_close")
+  if (f.status != "unreproducible") {
+    md << "- Replay: `" << night.job.fuzzers << "/" << f.target << " " << input << "`";
+    if (!asio && has_file(f, ".ops") && f.target != "fuzz_asio_close")
       md << ", or step by step: `./closesem ops run " << base << ".ops`";
     md << "\n";
     md << "- Keep it as a regression: `./closesem promote " << input << " --name SHORT-NAME`\n";
   }
-  const std::string program = program_excerpt(dir / "findings" / finding.target, finding, 25);
+  const std::string program = program_excerpt(dir / "findings" / f.target, f, 25);
   if (!program.empty()) md << "\n```\n" << program << "```\n";
   md << "\n";
 }
@@ -380,25 +590,26 @@ std::string headline(int new_count, int seen_count, bool conformance_bad, bool c
   return text;
 }
 
-void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, const std::vector<Finding>& findings,
-                   int new_count, int seen_count) {
-  const auto& job = facts.job;
-  const bool skipped = facts.conformance.count("skipped") > 0;
-  const bool bad = conformance_failed(facts);
-  const bool libfuzzer = get(job, "engine") == "libfuzzer";
-  md << "# closesem nightly " << get(job, "date") << ": " << headline(new_count, seen_count, bad, skipped) << "\n\n";
-  md << "**" << get(job, "platform", "unknown platform") << "** · " << facts.targets.size() << " fuzz targets for "
-     << clock_text(number_of(job, "fuzz_seconds", 0)) << " with "
-     << (libfuzzer ? "libFuzzer (fork mode)" : "the replay engine's random mode") << ", " << get(job, "jobs")
-     << " jobs on " << get(job, "cores") << " cores · suite " << get(job, "suite_version") << "\n\n";
+void write_summary(std::ostream& md, const NightRecord& night, const fs::path& dir,
+                   const std::vector<Finding>& findings, int new_count, int seen_count) {
+  const auto& job = night.job;
+  const bool skipped = night.conformance_skipped;
+  const bool bad = conformance_failed(night);
+  const bool libfuzzer = job.engine == "libfuzzer";
+  const auto seconds = [](const Count& value) { return clock_text(value.value_or(0)); };
+  md << "# closesem nightly " << job.date << ": " << headline(new_count, seen_count, bad, skipped) << "\n\n";
+  md << "**" << or_else(job.platform, "unknown platform") << "** · " << night.targets.size() << " fuzz targets for "
+     << seconds(job.fuzz_seconds) << " with "
+     << (libfuzzer ? "libFuzzer (fork mode)" : "the replay engine's random mode") << ", " << text_of(job.jobs)
+     << " jobs on " << text_of(job.cores) << " cores · suite " << job.suite_version << "\n\n";
   md << "*The nightly report of closesem, a suite for socket close semantics (close, shutdown, SO_LINGER; "
         "closesocket and WSACleanup on Winsock): fuzz targets run random programs on real loopback sockets and check "
         "every outcome against a model of the documented behaviour; the conformance suite checks the documented "
         "invariants one by one. README.md, section \"Nightly\", explains each part of this page.*\n\n";
-  if (job.count("engine_note")) md << "> **Note:** " << get(job, "engine_note") << "\n\n";
-  if (job.count("stopped_early"))
-    md << "> **Stopped early** (interrupted) after " << clock_text(number_of(job, "stopped_early", 0))
-       << " of the budget of " << clock_text(number_of(job, "budget_s", 0)) << ".\n\n";
+  if (!job.engine_note.empty()) md << "> **Note:** " << job.engine_note << "\n\n";
+  if (job.stopped_early_after_seconds)
+    md << "> **Stopped early** (interrupted) after " << seconds(job.stopped_early_after_seconds)
+       << " of the budget of " << seconds(job.budget_seconds) << ".\n\n";
 
   md << "## Findings\n\n";
   if (findings.empty()) {
@@ -406,11 +617,11 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
   } else {
     md << "| finding | signature | status | crash inputs | first seen |\n|---|---|---|---|---|\n";
     for (const auto& finding : findings)
-      md << "| " << finding.id() << " | `" << cell(finding.get("signature")) << "` | " << cell(finding.get("status"))
-         << " | " << finding.get("inputs") << " | "
+      md << "| " << finding.id() << " | `" << cell(finding.record.signature) << "` | " << cell(finding.record.status)
+         << " | " << text_of(finding.record.inputs) << " | "
          << (!finding.counts() ? "–" : finding.is_new ? "**new**" : finding.first_seen) << " |\n";
     md << "\n";
-    for (const auto& finding : findings) write_finding(md, facts, dir, finding);
+    for (const auto& finding : findings) write_finding(md, night, dir, finding);
   }
 
   md << "## Fuzzing\n\n";
@@ -420,42 +631,38 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
   } else {
     md << "| target | runs | runs/s | crash inputs | findings |\n|---|---:|---:|---:|---:|\n";
   }
-  for (const auto& name : facts.targets) {
-    const auto& t = facts.target.at(name);
-    const int found = count_findings(findings, name, false);
-    md << "| " << name << " | " << with_commas(number_of(t, "execs", 0)) << " | "
-       << with_commas(number_of(t, "exec_per_s", 0)) << " | ";
+  for (const auto& t : night.targets) {
+    const int found = count_findings(findings, t.name, false);
+    md << "| " << t.name << " | " << with_commas(t.executions.value_or(0)) << " | "
+       << with_commas(t.executions_per_second.value_or(0)) << " | ";
     if (libfuzzer) {
-      md << get(t, "cov", "–") << " / " << get(t, "ft", "–") << " | " << get(t, "corpus_before", "?") << " → "
-         << get(t, "corpus_after", "?") << " | " << get(t, "new_units", "0");
-      if (t.count("new_units_kept")) md << " (" << get(t, "new_units_kept") << ")";
+      md << text_of(t.coverage_edges, "–") << " / " << text_of(t.coverage_features, "–") << " | "
+         << text_of(t.corpus_before, "?") << " → " << text_of(t.corpus_after, "?") << " | "
+         << text_of(t.new_units, "0");
+      if (t.new_units_kept) md << " (" << *t.new_units_kept << ")";
       md << " | ";
     }
-    md << get(t, "crash_inputs", "0") << " | " << found << " |\n";
+    md << text_of(t.crash_inputs, "0") << " | " << found << " |\n";
   }
   md << "\n";
   if (libfuzzer) {
-    md << "Corpora: `" << get(job, "corpus_root") << "/TARGET`. New units are merged in and the whole corpus is "
+    md << "Corpora: `" << job.corpus_root << "/TARGET`. New units are merged in and the whole corpus is "
           "minimised (libFuzzer's merge: the fewest inputs with every feature); \"kept\" counts the new units the "
           "minimised corpus kept.\n";
   } else {
     md << "The replay engine runs random inputs: there is no coverage feedback and no corpus to grow.\n";
   }
-  for (const auto& name : facts.targets) {
-    const auto& t = facts.target.at(name);
-    const std::string merge = get(t, "merge");
-    if (merge.find("failed") != std::string::npos) md << "- " << name << ": " << merge << "\n";
-    const long long examined = number_of(t, "inputs_examined", -1);
-    const long long crashes = number_of(t, "crash_inputs", 0);
-    if (examined >= 0 && examined < crashes)
-      md << "- " << name << ": " << examined << " of " << crashes
+  for (const auto& t : night.targets) {
+    if (t.merge.find("failed") != std::string::npos) md << "- " << t.name << ": " << t.merge << "\n";
+    const long long crashes = t.crash_inputs.value_or(0);
+    if (t.inputs_examined && *t.inputs_examined < crashes)
+      md << "- " << t.name << ": " << *t.inputs_examined << " of " << crashes
          << " crash inputs were run to learn their signatures (at most 100, within a time limit); all are in "
             "`findings/"
-         << name << "/inputs/`\n";
-    const long long slow = number_of(t, "slow_units", 0);
-    if (slow > 0)
-      md << "- " << name << ": " << slow << " input(s) ran longer than 10 s (not findings; kept in `findings/" << name
-         << "/slow/`)\n";
+         << t.name << "/inputs/`\n";
+    if (t.slow_units.value_or(0) > 0)
+      md << "- " << t.name << ": " << *t.slow_units << " input(s) ran longer than 10 s (not findings; kept in `findings/"
+         << t.name << "/slow/`)\n";
   }
   md << "\n";
 
@@ -463,19 +670,19 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
   if (skipped) {
     md << "Skipped (`--no-conformance`).\n\n";
   } else {
-    for (const auto& label : facts.suites) {
-      if (label == "diff") continue;
-      const auto& suite = facts.conformance.at(label);
-      md << "- " << (label == "conformance" ? "Socket API" : label == "conformance-asio" ? "asio" : label) << ": "
-         << get(suite, "summary", get(suite, "status", "?"));
-      if (get(suite, "exit", "1") != "0") md << " — **exit " << get(suite, "exit", "?") << "**, see `logs/" << label << ".log`";
-      if (suite.count("status")) md << " — " << get(suite, "status");
-      md << " (`" << get(suite, "report", "no report") << "`)\n";
+    for (const auto& run : night.conformance) {
+      md << "- "
+         << (run.label == "conformance"        ? "Socket API"
+             : run.label == "conformance-asio" ? "asio"
+                                               : run.label)
+         << ": " << or_else(run.summary, or_else(run.status, "?"));
+      if (!run.exit || *run.exit != 0)
+        md << " — **exit " << text_of(run.exit, "?") << "**, see `logs/" << run.label << ".log`";
+      if (!run.status.empty()) md << " — " << run.status;
+      md << " (`" << or_else(run.report, "no report") << "`)\n";
     }
-    if (facts.conformance.count("diff")) {
-      const auto& diff = facts.conformance.at("diff");
-      md << "- Since the report of " << get(diff, "previous") << ": " << get(diff, "result")
-         << " (`behaviour-diff.txt`)\n";
+    if (!night.diff_previous.empty()) {
+      md << "- Since the report of " << night.diff_previous << ": " << night.diff_result << " (`behaviour-diff.txt`)\n";
     } else {
       md << "- No earlier nightly report here to compare the behaviour with.\n";
     }
@@ -495,33 +702,38 @@ void write_summary(std::ostream& md, const Facts& facts, const fs::path& dir, co
         "- `stats.json` has every figure of this page; `logs/` the fuzzers' and the suite's output.\n\n";
 
   md << "## This run\n\n"
-     << "- Started " << get(job, "started") << ", finished " << get(job, "finished") << "; fuzzing "
-     << clock_text(number_of(job, "fuzz_seconds", 0)) << " of a budget of " << clock_text(number_of(job, "budget_s", 0))
-     << "\n"
-     << "- Time spent: fuzzing " << clock_text(number_of(job, "fuzz_seconds", 0)) << ", merging corpora "
-     << clock_text(number_of(job, "merge_seconds", 0)) << ", findings " << clock_text(number_of(job, "triage_seconds", 0))
-     << ", conformance " << clock_text(number_of(job, "conformance_seconds", 0)) << "\n"
-     << "- Engine: " << get(job, "engine") << "; binaries `" << get(job, "fuzzers") << "`; tools `" << get(job, "build")
-     << "`\n"
-     << "- Platform: " << get(job, "platform") << "; suite version " << get(job, "suite_version") << "\n";
+     << "- Started " << job.started << ", finished " << job.finished << "; fuzzing " << seconds(job.fuzz_seconds)
+     << " of a budget of " << seconds(job.budget_seconds) << "\n"
+     << "- Time spent: fuzzing " << seconds(job.fuzz_seconds) << ", merging corpora " << seconds(job.merge_seconds)
+     << ", findings " << seconds(job.triage_seconds) << ", conformance " << seconds(job.conformance_seconds) << "\n"
+     << "- Engine: " << job.engine << "; binaries `" << job.fuzzers << "`; tools `" << job.build << "`\n"
+     << "- Platform: " << job.platform << "; suite version " << job.suite_version << "\n";
+}
+
+// "FILE:LINE:COLUMN" of a byte offset of a text (1-based).
+std::string place(const std::string& file, const std::string& text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 }  // namespace
 
-int nightly_summary(const NightlySummaryOptions& options, std::ostream& out, std::ostream& err) {
-  Facts facts;
-  if (!load_facts(options.facts, facts, err)) return 2;
-  for (const char* key : {"date", "engine"}) {
-    if (!facts.job.count(key)) {
-      err << "nightly summary: " << options.facts << ": no 'job " << key << "' fact\n";
-      return 2;
-    }
-  }
-  std::vector<Finding> findings = facts.findings;
+int nightly_summary(const NightRecord& night, const NightlySummaryOptions& options, std::ostream& out,
+                    std::ostream& err) {
+  std::vector<Finding> findings;
+  for (const auto& record : night.findings) findings.push_back(Finding{record, true, "", ""});
   std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
-    return std::make_pair(a.target, a.number) < std::make_pair(b.target, b.number);
+    return std::make_pair(a.record.target, a.record.number) < std::make_pair(b.record.target, b.record.number);
   });
-  mark_history(options.history, options.dir, findings, err);
+  mark_history(options.history, findings, err);
   mark_regressions(options.corpora, findings);
   // New findings first, in target order.
   std::stable_sort(findings.begin(), findings.end(),
@@ -531,22 +743,60 @@ int nightly_summary(const NightlySummaryOptions& options, std::ostream& out, std
     if (!finding.counts()) continue;
     (finding.is_new ? new_count : seen_count) += 1;
   }
-  const bool conformance_bad = conformance_failed(facts);
+  const bool conformance_bad = conformance_failed(night);
   const int status = new_count > 0 || conformance_bad ? 1 : 0;
 
   const fs::path dir(options.dir);
   std::ofstream stats_file(dir / "stats.json");
-  stats_file << make_stats(facts, findings, new_count, status).dump(2) << "\n";
+  stats_file << make_stats(night, findings, new_count, status).dump(2) << "\n";
+  stats_file.close();
   std::ofstream summary_file(dir / "summary.md");
-  write_summary(summary_file, facts, dir, findings, new_count, seen_count);
+  write_summary(summary_file, night, dir, findings, new_count, seen_count);
+  summary_file.close();
   if (!stats_file || !summary_file) {
     err << "nightly summary: cannot write stats.json or summary.md in " << options.dir << "\n";
     return 2;
   }
-  out << "closesem nightly " << facts.job["date"] << ": "
-      << headline(new_count, seen_count, conformance_bad, facts.conformance.count("skipped") > 0) << "\n"
-      << "  summary: " << get(facts.job, "report_dir", options.dir) << "/summary.md\n";
+  out << "closesem nightly " << night.job.date << ": "
+      << headline(new_count, seen_count, conformance_bad, night.conformance_skipped) << "\n"
+      << "  summary: " << or_else(night.job.report_dir, options.dir) << "/summary.md\n";
   return status;
+}
+
+int nightly_summary_file(const std::string& night_file, const std::string& dir, const std::string& history_dir,
+                         const std::string& corpora, std::ostream& out, std::ostream& err) {
+  std::ifstream in(night_file, std::ios::binary);
+  if (!in) {
+    err << "nightly summary: cannot read " << night_file << "\n";
+    return 2;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    err << "nightly summary: " << place(night_file, text, e.byte > 0 ? e.byte - 1 : 0) << ": not JSON ("
+        << e.what() << ")\n";
+    return 2;
+  }
+  std::string error;
+  const auto night = night_from_json(document, error);
+  if (!night) {
+    err << "nightly summary: " << night_file << ": " << error << " (not a night record)\n";
+    return 2;
+  }
+  NightlySummaryOptions options;
+  options.dir = dir;
+  options.corpora = corpora;
+  std::error_code ignored;
+  if (!history_dir.empty() && fs::is_directory(history_dir, ignored)) {
+    for (const auto& entry : fs::directory_iterator(history_dir)) {
+      if (!entry.is_directory() || !fs::exists(entry.path() / "stats.json", ignored)) continue;
+      if (fs::equivalent(entry.path(), dir, ignored)) continue;
+      options.history.push_back(entry.path().string());
+    }
+  }
+  return nightly_summary(*night, options, out, err);
 }
 
 }  // namespace closesem::tool

@@ -1,25 +1,97 @@
 // SPDX-License-Identifier: MIT
-// `closesem_tool nightly summary`: the nightly job's report. tools/nightly.sh gathers
-// facts while it runs (one per line: "job KEY VALUE", "target T KEY VALUE",
-// "finding T N KEY VALUE", "conformance LABEL KEY VALUE", fields separated by tabs);
-// this turns them into stats.json and summary.md, and tells which findings are new.
+// The nightly job's report: a typed record of the night (what ran, what it found, what
+// the conformance suite said), filled in by `closesem_tool nightly` (tools/nightly.cpp)
+// while it runs, and turned here into stats.json and summary.md, with which findings
+// are new. The record also reads and writes as JSON (`nightly summary --night FILE`), so
+// that the report can be made, and tested, from a fixed night.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <iosfwd>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace closesem::tool {
 
+// A figure that may be unknown (null in stats.json).
+using Count = std::optional<long long>;
+
+struct NightJob {
+  std::string date;           // the report folder's name: 2026-11-21, or 2026-11-21.2
+  std::string started, finished;  // UTC, ISO 8601
+  std::string engine;         // "libfuzzer" or "replay"
+  std::string engine_note;    // why this engine ("" none)
+  std::string platform, suite_version;
+  std::string corpus_root, fuzzers, build, report_dir;  // as shown (relative to the source tree when inside)
+  Count budget_seconds, fuzz_seconds, jobs, cores;
+  Count stopped_early_after_seconds;  // interrupted before the budget was spent
+  Count merge_seconds, triage_seconds, conformance_seconds;
+};
+
+struct NightTarget {
+  std::string name;
+  Count workers, seeds;
+  Count executions, executions_per_second;
+  Count coverage_edges, coverage_features;  // libFuzzer only
+  Count corpus_before, corpus_after;        // libFuzzer only (the replay engine keeps no corpus)
+  Count new_units, new_units_kept;
+  std::string merge;                        // "ok", "no new units", "merge failed ..."; "" none
+  Count crash_inputs, inputs_examined, slow_units;
+};
+
+struct NightFinding {
+  std::string target;
+  int number = 0;                 // findings/TARGET/NUMBER.*
+  std::string signature;
+  std::string status;             // "confirmed", "unreproducible", "unconfirmed: ...", "not minimised (...)"
+  std::string what;               // the target's finding line
+  Count inputs;                   // crash inputs with this signature
+  std::string original;           // the smallest of them (shown)
+  Count original_size;
+  std::string minimised;          // "minimised from 331 to 3 bytes in 40 runs"
+  std::vector<std::string> files; // in findings/TARGET/: "1.bin", "1.ops", "1.log"
+};
+
+struct ConformanceRun {
+  std::string label;              // "conformance", "conformance-asio"
+  Count exit;                     // the suite's exit status; unknown when it did not run
+  std::string summary;            // "89 pass, 0 known, 0 fail, 0 unexpected pass, 6 skipped"
+  std::string report;             // behaviour.json
+  std::string status;             // a problem: "missing ...", "the suite wrote no report"; "" none
+};
+
+struct NightRecord {
+  NightJob job;
+  std::vector<NightTarget> targets;
+  std::vector<NightFinding> findings;
+  bool conformance_skipped = false;   // --no-conformance
+  std::vector<ConformanceRun> conformance;
+  std::string diff_previous, diff_result;  // the behaviour diff with an earlier report ("" none)
+};
+
+nlohmann::json to_json(const NightRecord&);
+// nullopt with `error` ("/targets/0/executions: expected a whole number, got \"many\"")
+// when the JSON is not a night record: a missing or unknown field, a wrong type.
+std::optional<NightRecord> night_from_json(const nlohmann::json&, std::string& error);
+
 struct NightlySummaryOptions {
-  std::string facts;    // the facts file
-  std::string dir;      // the report folder: stats.json and summary.md are written here
-  std::string history;  // the folder of earlier reports (<date>/stats.json): "" for none
-  std::string corpora;  // corpora/, whose regressions name the signatures they were promoted for
+  std::string dir;                    // the report folder: stats.json and summary.md are written here
+  std::vector<std::string> history;   // earlier finished reports (folders with stats.json)
+  std::string corpora;                // corpora/, whose regressions name the signatures they were promoted for
 };
 
 // Writes DIR/stats.json and DIR/summary.md and prints the summary's headline. Returns 0
 // (no new finding, conformance passed), 1 (a new finding or a conformance failure) or
-// 2 (bad input, with its file and line on `err`).
-int nightly_summary(const NightlySummaryOptions& options, std::ostream& out, std::ostream& err);
+// 2 (a failed write, said on `err`).
+int nightly_summary(const NightRecord& night, const NightlySummaryOptions& options, std::ostream& out,
+                    std::ostream& err);
+
+// `nightly summary --night FILE --dir DIR [--history DIR] [--corpora DIR]`: the same from
+// a record in a file; the history is every folder in DIR that has a stats.json. A file
+// that is not a night record is refused with its location (exit 2).
+int nightly_summary_file(const std::string& night_file, const std::string& dir, const std::string& history_dir,
+                         const std::string& corpora, std::ostream& out, std::ostream& err);
 
 }  // namespace closesem::tool

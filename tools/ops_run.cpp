@@ -126,9 +126,13 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
     if (!trace.skipped.empty()) out << "  skipped: " << trace.skipped << '\n';
     const int divergences = trace.divergences();
     const int failed = trace.failed_expectations();
+    const int payload = trace.payload_failures();
     out << "  " << trace.steps.size() << " ops, " << divergences << " diverged from the model, " << failed
-        << " failed their ->, " << trace.unpredicted() << " without a prediction\n";
-    int file_status = divergences > 0 || failed > 0 ? 1 : 0;
+        << " failed their ->, " << payload << " received bytes off the pattern, " << trace.unpredicted()
+        << " without a prediction\n";
+    // Bytes off the pattern are a failure like a divergence: the stack lost, added or
+    // reordered data (each such op's note says where).
+    int file_status = divergences > 0 || failed > 0 || payload > 0 ? 1 : 0;
     if (!options.replay_dir.empty()) {
       const auto path = replay_path(options.replay_dir, file, replays);
       out << std::flush;

@@ -4,6 +4,7 @@
 #include "ops_tool.hpp"
 
 #include "closesem/codec.hpp"
+#include "closesem/fuzz_inputs.hpp"
 #include "closesem/text.hpp"
 
 #include <algorithm>
@@ -135,27 +136,83 @@ int ops_check(const std::vector<std::string>& arguments, std::ostream& out, std:
   return status;
 }
 
-int ops_encode(const std::string& input, const std::string& output, std::ostream& err) {
+namespace {
+
+// --format, else the file name's suffix, else op-records (a libFuzzer crash file has no suffix).
+const ops::InputFormatInfo* format_for(const std::string& format, const std::string& path, std::ostream& err) {
+  if (!format.empty()) {
+    const auto* found = ops::find_input_format(format);
+    if (found == nullptr) err << "closesem ops: no input format " << format << "\n";
+    return found;
+  }
+  const auto* by_suffix = ops::input_format_of(path);
+  return by_suffix != nullptr ? by_suffix : &ops::info(ops::InputFormat::op_records);
+}
+
+int encode_one(const std::string& input, const std::string& output, const ops::InputFormatInfo& format,
+               std::ostream& err) {
   ops::Program program;
   if (!parse_file(input, program, err)) return kBadInput;
-  const auto bytes = ops::encode(program);
+  std::vector<std::uint8_t> bytes;
+  std::string why;
+  if (!ops::encode_input(format.format, program, bytes, why)) {
+    err << "closesem ops: " << input << ": cannot be written as " << format.name << ": " << why << '\n';
+    return kBadInput;
+  }
+  std::size_t expectations = 0;
+  for (const auto& op : program.ops) expectations += op.expect.empty() ? 0 : 1;
+  if (expectations > 0)
+    err << "closesem ops: " << input << ": note: the expected outcomes (->) of " << expectations
+        << " ops are left out (" << format.name << " holds none: the model decides)\n";
   return write_file(output, std::string(bytes.begin(), bytes.end()), err) ? 0 : kBadInput;
 }
 
-int ops_decode(const std::string& input, const std::string& output, std::ostream& out,
+}  // namespace
+
+int ops_encode(const std::string& input, const std::string& output, const std::string& format,
                std::ostream& err) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(input, ec)) {
+    const auto* chosen = format_for(format, output, err);
+    return chosen != nullptr ? encode_one(input, output, *chosen, err) : kBadInput;
+  }
+  // A folder of scripts: each X.ops becomes OUTPUT/X<suffix>.
+  const auto* chosen = format_for(format, "", err);
+  if (chosen == nullptr) return kBadInput;
+  std::vector<std::string> files;
+  if (!expand_scripts({input}, files, err)) return kBadInput;
+  fs::create_directories(output, ec);
+  if (ec || !fs::is_directory(output, ec)) {
+    err << "closesem ops: " << output << ": cannot make the folder" << (ec ? ": " + ec.message() : "") << '\n';
+    return kBadInput;
+  }
+  int status = 0;
+  for (const auto& file : files) {
+    const auto target = fs::path(output) / (fs::path(file).stem().string() + chosen->suffix);
+    if (encode_one(file, target.string(), *chosen, err) != 0) status = kBadInput;
+  }
+  return status;
+}
+
+int ops_decode(const std::string& input, const std::string& output, const std::string& format,
+               std::ostream& out, std::ostream& err) {
+  const auto* chosen = format_for(format, input, err);
+  if (chosen == nullptr) return kBadInput;
   std::string bytes;
   if (!read_file(input, bytes, err)) return kBadInput;
   const auto program =
-      ops::decode(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-  // Not errors (every byte string decodes), but worth saying: what the decoder dropped.
-  const std::size_t records = bytes.size() / ops::kRecordSize;
-  if (records > ops::kMaxOps)
-    err << "closesem ops: " << input << ": note: " << records - ops::kMaxOps
-        << " records past the first " << ops::kMaxOps << " ignored\n";
-  if (const std::size_t rest = bytes.size() % ops::kRecordSize; rest != 0)
-    err << "closesem ops: " << input << ": note: " << rest << " trailing bytes (a partial "
-        << ops::kRecordSize << "-byte record) ignored\n";
+      ops::decode_input(chosen->format, reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  if (chosen->format == ops::InputFormat::op_records) {
+    // Not errors (every byte string decodes), but worth saying: what the decoder dropped.
+    const std::size_t records = bytes.size() / ops::kRecordSize;
+    if (records > ops::kMaxOps)
+      err << "closesem ops: " << input << ": note: " << records - ops::kMaxOps
+          << " records past the first " << ops::kMaxOps << " ignored\n";
+    if (const std::size_t rest = bytes.size() % ops::kRecordSize; rest != 0)
+      err << "closesem ops: " << input << ": note: " << rest << " trailing bytes (a partial "
+          << ops::kRecordSize << "-byte record) ignored\n";
+  }
   const std::string text = ops::print(program);
   if (output.empty()) {
     out << text;

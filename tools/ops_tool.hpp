@@ -27,14 +27,18 @@ bool write_file(const std::string& path, const std::string& contents, std::ostre
 // else 2.
 int ops_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
 
-// Parses the text script `input` and writes its binary form to `output`. Returns 0, or 2
-// with a message on `err`.
-int ops_encode(const std::string& input, const std::string& output, std::ostream& err);
-
-// Decodes the binary file `input` (every byte string is a program) and writes the
-// canonical text to `output`, or to `out` when `output` is empty. Returns 0, or 2 with a
-// message on `err`.
-int ops_decode(const std::string& input, const std::string& output, std::ostream& out,
+// Parses the text script `input` (or every *.ops of a folder) and writes it as an input
+// of a fuzz input format (closesem/fuzz_inputs.hpp) to `output` (a folder for a folder:
+// OUTPUT/NAME.SUFFIX). `format` by name, or "" for the output's suffix (op-records when
+// it has no known one). Returns 0, or 2 with a message on `err`.
+int ops_encode(const std::string& input, const std::string& output, const std::string& format,
                std::ostream& err);
+
+// Decodes the input file `input` (every byte string is an input of every format) and
+// writes the canonical text of its program to `output`, or to `out` when `output` is
+// empty. `format` as for ops_encode, from the input's suffix. Returns 0, or 2 with a
+// message on `err`.
+int ops_decode(const std::string& input, const std::string& output, const std::string& format,
+               std::ostream& out, std::ostream& err);
 
 }  // namespace closesem::tool

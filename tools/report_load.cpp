@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-// The observation statuses and test verdicts a report may hold (conformance/support/report.cpp
+// The observation statuses and test verdicts a report may hold (core/testing/support/report.cpp
 // writes them); anything else is bad input, never passed on into a page or a class name.
 const std::set<std::string> kStatuses{"pass", "known", "fail", "unexpected_pass"};
 const std::set<std::string> kVerdicts{"pass", "known", "fail", "unexpected_pass", "skipped"};

@@ -48,7 +48,7 @@ int start_accept(AsioFixture& fixture, Listening& listening, tcp::socket& into) 
   return id;
 }
 
-platform::Outcome on_acceptor(AsioFixture& fixture, Listening& listening, bool close) {
+platform::CallResult on_acceptor(AsioFixture& fixture, Listening& listening, bool close) {
   asio::error_code ec;
   const bool ran = fixture.loop().call(
       listening.strand, [&] { close ? listening.acceptor.close(ec) : listening.acceptor.cancel(ec); },
@@ -180,7 +180,7 @@ TEST_CASE("asio: after io_context::stop() a second poll() still runs no handler"
   fixture.first().socket->async_write_some(asio::buffer(data), fixture.loop().handler(write));
   std::size_t ran = fixture.loop().context().poll();
   ran += fixture.loop().context().poll();
-  platform::Outcome outcome;
+  platform::CallResult outcome;
   outcome.ret = static_cast<std::int64_t>(ran);
   CHECK_THAT(observe("poll() twice after stop(), with async_write_some(first, 100) complete: handlers run", outcome),
              succeeds_with(0));

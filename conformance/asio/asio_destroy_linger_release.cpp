@@ -26,7 +26,7 @@ void destroy(AsioFixture& fixture, const End& end) {
 }
 
 // set_option(linger {1, seconds}) on the end's strand.
-platform::Outcome set_linger(AsioFixture& fixture, const End& end, int seconds) {
+platform::CallResult set_linger(AsioFixture& fixture, const End& end, int seconds) {
   asio::error_code ec;
   fixture.on(end, [&ec, seconds](tcp::socket& socket) { socket.set_option(asio::socket_base::linger(true, seconds), ec); });
   return as::outcome_of(ec, 0);

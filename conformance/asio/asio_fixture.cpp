@@ -63,19 +63,19 @@ void AsioFixture::on(const End& end, const std::function<void(tcp::socket&)>& f)
   REQUIRE(ran);
 }
 
-platform::Outcome AsioFixture::close(const End& end) {
+platform::CallResult AsioFixture::close(const End& end) {
   asio::error_code ec;
   on(end, [&ec](tcp::socket& socket) { socket.close(ec); });
   return as::outcome_of(ec, 0);
 }
 
-platform::Outcome AsioFixture::shutdown(const End& end, tcp::socket::shutdown_type what) {
+platform::CallResult AsioFixture::shutdown(const End& end, tcp::socket::shutdown_type what) {
   asio::error_code ec;
   on(end, [&ec, what](tcp::socket& socket) { socket.shutdown(what, ec); });
   return as::outcome_of(ec, 0);
 }
 
-platform::Outcome AsioFixture::cancel(const End& end) {
+platform::CallResult AsioFixture::cancel(const End& end) {
   asio::error_code ec;
   on(end, [&ec](tcp::socket& socket) { socket.cancel(ec); });
   return as::outcome_of(ec, 0);
@@ -99,7 +99,7 @@ Observed AsioFixture::completed(int id, const std::string& operation, std::chron
     // timed_out, so that a platform where it happens can list it as a deviation.
     UNSCOPED_INFO(completion.operation << ": the handler did not run within " << timeout.count() << " ms");
     judged_unrun_.push_back(id);
-    platform::Outcome never;
+    platform::CallResult never;
     never.ret = -1;
     never.errc = Errc::timed_out;
     return observe(operation + " (the handler did not run)", never);

@@ -54,9 +54,9 @@ class AsioFixture {
   // Runs `f(socket)` on the end's strand; fails the test if it did not run in time.
   void on(const End& end, const std::function<void(tcp::socket&)>& f);
   // close(ec) / shutdown(what, ec) / cancel(ec) on the end's strand, as an outcome.
-  platform::Outcome close(const End& end);
-  platform::Outcome shutdown(const End& end, tcp::socket::shutdown_type what);
-  platform::Outcome cancel(const End& end);
+  platform::CallResult close(const End& end);
+  platform::CallResult shutdown(const End& end, tcp::socket::shutdown_type what);
+  platform::CallResult cancel(const End& end);
   bool is_open(const End& end);
 
   // The handler's outcome once it ran (bounded wait). A handler that does not run within

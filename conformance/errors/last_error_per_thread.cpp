@@ -20,7 +20,7 @@ TEST_CASE("errors: a failure on one thread does not set the error slot of anothe
   const auto failed = platform::recv(unconnected.get(), &byte, 1);
   REQUIRE_THAT(observe("recv(unconnected) on the main thread", failed), fails_with(Errc::not_connected));
 
-  platform::Outcome other;
+  platform::CallResult other;
   std::thread worker([&other] {
     platform::Socket socket;
     other = platform::open_stream(platform::Transport::tcp4, socket);

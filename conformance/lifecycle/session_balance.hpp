@@ -21,14 +21,14 @@ class SessionBalance {
     // lets go of its dead listeners without closing them.
   }
 
-  platform::Outcome startup() {
+  platform::CallResult startup() {
     const auto outcome = platform::startup();
     if (outcome.ok()) ++balance_;
     return outcome;
   }
 
   // Main holds one session: a test's first cleanup without a startup before it ends it.
-  platform::Outcome cleanup() {
+  platform::CallResult cleanup() {
     const auto outcome = platform::cleanup();
     if (outcome.ok()) --balance_;
     return outcome;

@@ -32,7 +32,7 @@ TEST_CASE("linger: clearing SO_DONTLINGER turns lingering on and reinstates the 
   CHECK(value.on);
   // The l_linger read back, as an outcome so a platform's value shows in the report:
   // the documented "reinstated" timeout is 7.
-  platform::Outcome seconds;
+  platform::CallResult seconds;
   seconds.ret = value.seconds;
   CHECK_THAT(observe("l_linger after SO_DONTLINGER FALSE", seconds), succeeds_with(7));
 }

@@ -45,7 +45,7 @@ TEST_CASE("peer: a close with a 1 s linger against a peer that does not read blo
   // Never more than was queued. POSIX delivers all of it; on Winsock the reset (checked
   // above) loses what was still in our send buffer: the peer gets less.
   CHECK(report.bytes_received <= queued);
-  platform::Outcome every_byte;
+  platform::CallResult every_byte;
   every_byte.ret = report.bytes_received == queued ? 1 : 0;
   CHECK_THAT(observe("the peer received every byte queued before the close (1) or not (0)", every_byte),
              succeeds_with(by_api(0, 1)));

@@ -39,13 +39,13 @@ std::vector<Ending> endings() {
   };
 }
 
-// Reads until the stream ends; the last outcome (0 or the error) tells how.
-platform::Outcome read_to_end(platform::NativeHandle handle, std::size_t& bytes) {
-  char buffer[4096];
+// Reads until the stream ends; the last outcome (0 or the error) tells how. What the
+// peer sends (its own bytes, or ours echoed) is the pattern: each byte is checked.
+platform::CallResult read_to_end(platform::NativeHandle handle, std::size_t& bytes) {
   for (;;) {
     const auto ready = platform::wait(handle, platform::WaitFor::readable, positive_timeout());
     if (!ready.ok() || ready.ret == 0) return ready;
-    const auto got = platform::recv(handle, buffer, sizeof(buffer));
+    const auto got = recv_checked(handle, 4096, bytes);
     if (got.ret <= 0) return got;
     bytes += static_cast<std::size_t>(got.ret);
   }

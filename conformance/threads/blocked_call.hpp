@@ -19,7 +19,7 @@ class BlockedCall {
   using Clock = std::chrono::steady_clock;
 
   struct Result {
-    platform::Outcome outcome;
+    platform::CallResult outcome;
     Clock::time_point returned_at{};
     platform::Socket accepted;  // what an accept call returned, if any
   };
@@ -63,8 +63,8 @@ class BlockedCall {
 
   // A bounded wait for the call to return, as an outcome like platform::wait's: ret 1
   // when the call has returned, 0 when it was still blocked at the timeout.
-  platform::Outcome wait(std::chrono::milliseconds timeout) {
-    platform::Outcome out;
+  platform::CallResult wait(std::chrono::milliseconds timeout) {
+    platform::CallResult out;
     out.ret = done_.wait_for(timeout) == std::future_status::ready ? 1 : 0;
     return out;
   }

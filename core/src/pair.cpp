@@ -11,7 +11,7 @@ namespace closesem {
 namespace {
 
 using platform::Endpoint;
-using platform::Outcome;
+using platform::CallResult;
 using platform::Socket;
 using platform::Transport;
 
@@ -28,7 +28,7 @@ class Factory {
     std::lock_guard<std::mutex> lock(mutex_);
     forget_dead_listeners();
     std::string why_not;
-    platform::Outcome why;
+    platform::CallResult why;
     if (!available(kind.transport, why_not, why)) return {PairStatus::unavailable, {}, std::move(why_not), why};
     // A WSACleanup that ended the session was handled above (forget_dead_listeners);
     // any other failure is reported as it is, not retried.
@@ -48,23 +48,23 @@ class Factory {
 
   // Only a transport found available is remembered: a probe can also fail for a
   // passing reason (no WSAStartup session at the time).
-  bool available(Transport transport, std::string& why_not, platform::Outcome& why) {
+  bool available(Transport transport, std::string& why_not, platform::CallResult& why) {
     if (available_.count(transport) != 0) return true;
     if (!platform::transport_available(transport, &why_not, &why)) return false;
     available_.insert(transport);
     return true;
   }
 
-  static PairResult failure(const std::string& step, const Outcome& outcome) {
+  static PairResult failure(const std::string& step, const CallResult& outcome) {
     return {PairStatus::failed, {}, step + ": " + outcome.describe(), outcome};
   }
 
   // The process's listener for a transport, created on first use.
-  Outcome listener_for(Transport transport, Listener*& out) {
+  CallResult listener_for(Transport transport, Listener*& out) {
     auto found = listeners_.find(transport);
     if (found != listeners_.end()) {
       out = &found->second;
-      return Outcome{};
+      return CallResult{};
     }
     Listener listener;
     auto outcome = platform::open_stream(transport, listener.socket);

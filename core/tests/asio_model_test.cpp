@@ -48,7 +48,7 @@ bool same(const ap::Program& x, const ap::Program& y) {
     const auto &s = x.steps[i], &t = y.steps[i];
     if (s.kind != t.kind || s.size != t.size || s.what != t.what || s.text != t.text) return false;
     // The end only for steps at an end (bytes may give a global step one, the text not).
-    if (s.kind < ap::Kind::run && s.end != t.end) return false;
+    if (s.kind < ap::StepKind::run && s.end != t.end) return false;
   }
   return true;
 }
@@ -102,28 +102,28 @@ TEST_CASE("asio program: every step form parses into its fields and prints back"
   CHECK(program.threads == 2);
   REQUIRE(program.steps.size() == 22);
   const auto& s = program.steps;
-  CHECK((s[0].kind == ap::Kind::read && s[0].end == a && s[0].size == 16));
-  CHECK((s[1].kind == ap::Kind::write && s[1].end == b && s[1].size == (1u << 20)));
-  CHECK((s[2].kind == ap::Kind::wait && s[2].what == 0));
-  CHECK((s[3].kind == ap::Kind::wait && s[3].what == 1));
-  CHECK((s[4].kind == ap::Kind::wait && s[4].what == 2));
-  CHECK(s[5].kind == ap::Kind::close);
-  CHECK((s[6].kind == ap::Kind::cancel && s[6].end == b));
-  CHECK(s[7].kind == ap::Kind::destroy);
-  CHECK(s[8].kind == ap::Kind::release);
-  CHECK((s[9].kind == ap::Kind::shutdown && s[9].what == 0));
-  CHECK((s[10].kind == ap::Kind::shutdown && s[10].what == 1));
-  CHECK((s[11].kind == ap::Kind::shutdown && s[11].what == 2));
-  CHECK((s[12].kind == ap::Kind::linger && s[12].what == 1));
-  CHECK((s[13].kind == ap::Kind::linger && s[13].what == 0));
-  CHECK(s[14].kind == ap::Kind::run);
-  CHECK(s[15].kind == ap::Kind::run_one);
-  CHECK(s[16].kind == ap::Kind::stop);
-  CHECK(s[17].kind == ap::Kind::restart);
-  CHECK(s[18].kind == ap::Kind::accept);
-  CHECK(s[19].kind == ap::Kind::connect);
-  CHECK(s[20].kind == ap::Kind::listener_close);
-  CHECK(s[21].kind == ap::Kind::listener_cancel);
+  CHECK((s[0].kind == ap::StepKind::read && s[0].end == a && s[0].size == 16));
+  CHECK((s[1].kind == ap::StepKind::write && s[1].end == b && s[1].size == (1u << 20)));
+  CHECK((s[2].kind == ap::StepKind::wait && s[2].what == 0));
+  CHECK((s[3].kind == ap::StepKind::wait && s[3].what == 1));
+  CHECK((s[4].kind == ap::StepKind::wait && s[4].what == 2));
+  CHECK(s[5].kind == ap::StepKind::close);
+  CHECK((s[6].kind == ap::StepKind::cancel && s[6].end == b));
+  CHECK(s[7].kind == ap::StepKind::destroy);
+  CHECK(s[8].kind == ap::StepKind::release);
+  CHECK((s[9].kind == ap::StepKind::shutdown && s[9].what == 0));
+  CHECK((s[10].kind == ap::StepKind::shutdown && s[10].what == 1));
+  CHECK((s[11].kind == ap::StepKind::shutdown && s[11].what == 2));
+  CHECK((s[12].kind == ap::StepKind::linger && s[12].what == 1));
+  CHECK((s[13].kind == ap::StepKind::linger && s[13].what == 0));
+  CHECK(s[14].kind == ap::StepKind::run);
+  CHECK(s[15].kind == ap::StepKind::run_one);
+  CHECK(s[16].kind == ap::StepKind::stop);
+  CHECK(s[17].kind == ap::StepKind::restart);
+  CHECK(s[18].kind == ap::StepKind::accept);
+  CHECK(s[19].kind == ap::StepKind::connect);
+  CHECK(s[20].kind == ap::StepKind::listener_close);
+  CHECK(s[21].kind == ap::StepKind::listener_cancel);
   CHECK(ap::print(program) == canonical);
   CHECK(same(parse_or_fail(ap::print(program)), program));
 }
@@ -195,7 +195,7 @@ TEST_CASE("asio program: every seed and regression of fuzz_asio_close parses and
 TEST_CASE("asio model: a read pending at close completes with operation_aborted or this platform's error",
           "[unit][asio]") {
   struct Case {
-    am::Profile profile;
+    am::BackendProfile profile;
     Errc errc;
     const char* expected;
   };

@@ -48,8 +48,8 @@ class KeepLoaded {
   std::vector<Deviation> saved_;
 };
 
-platform::Outcome failed_with(Errc errc) {
-  platform::Outcome outcome;
+platform::CallResult failed_with(Errc errc) {
+  platform::CallResult outcome;
   outcome.ret = -1;
   outcome.errc = errc;
   outcome.native = platform::native_from_errc(errc).value_or(0);
@@ -70,7 +70,7 @@ TEST_CASE("expectations: platform patterns match with * wildcards", "[unit][expe
 
 TEST_CASE("expectations: outcomes are written as the error name or ret=N", "[unit][expectations]") {
   CHECK(outcome_token(failed_with(Errc::connection_reset)) == "connection_reset");
-  platform::Outcome success;
+  platform::CallResult success;
   success.ret = 0;
   CHECK(outcome_token(success) == "ret=0");
 }
@@ -204,7 +204,7 @@ TEST_CASE("expectations: an intermittent deviation accepts the listed and the ex
   replace_deviations({deviation});
 
   const auto matcher = fails_with(Errc::connection_reset);
-  platform::Outcome eof;
+  platform::CallResult eof;
   CHECK(matcher.match(observe("recv(peer) after a reset", eof)));
   CHECK(matcher.match(observe("recv(peer) after a reset", failed_with(Errc::connection_reset))));
   CHECK_FALSE(matcher.match(observe("recv(peer) after a reset", failed_with(Errc::not_connected))));

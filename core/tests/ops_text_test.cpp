@@ -57,13 +57,13 @@ TEST_CASE("ops text: each op form parses into its fields", "[unit][ops]") {
   REQUIRE(ops.size() == 14);
 
   CHECK(ops[0].kind == OpKind::pair);
-  CHECK(ops[0].socket_kind == Kind::tcp6);
+  CHECK(ops[0].socket_kind == Transport::tcp6);
   CHECK(ops[0].reversed);
   CHECK(ops[0].endpoint == 2);
   CHECK(ops[0].other == 3);
   CHECK(ops[1].kind == OpKind::socket);
   CHECK(ops[1].endpoint == 4);
-  CHECK(ops[1].socket_kind == Kind::unix_stream);
+  CHECK(ops[1].socket_kind == Transport::unix_stream);
   CHECK(ops[3].kind == OpKind::connect);
   CHECK(ops[3].endpoint == 5);
   CHECK(ops[3].other == 4);
@@ -196,7 +196,7 @@ TEST_CASE("ops text: structural equality ignores locations, unused fields and al
   Op b = a;
   b.where = {12, 4};
   b.count = 99;          // close has no count
-  b.socket_kind = Kind::tcp6;
+  b.socket_kind = Transport::tcp6;
   b.expect = {kOk, failure(Errc::not_socket)};
   CHECK(same_op(a, b));
   b.endpoint = 4;
@@ -210,7 +210,7 @@ TEST_CASE("ops text: structural equality ignores locations, unused fields and al
   CHECK(endpoint_name(8) == "?");
   CHECK(endpoint_name(-1) == "?");
   CHECK(to_string(OpKind::nonblocking) == "nonblocking");
-  CHECK(to_string(Kind::unix_stream) == "unix");
+  CHECK(to_string(Transport::unix_stream) == "unix");
   CHECK(to_string(WaitKind::hangup) == "hup");
 }
 
@@ -328,4 +328,28 @@ TEST_CASE("ops text: a UTF-8 byte-order mark is accepted at the very start only"
   CHECK(error.column == 1);
   error = parse_error("a close " + bom + "\n");
   CHECK(error.column == 9);
+}
+
+TEST_CASE("ops text: `blocked` is an outcome of its own, printed last among the alternatives", "[unit][ops]") {
+  const Outcome blocked{Outcome::Type::blocked, 0, Errc::ok};
+  const auto program = parse_or_fail("a recv 1 -> blocked\nc accept d -> blocked | timed_out | 0 | ok\n");
+  REQUIRE(program.ops.size() == 2);
+  REQUIRE(program.ops[0].expect.size() == 1);
+  CHECK(program.ops[0].expect[0] == blocked);
+  CHECK_FALSE(program.ops[0].expect[0] == kOk);
+  CHECK_FALSE(program.ops[0].expect[0] == failure(Errc::timed_out));
+  // Neither a success nor a failure.
+  CHECK_FALSE(blocked.succeeded());
+  CHECK(kOk.succeeded());
+  CHECK(value(0).succeeded());
+  CHECK_FALSE(failure(Errc::timed_out).succeeded());
+  // Canonical order: ok, the value, the errors, then blocked; and back through the parser.
+  CHECK(print(program) == "a recv 1 -> blocked\nc accept d -> ok | 0 | timed_out | blocked\n");
+  CHECK(same_program(parse_or_fail(print(program)), program));
+  // Written twice it is a duplicate, as any other alternative.
+  const auto twice = parse_error("a recv 1 -> blocked | blocked\n");
+  CHECK(twice.column == 23);
+  CHECK(twice.message == "duplicate alternative 'blocked'");
+  // And the list of outcomes an error offers names it.
+  CHECK(parse_error("a recv 1 -> block\n").message.find("blocked") != std::string::npos);
 }

@@ -39,7 +39,7 @@ TEST_CASE("outcome: a successful call leaves the error slot unset or zero", "[un
 }
 
 TEST_CASE("outcome: describe names the return value, the portable and the native error", "[unit][sentinel]") {
-  platform::Outcome outcome;
+  platform::CallResult outcome;
   outcome.ret = -1;
   outcome.errc = Errc::connection_reset;
   outcome.native = *platform::native_from_errc(Errc::connection_reset);

@@ -353,6 +353,33 @@ TEST_CASE("serve: the token comes from CLOSESEM_PEER_TOKEN or --token-file", "[p
   }
 }
 
+TEST_CASE("serve: --token-out writes the token it made, readable by its owner only", "[peer][serve]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("closesem-token-out-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "peer-token";
+  std::ofstream{path} << "an older token, replaced\n";
+  auto server = Server::start({"--token-out", path.string()});
+  std::ifstream in{path};
+  std::string written;
+  std::getline(in, written);
+  CHECK(written == server->token);
+  const auto perms = std::filesystem::status(path).permissions();
+  CHECK((perms & std::filesystem::perms::all) == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  server->good_session();
+  SECTION("a folder that is not there: the server does not start, and says why") {
+    platform::Process failed;
+    std::string error;
+    REQUIRE(platform::Process::start({peer_path(), "--serve", "127.0.0.1:0", "--token-out", (dir / "no" / "t").string()},
+                                     failed, error));
+    std::string line;
+    REQUIRE(failed.read_line(line, scaled(milliseconds(5000))) == platform::Process::Read::line);
+    INFO("its line: " << line);
+    CHECK(contains(line, "--token-out"));
+    CHECK(failed.wait(scaled(milliseconds(5000))).value_or(0) != 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("serve: an empty or short token from the environment is refused with exit status 2",
           "[peer][serve]") {
   for (const std::string& token : {std::string{}, std::string{"short"}, std::string{"fifteen-chars-x"}}) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# ctest tool.nightly-replay / tool.nightly-libfuzzer: tools/nightly.sh end to end, on a
-# few targets for a few seconds, in WORK.
+# ctest tool.nightly-replay / tool.nightly-libfuzzer: the nightly job (closesem_tool
+# nightly) end to end, on a few targets for a few seconds, in WORK.
 #   check_nightly.sh replay BUILD FAULTS WORK
 #   check_nightly.sh libfuzzer BUILD FAULTS WORK FUZZERS
 # Under an injected fault (eof-as-reset: the stack reads a graceful close as a reset)
 # the job must find it, minimise, decode and confirm it, write the report and exit 1;
 # a second night with the same fault lists it as seen before and exits 0; (replay) a
-# night without the fault runs the conformance suite too and exits 0.
+# night without the fault runs the conformance suite too and exits 0, and a night
+# interrupted while it fuzzes stops its fuzzers and still writes its report.
 set -uo pipefail
 mode="$1" build="$2" faults="$3" work="$4" fuzzers="${5:-$2/fuzz}"
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,13 +15,15 @@ rm -rf "$work"
 mkdir -p "$work"
 
 fail() { echo "check_nightly: $*" >&2; exit 1; }
-# night NAME EXPECTED_STATUS [FAULT] -- nightly.sh options...
+# The job under test: this build's tool (CHECK_NIGHTLY_TOOL: another one).
+tool="${CHECK_NIGHTLY_TOOL:-$build/tools/closesem_tool}"
+# night NAME EXPECTED_STATUS [FAULT] -- nightly options...
 night() {
   local name="$1" expected="$2" fault="$3" rc
   shift 4
   local env=()
   [ -n "$fault" ] && env=(LD_PRELOAD="$faults" CLOSESEM_FAULT="$fault")
-  env "${env[@]}" bash "$top/tools/nightly.sh" --build "$build" --fuzzers "$fuzzers" --engine "$mode" \
+  env "${env[@]}" "$tool" nightly --build "$build" --fuzzers "$fuzzers" --engine "$mode" \
     --reports "$work/reports" --corpus "$work/corpus" "$@" >"$work/$name.out" 2>&1
   rc=$?
   cat "$work/$name.out"
@@ -42,8 +45,10 @@ has "$first/summary.md" '^# closesem nightly .*: [0-9]+ new findings?'
 has "$first/summary.md" '^### fuzz_linger/1 \(new\)'
 has "$first/summary.md" 'Signature: `divergence/recv/connection_reset/'
 has "$first/summary.md" 'the minimised input failed the same way once more'
-[ -s "$first/findings/fuzz_linger/1.ops" ] && [ -f "$first/findings/fuzz_linger/1.bin" ] ||
-  fail "first: no decoded reproducer findings/fuzz_linger/1.ops + .bin"
+# (the reproducer's input: 1 and the suffix of its format, beside its readable twin 1.ops)
+input=$(find "$first/findings/fuzz_linger" -maxdepth 1 -name '1.*' ! -name '1.ops' ! -name '1.log' -print -quit)
+[ -s "$first/findings/fuzz_linger/1.ops" ] && [ -n "$input" ] ||
+  fail "first: no decoded reproducer findings/fuzz_linger/1.ops + its input 1.<format>"
 has "$first/findings/fuzz_linger/1.ops" '^# Signature: divergence/recv/connection_reset/'
 has "$first/findings/fuzz_linger/1.ops" '^pair '
 grep -qE '^(==[0-9]+==|replay: |INFO: )' "$first/findings/fuzz_linger/1.ops" &&
@@ -56,7 +61,7 @@ if [ "$mode" = libfuzzer ]; then
   has "$first/stats.json" '"edges": [1-9]'
 fi
 # The reproducer replays to the same failure on its own.
-env LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset "$fuzzers/fuzz_linger" "$first/findings/fuzz_linger/1.bin" \
+env LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset "$fuzzers/fuzz_linger" "$input" \
   >"$work/replay.out" 2>&1 && fail "the kept reproducer ran clean"
 has "$work/replay.out" '^closesem signature: divergence/recv/connection_reset/'
 
@@ -75,5 +80,35 @@ if [ "$mode" = replay ]; then
   has "$third/summary.md" '^# closesem nightly .*: no new finding; conformance passed'
   has "$third/summary.md" '^- Socket API: [0-9]+ pass, .* 0 fail'
   [ -s "$third/behaviour.json" ] || fail "third: no behaviour.json"
+fi
+if [ "$mode" = replay ]; then
+  # Interrupted (SIGINT, as Ctrl-C sends it) while it fuzzes: the fuzzers stop and none is
+  # left, what they found is kept, and the report says it stopped early.
+  env LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset "$tool" nightly --build "$build" --fuzzers "$fuzzers" \
+    --engine replay --reports "$work/reports" --corpus "$work/corpus" --budget 600 --jobs 2 \
+    --targets fuzz_linger,fuzz_handles --no-conformance >"$work/fourth.out" 2>&1 &
+  job=$!
+  # (bounded: under the fault, fuzz_linger fails on its first input)
+  for _ in $(seq 1 300); do
+    [ -n "$(find "$work/reports" -path '*/findings/fuzz_linger/inputs/*' -newer "$work/third.out" -print -quit)" ] && break
+    sleep 0.2
+  done
+  fourth="$(newest)"
+  kill -INT "$job"
+  wait "$job"
+  rc=$?
+  cat "$work/fourth.out"
+  [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "fourth (interrupted): exit status $rc, expected a report (0 or 1)"
+  has "$work/fourth.out" '^nightly: interrupted: (stopping the fuzzers|the fuzzers have stopped)'
+  has "$fourth/summary.md" '^> \*\*Stopped early\*\* \(interrupted\) after [0-9]+ s of the budget of 10 min'
+  has "$fourth/stats.json" '"stopped_early_after_seconds": [0-9]+'
+  has "$fourth/summary.md" '^### fuzz_linger/1 '
+  [ ! -e "$fourth/.running" ] && [ ! -e "$fourth/.work" ] || fail "fourth: .running or .work left in $fourth"
+  # No process left working in the report folder (the fuzzers run there).
+  for proc in /proc/[0-9]*; do
+    case "$(readlink "$proc/cwd" 2>/dev/null)" in
+      "$fourth"*) fail "fourth: process ${proc#/proc/} ($(tr '\0' ' ' <"$proc/cmdline")) still runs in $fourth" ;;
+    esac
+  done
 fi
 echo "check_nightly: $mode engine: findings kept, minimised, decoded, confirmed; new and seen before told apart"

@@ -8,15 +8,15 @@
 # the corpus lock in time keeps its new units in its report.
 #   check_nightly_concurrent.sh replay BUILD FAULTS WORK
 #   check_nightly_concurrent.sh libfuzzer BUILD FAULTS WORK FUZZERS
-# CHECK_NIGHTLY_SCRIPT (default tools/nightly.sh) is the job under test: an older copy
-# shows what this test catches.
+# CHECK_NIGHTLY_TOOL (default: this build's closesem_tool) is the job under test: an
+# older build shows what this test catches.
 # The conformance suite is a stand-in here (it copies tools/testdata/linux.json): the
 # real one takes a minute, and tool.nightly-replay's third night runs it; what is checked
 # is the nightly's handling of the reports, not the suite.
 set -uo pipefail
 mode="$1" build="$2" faults="$3" work="$4" fuzzers="${5:-$2/fuzz}"
 top="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-script="${CHECK_NIGHTLY_SCRIPT:-$top/tools/nightly.sh}"
+tool="${CHECK_NIGHTLY_TOOL:-$build/tools/closesem_tool}"
 rm -rf "$work"
 mkdir -p "$work"
 reports="$work/reports" corpus="$work/corpus"
@@ -70,7 +70,7 @@ night() {
   while [ $# -gt 0 ] && [ "$1" != -- ]; do env+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   (env "${env[@]}" LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset \
-     bash "$script" --build "$work/build" --fuzzers "$fuzzers" --engine "$mode" --reports "$reports" \
+     "$tool" nightly --build "$work/build" --fuzzers "$fuzzers" --engine "$mode" --reports "$reports" \
        --corpus "$corpus" --budget 5 --jobs 2 --targets fuzz_linger,fuzz_handles "$@" >"$work/$name.out" 2>&1
    echo $? >"$work/$name.rc") &
 }

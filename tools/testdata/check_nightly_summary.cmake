@@ -1,14 +1,15 @@
-# The nightly report from a fixed set of facts (tools/testdata/nightly/facts): which
-# findings are new (the history has one of them, for the same target), which one a
-# committed regression names, the exit status, stats.json's figures and summary.md's
-# headline, tables and reproducer lines; and a malformed facts file is refused with its
-# line (exit 2).
+# The nightly report from a fixed night (tools/testdata/nightly/night.json, the typed
+# record the nightly job fills in): which findings are new (the history has one of them,
+# for the same target), which one a committed regression names, the exit status,
+# stats.json's figures and summary.md's headline, tables and reproducer lines; and a
+# record that is not one (a field of the wrong type, JSON cut short) is refused with its
+# location (exit 2).
 set(dir "${WORK}/2026-11-21")
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${dir}/findings/fuzz_linger")
 file(WRITE "${dir}/findings/fuzz_linger/1.ops"
      "# Finding 1 of fuzz_linger, nightly 2026-11-21.\n# Signature: x\npair tcp4\na close\nb recv 10\n")
-execute_process(COMMAND ${TOOL} nightly summary --facts ${DATA}/nightly/facts --dir ${dir}
+execute_process(COMMAND ${TOOL} nightly summary --night ${DATA}/nightly/night.json --dir ${dir}
                         --history ${DATA}/nightly/history --corpora ${DATA}/nightly/corpora
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 1)
@@ -71,10 +72,16 @@ foreach(expected
   endif()
 endforeach()
 
-# A malformed facts file: refused, with its line.
-execute_process(COMMAND ${TOOL} nightly summary --facts ${DATA}/nightly/facts_bad --dir ${dir}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 2 OR NOT err MATCHES "facts_bad:2: not a fact")
-  message(FATAL_ERROR "a malformed facts file should be refused with its line and exit 2, got ${rc}:\n${out}${err}")
-endif()
+# Not a night record: refused, with where.
+foreach(case "night_bad.json|night_bad.json: /targets/1/executions: expected a whole number \\(or null\\), got \"many\""
+             "night_truncated.json|night_truncated.json:4:1: not JSON")
+  string(REPLACE "|" ";" case "${case}")
+  list(GET case 0 file)
+  list(GET case 1 expected)
+  execute_process(COMMAND ${TOOL} nightly summary --night ${DATA}/nightly/${file} --dir ${dir}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "${expected}")
+    message(FATAL_ERROR "${file} should be refused with '${expected}' and exit 2, got ${rc}:\n${out}${err}")
+  endif()
+endforeach()
 message(STATUS "nightly summary: new and seen-before findings, stats.json and summary.md as expected")

@@ -10,7 +10,7 @@
 //  - its error is admissible: an operation started on a closed socket gets
 //    bad_descriptor; one cancelled by close/destroy/release/cancel gets
 //    operation_aborted (or the error this platform is known to give instead, the
-//    Profile), or a natural outcome if one was possible before; one never cancelled
+//    BackendProfile), or a natural outcome if one was possible before; one never cancelled
 //    never gets operation_aborted; end of stream or a reset only once something ended
 //    or shut down;
 //  - the bytes read are the bytes the peer wrote, in order (a position pattern);
@@ -36,7 +36,7 @@ namespace closesem::asio_model {
 // Model data: what a platform's backend gives a pending operation cancelled by
 // close() or the destructor (cancel() gives operation_aborted everywhere measured).
 
-struct Profile {
+struct BackendProfile {
   std::string name;
   std::vector<Errc> closed;  // besides operation_aborted
   // Wine 8.0: closing a socket may never complete the overlapped operations still
@@ -56,12 +56,12 @@ struct Profile {
 
 // The measured profiles. Which one applies here: profile_for_this_platform()
 // (asio_runner.hpp).
-Profile linux_profile();
-Profile windows_profile();
-Profile wine_profile();
+BackendProfile linux_profile();
+BackendProfile windows_profile();
+BackendProfile wine_profile();
 
-// The bytes end `writer` (0: a, 1: b) sends at stream offset `offset`:
-// (7 i + 101 writer) mod 251. At least 1 MiB readable from the pointer returned (a
+// The bytes end `writer` (0: a, 1: b) sends at stream offset `offset`: the suite's one
+// pattern (closesem/pattern.hpp), stream `writer`. At least 1 MiB readable from the pointer returned (a
 // table, so that filling a 1 MiB write and checking a 64 KiB read stay cheap).
 const char* pattern_at(int writer, std::uint64_t offset);
 
@@ -71,7 +71,7 @@ const char* pattern_at(int writer, std::uint64_t offset);
 enum class OpKind { read, write, wait, accept, connect };
 
 // One asynchronous operation; its id is its handler's (the order they were started).
-struct Op {
+struct PendingOp {
   OpKind kind = OpKind::read;
   int end = -1;               // a/b; -1 for accept and connect
   int wait_what = 0;
@@ -127,9 +127,9 @@ struct Finding {
 // the findings it returns; the ids of start_* are the handlers' ids.
 class Model {
  public:
-  explicit Model(Profile chosen) : profile_(std::move(chosen)) {}
+  explicit Model(BackendProfile chosen) : profile_(std::move(chosen)) {}
 
-  const Profile& profile() const { return profile_; }
+  const BackendProfile& profile() const { return profile_; }
   // The step (0-based) events belong to from now on.
   void at_step(std::size_t step) { step_ = step; }
   std::size_t step() const { return step_; }
@@ -173,19 +173,19 @@ class Model {
   // The program and every handler with how it ran (findings and verbose output).
   std::string report(const asio_program::Program& program, const std::vector<Completion>& completions) const;
 
-  const std::vector<Op>& ops() const { return ops_; }
-  const Op& at(int id) const { return ops_[static_cast<std::size_t>(id)]; }
+  const std::vector<PendingOp>& ops() const { return ops_; }
+  const PendingOp& at(int id) const { return ops_[static_cast<std::size_t>(id)]; }
   const EndState& end_state(int e) const { return ends_[e]; }
 
  private:
   int start(OpKind kind, int end, const std::string& text);
-  Op& mutable_at(int id) { return ops_[static_cast<std::size_t>(id)]; }
+  PendingOp& mutable_at(int id) { return ops_[static_cast<std::size_t>(id)]; }
   void abort_pending(int end, bool by_close);
-  bool natural_possible(const Op& op) const;
-  std::optional<Finding> judge(const Op& op, const Completion& c);
+  bool natural_possible(const PendingOp& op) const;
+  std::optional<Finding> judge(const PendingOp& op, const Completion& c);
 
-  Profile profile_;
-  std::vector<Op> ops_;  // by handler id
+  BackendProfile profile_;
+  std::vector<PendingOp> ops_;  // by handler id
   EndState ends_[2];
   std::size_t step_ = 0;
   bool listener_closed_ = false;

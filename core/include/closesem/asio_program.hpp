@@ -25,13 +25,13 @@
 
 namespace closesem::asio_program {
 
-enum class Kind {
+enum class StepKind {
   read, write, wait, close, cancel, destroy, release, shutdown, linger,
   run, run_one, stop, restart, accept, connect, listener_close, listener_cancel,
 };
 
 struct Step {
-  Kind kind = Kind::run;
+  StepKind kind = StepKind::run;
   int end = 0;          // 0: a, 1: b
   std::uint32_t size = 0;  // read, write
   int what = 0;         // wait: 0 read, 1 write, 2 error; shutdown: 0 receive, 1 send, 2 both; linger: 1 on

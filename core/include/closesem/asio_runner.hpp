@@ -17,7 +17,7 @@ namespace closesem::asio_model {
 
 // The profile of the platform this process runs on (the one place that looks at the
 // platform's identity for the asio model).
-const Profile& profile_for_this_platform();
+const BackendProfile& profile_for_this_platform();
 
 struct RunOptions {
   // Called at once with the first finding (nothing after it is checked) and the
@@ -32,6 +32,6 @@ struct RunResult {
   std::string report;   // Model::report at the end (the program and every handler)
 };
 
-RunResult run(const asio_program::Program& program, const Profile& profile, const RunOptions& options);
+RunResult run(const asio_program::Program& program, const BackendProfile& profile, const RunOptions& options);
 
 }  // namespace closesem::asio_model

@@ -35,7 +35,7 @@ using Strand = asio::strand<asio::io_context::executor_type>;
 // ret=0 (end of stream, as recv reports it), a system error goes through the
 // platform's error table and keeps its native code (ECANCELED, WSA_OPERATION_ABORTED,
 // ERROR_CONNECTION_ABORTED...); other asio errors are Errc::other.
-platform::Outcome outcome_of(const asio::error_code& ec, std::size_t bytes);
+platform::CallResult outcome_of(const asio::error_code& ec, std::size_t bytes);
 // "success", "eof", "operation_aborted: ECANCELED(125) Operation canceled".
 std::string describe(const asio::error_code& ec);
 
@@ -48,7 +48,7 @@ struct Completion {
   bool inline_run = false;       // ran inside the call that started it
   bool after_stop = false;       // ran after stop() and before restart()
   std::thread::id thread;
-  platform::Outcome outcome() const { return outcome_of(ec, bytes); }
+  platform::CallResult outcome() const { return outcome_of(ec, bytes); }
 };
 
 class Loop;

@@ -58,8 +58,12 @@ enum class Fact {
   wait_closed_handle,                    // wait (poll) on a handle closed before
   send_unix_after_peer_gone,             // AF_UNIX: the peer closed or shut down reading
   shutdown_bad_how_unconnected,          // shutdown with a `how` out of range on a socket not connected
+  // A blocking send that could hand over nothing before its send timeout (SO_SNDTIMEO,
+  // the runner's patience) ran out: the platform's own error for it. (A call the
+  // runner gives up on is `blocked`, the same everywhere, and needs no fact.)
+  send_timeout_expired,
 };
-inline constexpr int kFacts = static_cast<int>(Fact::shutdown_bad_how_unconnected) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::send_timeout_expired) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
@@ -85,18 +89,15 @@ struct Traits {
   Trait<bool> lifecycle;                      // WSAStartup/WSACleanup count sessions; after the last cleanup calls fail
   Trait<bool> poll_reports_hangup;            // a FIN or RST shows as hang-up (POLLRDHUP/POLLHUP), pinned down
   Trait<bool> pending_error_before_shutdown;  // send/recv report a pending reset before the shutdown state
-  Trait<Errc> blocking_call_timeout;          // what a blocking send/recv fails with when its timeout runs out
   Trait<bool> pending_after_reset_may_read_0; // FIONREAD after a reset may read 0 (buffered data may be gone)
   Trait<bool> shutdown_both_with_unread_ends; // shutting down both ways with bytes unread ends the connection
   Trait<bool> so_error_reports_reset;         // reading SO_ERROR reports a reset, so later calls see it reported
 };
 
+// A platform as the model knows it: its facts and traits, nothing else (no API family:
+// model_test checks that changing a fact or a trait changes the prediction that asks it).
 struct Profile {
   std::string name;          // winsock, linux, wine-8
-  // The profile describes the Winsock API (WSAStartup, WSAE* codes). Nothing decides by
-  // it: the model, the runner and the harness ask the facts and traits (the platform
-  // itself is platform::api()); model_test checks that flipping it changes nothing.
-  bool winsock_api = false;
   Traits traits;
   std::vector<FactEntry> facts;  // indexed by Fact
   const FactEntry& operator[](Fact fact) const { return facts[static_cast<std::size_t>(fact)]; }
@@ -137,12 +138,14 @@ class Model {
   // Moves the state on by what happened (the observed outcome, which may be any of
   // the admissible ones, or a divergence: the model follows what the platform did).
   void apply(const ops::Op& op, const ops::Outcome& observed);
-
-  const Profile& profile() const { return *profile_; }
+  // Whether closing the last handle of `endpoint` now would reset its peer (an abortive
+  // close: linger {1,0} on TCP, or data left unread) rather than end its stream with a
+  // FIN; false when the endpoint has no open, connected socket (model/queries.cpp).
+  bool close_resets_peer(int endpoint) const;
 
   // The state of one socket (several handles may share it after dup).
   struct Socket {
-    ops::Kind kind = ops::Kind::tcp4;
+    ops::Transport kind = ops::Transport::tcp4;
     enum class Phase { unconnected, listening, connected, closed } phase = Phase::unconnected;
     int peer = -1;               // the other end's socket
     bool shut_rd = false, shut_wr = false;
@@ -175,8 +178,11 @@ class Model {
   };
   int socket_of(int endpoint) const;  // -1 when the endpoint has no open handle
   const Socket* sock(int endpoint) const;
+  // Whether closing this connected socket's last handle resets its peer rather than
+  // ending its stream with a FIN: the one home of that rule (close and the query).
+  static bool close_is_abortive(const Socket& s);
   Socket* sock(int endpoint);
-  int add_socket(ops::Kind kind);
+  int add_socket(ops::Transport kind);
   void close_socket(int index);
   void forget(int index, const std::string& why);  // mark unknown
   void forget_around(int index, const std::string& why);  // and its peer, queued connections and their peers

@@ -41,18 +41,22 @@ enum class OpKind : std::uint8_t {
 inline constexpr int kOpKinds = static_cast<int>(OpKind::cleanup) + 1;
 
 // Pair and socket kinds. The numbering is the binary form's.
-enum class Kind : std::uint8_t { tcp4, tcp6, unix_stream };
+enum class Transport : std::uint8_t { tcp4, tcp6, unix_stream };
 inline constexpr int kKinds = 3;
 
 enum class WaitKind : std::uint8_t { readable, writable, hangup };
 
 // One admissible outcome: success with any return value (`ok`), success with exactly
-// `value` (`100`, `0`), or failure with `errc` (`connection_reset`).
+// `value` (`100`, `0`), failure with `errc` (`connection_reset`), or `blocked`: the call
+// had not returned when the runner's bound expired (neither a success nor a failure:
+// the runner gave up waiting; a call the platform itself gave up on fails with its own
+// error, such as timed_out).
 struct Outcome {
-  enum class Type : std::uint8_t { ok, value, failure };
+  enum class Type : std::uint8_t { ok, value, failure, blocked };
   Type type = Type::ok;
   std::int64_t value = 0;  // for Type::value
   Errc errc = Errc::ok;    // for Type::failure
+  bool succeeded() const { return type == Type::ok || type == Type::value; }
   friend bool operator==(const Outcome& a, const Outcome& b) {
     return a.type == b.type && (a.type != Type::value || a.value == b.value) &&
            (a.type != Type::failure || a.errc == b.errc);
@@ -69,7 +73,7 @@ struct Op {
   OpKind kind = OpKind::pair;
   int endpoint = 0;  // X: 0..7 for a..h (pair: the first end)
   int other = 1;     // Y: pair's second end, connect's listener, accept's new socket, dup's copy
-  Kind socket_kind = Kind::tcp4;  // pair, socket
+  Transport socket_kind = Transport::tcp4;  // pair, socket
   bool reversed = false;          // pair: accept on the first end instead of the second
   bool on = false;                // linger, nonblocking
   WaitKind wait_kind = WaitKind::readable;
@@ -87,7 +91,7 @@ struct Program {
 // "a".."h"; "?" outside the range.
 std::string endpoint_name(int endpoint);
 std::string_view to_string(OpKind kind);
-std::string_view to_string(Kind kind);
+std::string_view to_string(Transport kind);
 std::string_view to_string(WaitKind kind);
 
 // Structural equality (locations are ignored): what the round trips compare. Fields an

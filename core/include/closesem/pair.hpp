@@ -34,7 +34,7 @@ struct PairResult {
   PairStatus status = PairStatus::failed;
   Pair pair;
   std::string message;  // the skip reason, or which step failed and how
-  platform::Outcome outcome;  // the failing call's outcome (not ok unless status is ok)
+  platform::CallResult outcome;  // the failing call's outcome (not ok unless status is ok)
 };
 
 // A connected pair of the given kind; every step is bounded in time.

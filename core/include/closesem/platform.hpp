@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The portable socket layer: the only interface the rest of closesem uses to reach
-// Winsock or POSIX sockets. Every call returns an Outcome captured right after the
+// Winsock or POSIX sockets. Every call returns a CallResult captured right after the
 // native call, with the native error slot poisoned by a sentinel beforehand.
 #pragma once
 
@@ -34,7 +34,7 @@ Api api();
 std::string_view to_string(Api api);
 
 // The result of one call, captured immediately after it.
-struct Outcome {
+struct CallResult {
   std::int64_t ret = 0;   // what the call returned (bytes, 0, -1/SOCKET_ERROR, ...)
   Errc errc = Errc::ok;   // portable error; ok when the call succeeded
   int native = kErrorSentinel;  // errno / WSAGetLastError() read right after the call
@@ -68,7 +68,7 @@ class Socket {
   bool valid() const { return handle_ != kInvalidHandle; }
   NativeHandle release();
   // Closes now and reports how; the Socket is empty afterwards whatever the outcome.
-  Outcome close();
+  CallResult close();
 
  private:
   NativeHandle handle_ = kInvalidHandle;
@@ -114,8 +114,8 @@ void init_process();
 unsigned long broken_pipe_signals();
 
 // Winsock lifecycle. On POSIX these succeed and do nothing.
-Outcome startup();   // WSAStartup(2.2)
-Outcome cleanup();   // WSACleanup
+CallResult startup();   // WSAStartup(2.2)
+CallResult cleanup();   // WSACleanup
 // Counts the sessions that ended: it grows each time a WSACleanup through this layer
 // balanced the last WSAStartup (always 0 on POSIX). A socket opened in an earlier epoch
 // no longer exists, and its handle value may already name a newer socket, so it must
@@ -128,50 +128,50 @@ class Session {
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  const Outcome& outcome() const { return outcome_; }
+  const CallResult& outcome() const { return outcome_; }
 
  private:
-  Outcome outcome_;
+  CallResult outcome_;
 };
 
 // Socket calls. Each takes a raw handle so that a closed or foreign handle can be
 // passed on purpose (use after close is a tested behaviour). Calls that make a handle
 // (open_stream, accept, duplicate) put it in `out` and return ret=0 on success.
-Outcome open_stream(Transport transport, Socket& out);
-Outcome close_handle(NativeHandle handle);
-Outcome shutdown(NativeHandle handle, ShutdownHow how);
-Outcome shutdown_raw(NativeHandle handle, int how);  // for invalid values of how
-Outcome send(NativeHandle handle, const void* data, std::size_t size);
-Outcome recv(NativeHandle handle, void* data, std::size_t size);
-Outcome set_linger(NativeHandle handle, Linger linger);
-Outcome get_linger(NativeHandle handle, Linger& out);
+CallResult open_stream(Transport transport, Socket& out);
+CallResult close_handle(NativeHandle handle);
+CallResult shutdown(NativeHandle handle, ShutdownHow how);
+CallResult shutdown_raw(NativeHandle handle, int how);  // for invalid values of how
+CallResult send(NativeHandle handle, const void* data, std::size_t size);
+CallResult recv(NativeHandle handle, void* data, std::size_t size);
+CallResult set_linger(NativeHandle handle, Linger linger);
+CallResult get_linger(NativeHandle handle, Linger& out);
 // SO_DONTLINGER (Winsock only): on is "do not linger" (l_onoff = 0), off enables
 // lingering with an implementation-dependent time. POSIX has no such option: the call
 // fails with no_protocol_option without reaching the C library.
-Outcome set_dont_linger(NativeHandle handle, bool on);
+CallResult set_dont_linger(NativeHandle handle, bool on);
 // TCP_LINGER2 (Linux only): how long an orphaned socket stays in FIN_WAIT2, in seconds
 // (-1: none, 0: the system default). Elsewhere there is no such option: the calls fail
 // with no_protocol_option without reaching the socket library.
-Outcome set_tcp_linger2(NativeHandle handle, int seconds);
-Outcome get_tcp_linger2(NativeHandle handle, int& seconds);
-Outcome set_nonblocking(NativeHandle handle, bool on);
+CallResult set_tcp_linger2(NativeHandle handle, int seconds);
+CallResult get_tcp_linger2(NativeHandle handle, int& seconds);
+CallResult set_nonblocking(NativeHandle handle, bool on);
 // SO_RCVTIMEO and SO_SNDTIMEO: a blocking send or recv gives up after `timeout`
 // (would_block on POSIX, timed_out on Winsock). Tests set it as a watchdog.
-Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout);
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout);
 // Bounded wait (poll / WSAPoll). ret is 1 when the event came, 0 on timeout.
-Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen = nullptr);
-Outcome bytes_pending(NativeHandle handle);  // FIONREAD: ret is the byte count
-Outcome socket_error(NativeHandle handle, int& so_error);  // getsockopt(SO_ERROR)
-Outcome bind_loopback(NativeHandle handle, Transport transport);  // port 0 / temp path
-Outcome bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
-Outcome listen(NativeHandle handle, int backlog);
-Outcome connect(NativeHandle handle, const Endpoint& to);
-Outcome accept(NativeHandle handle, Socket& out);
-Outcome local_endpoint(NativeHandle handle, Endpoint& out);
-Outcome peer_endpoint(NativeHandle handle, Endpoint& out);
+CallResult bytes_pending(NativeHandle handle);  // FIONREAD: ret is the byte count
+CallResult socket_error(NativeHandle handle, int& so_error);  // getsockopt(SO_ERROR)
+CallResult bind_loopback(NativeHandle handle, Transport transport);  // port 0 / temp path
+CallResult bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
+CallResult listen(NativeHandle handle, int backlog);
+CallResult connect(NativeHandle handle, const Endpoint& to);
+CallResult accept(NativeHandle handle, Socket& out);
+CallResult local_endpoint(NativeHandle handle, Endpoint& out);
+CallResult peer_endpoint(NativeHandle handle, Endpoint& out);
 // A second handle to the same socket (dup / WSADuplicateSocket into this process).
-Outcome duplicate(NativeHandle handle, Socket& out);
+CallResult duplicate(NativeHandle handle, Socket& out);
 
 // Whether a handle value names anything open in this process now (POSIX: any open
 // descriptor; Windows: a socket). Use after close checks it before calling a closed
@@ -179,7 +179,7 @@ Outcome duplicate(NativeHandle handle, Socket& out);
 bool handle_in_use(NativeHandle handle);
 
 // Whether this host offers a transport; why not, when it does not.
-bool transport_available(Transport transport, std::string* why_not = nullptr, Outcome* failure = nullptr);
+bool transport_available(Transport transport, std::string* why_not = nullptr, CallResult* failure = nullptr);
 
 // Which platform this process runs on, made once by the platform layer (posix/: uname;
 // winsock/: RtlGetVersion and, under Wine, wine_get_version / wine_get_host_version).

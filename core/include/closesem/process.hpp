@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace closesem::platform {
@@ -28,6 +29,24 @@ class Process {
   // Starts the program at argv[0] (a path) with `argv`. The child's stderr is this
   // process's. Returns false, with the reason in `error`, when it cannot be started.
   static bool start(const std::vector<std::string>& argv, Process& out, std::string& error);
+
+  // How a bounded run (closesem_tool's fuzz, promote, bench, nightly) is started: its
+  // stdout and stderr into a file, extra environment, a process group of its own so that
+  // stop() reaches whatever it started, another working folder. POSIX only: on Windows a
+  // start that asks for any of these fails with an error saying so.
+  struct Options {
+    std::string output_file;  // "" = stdout a pipe (read_line), stderr ours; else both here (truncated), stdin /dev/null
+    std::vector<std::pair<std::string, std::string>> env;  // added to, or replacing in, our environment
+    bool own_group = false;   // the child leads a new process group
+    std::string cwd;          // "" = ours
+    bool inherit_output = false;  // stdin, stdout and stderr ours (no pipes, no file)
+  };
+  static bool start(const std::vector<std::string>& argv, const Options& options, Process& out, std::string& error);
+
+  // Stops the child: SIGTERM to it (to its whole group when own_group), SIGKILL to the
+  // same after `grace` if it has not exited, and reaps it (bounded). With own_group, what
+  // is left of the group after the child exited is killed too. Windows: kill().
+  void stop(std::chrono::milliseconds grace);
 
   bool started() const;
   long id() const;  // process id, 0 when not started

@@ -1,20 +1,55 @@
 // SPDX-License-Identifier: MIT
 // The runner: executes an op program on the real socket implementation, asks the model
 // what each op may return, settles after each op (a bounded wait for the consequence
-// the model expects at the other end: data, FIN, RST), and records a trace. The trace
-// prints as .ops with the observed outcome of every op, so any run can be replayed.
+// the model expects at the other end: data, FIN, RST), checks every received byte
+// against the payload pattern, and records a trace. The trace prints as .ops with the
+// observed outcome of every op, so any run can be replayed. The runner asks the model
+// what to expect, never the model's profile: a call it gives up on is `blocked`.
 #pragma once
 
 #include "closesem/model.hpp"
 #include "closesem/ops.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace closesem::runner {
+
+// The payload of a run: every send writes the pattern (closesem/pattern.hpp) from its
+// socket's send offset, and every byte a recv returns is checked against the pattern at
+// its socket's receive offset. Offsets belong to a socket, not to an endpoint name: a
+// dup shares its socket's, and an endpoint that gets a new socket starts again at 0.
+// (A socket's receive stream is its peer's send stream: both start at 0 when the
+// connection is made, so checking the received bytes needs only the receiver's offset.)
+class Streams {
+ public:
+  // A new socket: its id, both offsets 0.
+  int open();
+  std::uint64_t send_offset(int id) const;
+  std::uint64_t receive_offset(int id) const;
+  // The pattern bytes a send of `size` on socket `id` writes (from its send offset).
+  std::vector<std::uint8_t> to_send(int id, std::size_t size) const;
+  // `bytes` of them were handed over: the send offset moves on.
+  void sent(int id, std::uint64_t bytes);
+  // Checks `size` bytes received on socket `id` and moves its receive offset on. Returns
+  // "" when they follow the pattern, else what is wrong with the first byte that does not
+  // (its stream offset, the byte expected and the byte received). A stream found off
+  // the pattern once is not checked again (every later byte would be off too).
+  std::string received(int id, const std::uint8_t* data, std::size_t size);
+
+ private:
+  struct Stream {
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    bool off = false;
+  };
+  const Stream* find(int id) const;
+  std::vector<Stream> streams_;
+};
 
 struct Step {
   ops::Op op;
@@ -26,7 +61,8 @@ struct Step {
   bool called = true;           // false: not called (a closed handle's value was reused, D3)
   bool expectation_held = true;  // the script's `->`, if any
   bool prediction_held = true;   // the model's admissible set, if it had one
-  std::string note;              // settle problems, reuse, script errors
+  bool payload_held = true;      // recv: every byte followed the pattern (else the note says where)
+  std::string note;              // settle problems, reuse, a call given up (blocked), payload
 };
 
 struct Trace {
@@ -39,6 +75,7 @@ struct Trace {
 
   int divergences() const;          // steps where the model's prediction did not hold
   int failed_expectations() const;  // steps where the script's `->` did not hold
+  int payload_failures() const;     // steps whose received bytes were off the pattern
   int unpredicted() const;          // steps the model could not predict
   // The program as run, each op with `-> observed` (replayable .ops).
   std::string replay() const;
@@ -53,8 +90,10 @@ struct Options {
   std::chrono::milliseconds patience{2000};
   // How long a wait that the model expects to time out lasts (no MS given).
   std::chrono::milliseconds quiet{200};
-  // How long a blocking recv or accept that the model expects to block may block
-  // before it gives up (timed_out on Winsock, would_block on POSIX).
+  // How long a call the model expects to block (a recv with nothing to read, an accept
+  // with nothing queued: `blocked`) is waited for before the runner gives up on it; the
+  // step's outcome is then `blocked`. 0: only what is there already. A call the model
+  // expects to wait for its own timeout (timed_out) gets this as that timeout.
   std::chrono::milliseconds blocked{200};
   // Fuzzing: an op the model calls a script error (an endpoint never made, a pair over
   // a live endpoint) is left out of the trace instead of stopping the run, so that

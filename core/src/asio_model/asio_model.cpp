@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The asio model: its profiles, the state of a run and the checker (asio_model.hpp).
 #include "closesem/asio_model.hpp"
+#include "closesem/pattern.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,24 +9,24 @@
 
 namespace closesem::asio_model {
 
-Profile linux_profile() {
-  Profile p;
+BackendProfile linux_profile() {
+  BackendProfile p;
   p.name = "linux";
   return p;
 }
 
-Profile windows_profile() {
+BackendProfile windows_profile() {
   // ERROR_CONNECTION_ABORTED (1236) for a receive, reported (windows-asio.json).
-  Profile p;
+  BackendProfile p;
   p.name = "windows";
   p.closed = {Errc::connection_aborted};
   p.runs_handlers_after_stop = true;
   return p;
 }
 
-Profile wine_profile() {
+BackendProfile wine_profile() {
   // ERROR_HANDLES_CLOSED (676), measured (wine-8-asio.json).
-  Profile p;
+  BackendProfile p;
   p.name = "wine";
   p.closed = {Errc::other};
   p.close_may_lose_handlers = true;
@@ -35,8 +36,7 @@ Profile wine_profile() {
 }
 
 namespace {
-constexpr std::size_t kPeriod = 251;
-constexpr std::size_t kLongest = (1u << 20) + kPeriod;
+constexpr std::size_t kLongest = (1u << 20) + pattern::kModulus;
 const char* const kOpNames[] = {"read", "write", "wait", "accept", "connect"};
 }  // namespace
 
@@ -45,18 +45,19 @@ const char* pattern_at(int writer, std::uint64_t offset) {
     std::array<std::vector<char>, 2> t;
     for (std::size_t w = 0; w < 2; ++w) {
       t[w].resize(kLongest);
-      for (std::size_t i = 0; i < kLongest; ++i) t[w][i] = static_cast<char>((i * 7 + w * 101) % kPeriod);
+      for (std::size_t i = 0; i < kLongest; ++i)
+        t[w][i] = static_cast<char>(pattern::byte_at(i, static_cast<unsigned>(w)));
     }
     return t;
   }();
-  return tables[static_cast<std::size_t>(writer)].data() + offset % kPeriod;
+  return tables[static_cast<std::size_t>(writer)].data() + offset % pattern::kModulus;
 }
 
 // ---------------------------------------------------------------------------
 // Operations
 
 int Model::start(OpKind kind, int e, const std::string& text) {
-  Op op;
+  PendingOp op;
   op.kind = kind;
   op.end = e;
   if (e >= 0) op.read_at_start = ends_[e].read;
@@ -70,7 +71,7 @@ int Model::start_read(int e, std::uint32_t size, const std::string& text) {
   EndState& me = ends_[e];
   if (me.read_op >= 0) return -1;  // one pending read per end
   const int id = start(OpKind::read, e, text);
-  Op& op = mutable_at(id);
+  PendingOp& op = mutable_at(id);
   op.started_closed = !me.open;
   op.offset = me.read;
   op.size = size;
@@ -83,7 +84,7 @@ int Model::start_write(int e, std::uint32_t size, const std::string& text) {
   const EndState& peer = ends_[1 - e];
   if (me.write_op >= 0) return -1;  // one pending write per end: its offset is known
   const int id = start(OpKind::write, e, text);
-  Op& op = mutable_at(id);
+  PendingOp& op = mutable_at(id);
   op.started_closed = !me.open;
   op.offset = me.written;
   op.size = std::min(size, profile_.max_write);
@@ -100,7 +101,7 @@ int Model::start_wait(int e, int what, const std::string& text) {
   EndState& me = ends_[e];
   if (me.waits.size() >= 3) return -1;
   const int id = start(OpKind::wait, e, text);
-  Op& op = mutable_at(id);
+  PendingOp& op = mutable_at(id);
   op.started_closed = !me.open;
   op.wait_what = what;
   me.waits.push_back(id);
@@ -172,7 +173,7 @@ void Model::linger(int e, bool on_zero) { ends_[e].linger_zero = on_zero; }
 
 void Model::listener_close_or_cancel(bool by_close) {
   if (accept_op_ >= 0 && !listener_closed_) {
-    Op& op = mutable_at(accept_op_);
+    PendingOp& op = mutable_at(accept_op_);
     if (!op.processed) {
       op.natural_possible = op.natural_possible || natural_possible(op);
       (by_close ? op.closed : op.cancelled) = true;
@@ -191,7 +192,7 @@ void Model::finish_end(int e) {
 
 void Model::finish_listener() {
   if (accept_op_ >= 0) {
-    Op& op = mutable_at(accept_op_);
+    PendingOp& op = mutable_at(accept_op_);
     op.natural_possible = op.natural_possible || natural_possible(op);
     op.closed = true;
   }
@@ -214,7 +215,7 @@ void Model::abort_pending(int e, bool by_close) {
   if (me.read_op >= 0) ids.push_back(me.read_op);
   if (me.write_op >= 0) ids.push_back(me.write_op);
   for (const int id : ids) {
-    Op& op = mutable_at(id);
+    PendingOp& op = mutable_at(id);
     if (op.processed) continue;
     op.natural_possible = op.natural_possible || natural_possible(op);
     (by_close ? op.closed : op.cancelled) = true;
@@ -223,7 +224,7 @@ void Model::abort_pending(int e, bool by_close) {
 
 // Whether `op` might have completed on its own by now (its handler may be queued
 // already): then a natural outcome is admissible even though it was cancelled.
-bool Model::natural_possible(const Op& op) const {
+bool Model::natural_possible(const PendingOp& op) const {
   if (op.kind == OpKind::accept) return connects_ > 0;
   if (op.kind != OpKind::read && op.kind != OpKind::wait) return true;
   const EndState& me = ends_[op.end];
@@ -247,7 +248,7 @@ std::optional<Finding> Model::check_open(int e, bool open, const std::string& af
 }
 
 std::optional<Finding> Model::completed(int id, const Completion& completion) {
-  Op& op = mutable_at(id);
+  PendingOp& op = mutable_at(id);
   op.processed = true;
   auto finding = judge(op, completion);
   if (op.end >= 0) {
@@ -261,7 +262,7 @@ std::optional<Finding> Model::completed(int id, const Completion& completion) {
   return finding;
 }
 
-std::optional<Finding> Model::judge(const Op& op, const Completion& c) {
+std::optional<Finding> Model::judge(const PendingOp& op, const Completion& c) {
   const Errc errc = c.errc;
   const bool ok = errc == Errc::ok;
   const bool aborted_error = errc == Errc::operation_aborted;

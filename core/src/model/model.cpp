@@ -37,6 +37,13 @@ Outcome fail(Errc errc) {
 
 Outcome any_ok() { return Outcome{}; }
 
+// The call had not returned when the runner's bound expired.
+Outcome blocked() {
+  Outcome o;
+  o.type = Outcome::Type::blocked;
+  return o;
+}
+
 Prediction said(std::vector<Outcome> admissible, std::string source) {
   Prediction p;
   p.admissible = std::move(admissible);
@@ -83,9 +90,10 @@ Prediction script_error(std::string* error, const std::string& message) {
 bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed) {
   return std::any_of(alternatives.begin(), alternatives.end(), [&](const Outcome& allowed) {
     switch (allowed.type) {
-      case Outcome::Type::ok: return observed.type != Outcome::Type::failure;
+      case Outcome::Type::ok: return observed.succeeded();
       case Outcome::Type::value: return observed.type == Outcome::Type::value && observed.value == allowed.value;
       case Outcome::Type::failure: return observed.type == Outcome::Type::failure && observed.errc == allowed.errc;
+      case Outcome::Type::blocked: return observed.type == Outcome::Type::blocked;
     }
     return false;
   });
@@ -108,7 +116,7 @@ Model::Socket* Model::sock(int endpoint) {
   return index < 0 ? nullptr : &sockets_[static_cast<std::size_t>(index)];
 }
 
-int Model::add_socket(ops::Kind kind) {
+int Model::add_socket(ops::Transport kind) {
   Socket s;
   s.kind = kind;
   s.handles = 1;
@@ -156,12 +164,12 @@ Prediction Model::predict_make(const ops::Op& op, std::string* error) const {
       return script_error(error, "pair over " + x + " or " + ops::endpoint_name(op.other) +
                                      ", which is still open; close it first");
     if (lifecycle_over()) return from_fact(*profile_, Fact::not_initialised);
-    if (op.socket_kind == ops::Kind::unix_stream) return from_fact(*profile_, Fact::socket_unix);
+    if (op.socket_kind == ops::Transport::unix_stream) return from_fact(*profile_, Fact::socket_unix);
     return said({any_ok()}, "a loopback pair (core/src/pair.cpp)");
   }
   if (handles_[op.endpoint].open) return script_error(error, "socket over " + x + ", which is still open");
   if (lifecycle_over()) return from_fact(*profile_, Fact::not_initialised);
-  if (op.socket_kind == ops::Kind::unix_stream) return from_fact(*profile_, Fact::socket_unix);
+  if (op.socket_kind == ops::Transport::unix_stream) return from_fact(*profile_, Fact::socket_unix);
   return said({any_ok()}, "socket()");
 }
 
@@ -210,7 +218,7 @@ Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
   const auto& facts = *profile_;
   const auto& traits = profile_->traits;
   const Socket* peer = peer_of(s);
-  const bool unix_kind = s.kind == ops::Kind::unix_stream;
+  const bool unix_kind = s.kind == ops::Transport::unix_stream;
   // (A connection still in a listener's queue has no handle yet, but is not closed.)
   const bool peer_closed = peer != nullptr && peer->phase == Phase::closed;
   if (s.phase == Phase::listening && !unix_kind)  // (the facts are for a blocking listener)
@@ -230,14 +238,19 @@ Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
     return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
   const std::uint64_t queued = peer ? peer->inbound : 0;
   if (queued + op.count <= kSurelyBuffered) return said({value(op.count)}, "send: buffered whole");
-  return said({any_ok(), fail(s.nonblocking ? Errc::would_block : traits.blocking_call_timeout.value)},
-              "send: the peer's window may fill");
+  // A blocking send returns what it handed over when its send timeout runs out (the
+  // runner's patience), or, with nothing handed over, the platform's timeout error.
+  if (s.nonblocking) return said({any_ok(), fail(Errc::would_block)}, "send: the peer's window may fill");
+  Prediction p = from_fact(facts, Fact::send_timeout_expired);
+  p.admissible.insert(p.admissible.begin(), any_ok());
+  p.source = "send: the peer's window may fill; " + p.source;
+  return p;
 }
 
 Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
   const auto& facts = *profile_;
   const auto& traits = profile_->traits;
-  const bool unix_kind = s.kind == ops::Kind::unix_stream;
+  const bool unix_kind = s.kind == ops::Transport::unix_stream;
   if (s.phase == Phase::listening) {
     if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
     if (s.nonblocking) return said({fail(Errc::not_connected)}, "recv R5 on a non-blocking listener");
@@ -286,13 +299,13 @@ Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
   if (s.inbound > 0) return queued_bytes(s, available, "recv: the queued bytes");
   if (s.reset_after_fin) return from_fact(facts, Fact::recv_after_fin_then_reset);
   if (s.fin_in) return said({value(0)}, "recv R1: end of stream after a graceful close");
-  return said({fail(s.nonblocking ? Errc::would_block : traits.blocking_call_timeout.value)},
-              "recv with nothing queued: would block (the runner bounds a blocking recv)");
+  if (s.nonblocking) return said({fail(Errc::would_block)}, "recv with nothing queued on a non-blocking socket");
+  return said({blocked()}, "recv with nothing queued blocks (the runner gives up after its bound)");
 }
 
 Prediction Model::predict_shutdown(const ops::Op& op, const Socket& s) const {
   const auto& facts = *profile_;
-  const bool unix_kind = s.kind == ops::Kind::unix_stream;
+  const bool unix_kind = s.kind == ops::Transport::unix_stream;
   const bool connected = s.phase == Phase::connected;
   if (op.how < 0 || op.how > 2) {
     if (!connected) return from_fact(facts, Fact::shutdown_bad_how_unconnected);
@@ -411,8 +424,8 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
     case OpKind::accept:
       if (s.phase != Phase::listening) return said({fail(Errc::invalid_argument)}, "accept on a socket not listening");
       if (!s.backlog.empty()) return said({any_ok()}, "accept: a connection is queued");
-      return said({fail(s.nonblocking ? Errc::would_block : Errc::timed_out)},
-                  "accept with nothing queued (the runner bounds a blocking accept)");
+      if (s.nonblocking) return said({fail(Errc::would_block)}, "accept with nothing queued on a non-blocking listener");
+      return said({blocked()}, "accept with nothing queued blocks (the runner gives up after its bound)");
     default: break;
   }
   return Prediction{};
@@ -442,11 +455,9 @@ void Model::close_socket(int index) {
     s.backlog.clear();
   } else if (s.phase == Phase::connected && s.peer >= 0 && !s.reset_in) {
     Socket& peer = sockets_[static_cast<std::size_t>(s.peer)];
-    // AF_UNIX has no RST: SO_LINGER does nothing there, unread data still resets (unix.7).
-    const bool abortive = (s.linger_on && s.linger_s == 0 && s.kind != ops::Kind::unix_stream) || s.inbound > 0;
-    if (abortive) {
+    if (close_is_abortive(s)) {
       peer.reset_in = true;  // closesocket linger table; catalogue #5
-      peer.reset_after_fin = peer.fin_in && s.kind != ops::Kind::unix_stream;  // AF_UNIX: ECONNRESET all the same
+      peer.reset_after_fin = peer.fin_in && s.kind != ops::Transport::unix_stream;  // AF_UNIX: ECONNRESET all the same
       if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
         peer.inbound = 0, peer.chunks = 0;
     } else if (!s.shut_wr) {
@@ -478,7 +489,7 @@ void Model::forget(int index, const std::string& why) {
 // An op the model could not predict: the sockets it touched are no longer predicted
 // (and their peers, which it may have affected); handles are still tracked.
 void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
-  const bool ok = observed.type != Outcome::Type::failure;
+  const bool ok = observed.succeeded();  // (a blocked call had no effect the model follows)
   const int index = socket_of(op.endpoint);
   const std::string why = "`" + ops::print(op) + "` is not modelled, so " + ops::endpoint_name(op.endpoint) + " is not either";
   forget_around(index, why);
@@ -493,7 +504,7 @@ void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
 }
 
 void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
-  const bool ok = observed.type != Outcome::Type::failure;
+  const bool ok = observed.succeeded();
   if (uses_endpoint(op.kind) && op.kind != OpKind::close && op.kind != OpKind::dup && sock(op.endpoint) != nullptr &&
       predict(op).admissible.empty()) {
     apply_unmodelled(op, observed);
@@ -540,7 +551,7 @@ void Model::apply_make(const ops::Op& op, bool ok) {
 }
 
 void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
-  const bool ok = observed.type != Outcome::Type::failure;
+  const bool ok = observed.succeeded();
   Socket* s = sock(op.endpoint);
   if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 &&
       (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
@@ -612,7 +623,7 @@ void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& 
     s.reset_after_fin = s.fin_in;
   } else if (ret > 0 && peer->shut_rd &&
              (facts[Fact::data_after_shutdown_receive_resets].keyword == "reset" ||
-              (peer->shut_wr && s.kind != ops::Kind::unix_stream &&
+              (peer->shut_wr && s.kind != ops::Transport::unix_stream &&
                facts[Fact::data_after_shutdown_both_resets].keyword == "reset"))) {
     s.reset_in = peer->reset_in = true;
     s.reset_after_fin = s.fin_in;
@@ -638,7 +649,7 @@ void Model::apply_shutdown(const ops::Op& op, Socket& s, Socket* peer) {
     // (a later shutdown failed ENOTCONN; fuzz_close_sequences), when is not pinned
     // down: not modelled further.
     const bool torn = profile_->traits.shutdown_both_with_unread_ends.value && !s.shut_wr && s.shut_rd &&
-                      s.inbound > 0 && s.kind != ops::Kind::unix_stream;
+                      s.inbound > 0 && s.kind != ops::Transport::unix_stream;
     s.shut_wr = true;
     if (torn)
       forget_around(handles_[op.endpoint].socket,
@@ -651,7 +662,7 @@ void Model::apply_connect(const ops::Op& op) {
   const int listener = handles_[op.other].socket;
   if (sockets_[static_cast<std::size_t>(listener)].phase != Phase::listening) return;
   const int client = handles_[op.endpoint].socket;
-  const ops::Kind kind = sockets_[static_cast<std::size_t>(client)].kind;
+  const ops::Transport kind = sockets_[static_cast<std::size_t>(client)].kind;
   const int server = add_socket(kind);  // (may move the sockets: indices from here on)
   auto& server_socket = sockets_[static_cast<std::size_t>(server)];
   server_socket.handles = 0;  // nobody holds it until accept

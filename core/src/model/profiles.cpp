@@ -101,6 +101,8 @@ const Row kRows[] = {
      "(before any reset; measured by fuzz_close_sequences)"},
     {Fact::shutdown_bad_how_unconnected, "invalid_argument | not_connected", "shutdown S2", "invalid_argument",
      "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL"},
+    {Fact::send_timeout_expired, "timed_out", "setsockopt SO_SNDTIMEO: a blocking send that times out fails WSAETIMEDOUT",
+     "would_block", "socket.7 SO_SNDTIMEO: EAGAIN/EWOULDBLOCK when the timeout expires before any data was sent"},
 };
 
 // The traits (closesem/model.hpp), Winsock and Linux side by side. Wine 8 has Winsock's.
@@ -115,10 +117,6 @@ void set_traits(Traits& winsock, Traits& on_linux) {
                                                   "WSAESHUTDOWN, also once the connection was reset"};
   on_linux.pending_error_before_shutdown = {true, "tcp_sendmsg and tcp_recvmsg report a pending error (sk_err) "
                                                   "before SEND_SHUTDOWN / RCV_SHUTDOWN"};
-  winsock.blocking_call_timeout = {Errc::timed_out, "SO_RCVTIMEO/SO_SNDTIMEO: a blocking call that times out "
-                                                    "fails WSAETIMEDOUT"};
-  on_linux.blocking_call_timeout = {Errc::would_block, "socket.7 SO_RCVTIMEO/SO_SNDTIMEO: EAGAIN when the timeout "
-                                                       "runs out"};
   winsock.pending_after_reset_may_read_0 = {true, "FIONREAD after a reset: the buffered data may be dropped "
                                                   "(catalogue #6 [rep]), not pinned down"};
   on_linux.pending_after_reset_may_read_0 = {false, "FIONREAD (SIOCINQ) counts the queued bytes, which Linux keeps "
@@ -199,11 +197,9 @@ FactEntry entry(const char* outcomes, const char* source) {
 std::vector<Profile> make_profiles() {
   Profile winsock;
   winsock.name = "winsock";
-  winsock.winsock_api = true;
   winsock.facts.resize(kFacts);
   Profile linux_profile;
   linux_profile.name = "linux";
-  linux_profile.winsock_api = false;
   linux_profile.facts.resize(kFacts);
   set_traits(winsock.traits, linux_profile.traits);
   for (const auto& row : kRows) {

@@ -18,17 +18,19 @@ static_assert(kOpNames.size() == static_cast<std::size_t>(OpKind::cleanup) + 1,
               "kOpNames must name every OpKind, in declaration order");
 
 constexpr std::array<std::string_view, kKinds> kKindNames{"tcp4", "tcp6", "unix"};
-static_assert(static_cast<int>(Kind::unix_stream) + 1 == kKinds, "kKindNames must name every Kind");
+static_assert(static_cast<int>(Transport::unix_stream) + 1 == kKinds, "kKindNames must name every Transport");
 
 constexpr std::array<std::string_view, 3> kWaitNames{"readable", "writable", "hup"};
 static_assert(static_cast<std::size_t>(WaitKind::hangup) + 1 == kWaitNames.size(),
               "kWaitNames must name every WaitKind");
 
-// The canonical order of alternatives: ok, then values, then errors in Errc order.
+// The canonical order of alternatives: ok, then values, then errors in Errc order, then
+// blocked.
 bool before(const Outcome& a, const Outcome& b) {
   if (a.type != b.type) return a.type < b.type;
   switch (a.type) {
     case Outcome::Type::ok:
+    case Outcome::Type::blocked:
       return false;
     case Outcome::Type::value:
       return a.value < b.value;
@@ -38,7 +40,8 @@ bool before(const Outcome& a, const Outcome& b) {
   return a.errc < b.errc;
 }
 static_assert(Outcome::Type::ok < Outcome::Type::value &&
-                  Outcome::Type::value < Outcome::Type::failure,
+                  Outcome::Type::value < Outcome::Type::failure &&
+                  Outcome::Type::failure < Outcome::Type::blocked,
               "the canonical order of alternatives follows Outcome::Type");
 
 }  // namespace
@@ -53,7 +56,7 @@ std::string_view to_string(OpKind kind) {
   return index < kOpNames.size() ? kOpNames[index] : "?";
 }
 
-std::string_view to_string(Kind kind) {
+std::string_view to_string(Transport kind) {
   const auto index = static_cast<std::size_t>(kind);
   return index < kKindNames.size() ? kKindNames[index] : "?";
 }

@@ -184,9 +184,9 @@ class LineReader {
 
 const Argument kEndpointAfterPair{"the second endpoint", "a..h"};
 
-Kind read_kind(LineReader& in) {
+Transport read_kind(LineReader& in) {
   static constexpr std::array<std::string_view, 3> kWords{"tcp4", "tcp6", "unix"};
-  return static_cast<Kind>(
+  return static_cast<Transport>(
       in.word(kWords, {"the socket kind", "tcp4, tcp6 or unix"}, "socket kind"));
 }
 
@@ -336,7 +336,7 @@ Op read_op(const Token* begin, const Token* end) {
 }
 
 std::string outcome_choices() {
-  std::string out = "ok, " + std::string(kNumber) + " or an error name (";
+  std::string out = "ok, " + std::string(kNumber) + ", blocked or an error name (";
   std::size_t count = 0;
   const Errc* all = all_errcs(&count);
   bool first = true;
@@ -351,6 +351,7 @@ std::string outcome_choices() {
 
 Outcome read_outcome(const Token& token) {
   if (token.text == "ok") return {Outcome::Type::ok, 0, Errc::ok};
+  if (token.text == "blocked") return {Outcome::Type::blocked, 0, Errc::ok};
   const bool negative = token.text.size() > 1 && token.text[0] == '-';
   if (const auto value = decimal(token.text.substr(negative ? 1 : 0), kMaxCount)) {
     if (negative || *value > kMaxCount)
@@ -374,6 +375,7 @@ std::vector<Outcome> read_alternatives(const Token* arrow, const Token* begin, c
   std::vector<Outcome> alternatives;
   alternatives.reserve(static_cast<std::size_t>(end - begin + 1) / 2);
   bool seen_ok = false;
+  bool seen_blocked = false;
   bool seen_value = false;
   std::uint64_t seen_errcs = 0;  // bit i: Errc with value i
   static_assert(static_cast<int>(Errc::other) < 64, "the seen_errcs mask must hold every Errc");
@@ -389,6 +391,9 @@ std::vector<Outcome> read_alternatives(const Token* arrow, const Token* begin, c
     switch (outcome.type) {
       case Outcome::Type::ok:
         duplicate = std::exchange(seen_ok, true);
+        break;
+      case Outcome::Type::blocked:
+        duplicate = std::exchange(seen_blocked, true);
         break;
       case Outcome::Type::value:
         if (seen_value &&
@@ -479,6 +484,8 @@ std::string print(const Outcome& outcome) {
   switch (outcome.type) {
     case Outcome::Type::ok:
       return "ok";
+    case Outcome::Type::blocked:
+      return "blocked";
     case Outcome::Type::value:
       return std::to_string(outcome.value);
     case Outcome::Type::failure:

@@ -30,7 +30,7 @@ Endpoint loopback_endpoint(Transport transport);
 
 // getsockname (peer false) or getpeername (peer true) as an Endpoint; common.cpp
 // builds local_endpoint and peer_endpoint on it.
-Outcome endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
+CallResult endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
 
 // This process's id (for names of temporary files).
 unsigned long process_id();

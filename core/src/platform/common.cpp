@@ -67,7 +67,7 @@ std::string backend::unix_socket_path() {
 #endif
 }
 
-bool transport_available(Transport transport, std::string* why_not, Outcome* failure) {
+bool transport_available(Transport transport, std::string* why_not, CallResult* failure) {
   Socket probe;
   const auto opened = open_stream(transport, probe);
   if (!opened.ok()) {
@@ -134,7 +134,7 @@ std::optional<int> native_from_errc(Errc errc) {
   return std::nullopt;
 }
 
-std::string Outcome::describe() const {
+std::string CallResult::describe() const {
   return "ret=" + std::to_string(ret) + " errc=" + std::string(to_string(errc)) +
          " native=" + describe_native(native);
 }
@@ -157,7 +157,7 @@ NativeHandle Socket::release() {
   return handle;
 }
 
-Outcome Socket::close() { return close_handle(release()); }
+CallResult Socket::close() { return close_handle(release()); }
 
 Endpoint backend::loopback_endpoint(Transport transport) {
   Endpoint endpoint;
@@ -170,13 +170,13 @@ Endpoint backend::loopback_endpoint(Transport transport) {
   return endpoint;
 }
 
-Outcome bind_loopback(NativeHandle handle, Transport transport) {
+CallResult bind_loopback(NativeHandle handle, Transport transport) {
   return bind(handle, backend::loopback_endpoint(transport));
 }
 
-Outcome local_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, false, out); }
+CallResult local_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, false, out); }
 
-Outcome peer_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, true, out); }
+CallResult peer_endpoint(NativeHandle handle, Endpoint& out) { return backend::endpoint_of(handle, true, out); }
 
 std::string_view to_string(Transport transport) {
   switch (transport) {

@@ -2,6 +2,7 @@
 #include "closesem/runner.hpp"
 
 #include "closesem/pair.hpp"
+#include "closesem/pattern.hpp"
 #include "closesem/platform.hpp"
 #include "closesem/text.hpp"
 
@@ -17,11 +18,11 @@ namespace {
 using ops::OpKind;
 using ops::Outcome;
 
-platform::Transport transport_of(ops::Kind kind) {
+platform::Transport transport_of(ops::Transport kind) {
   switch (kind) {
-    case ops::Kind::tcp4: return platform::Transport::tcp4;
-    case ops::Kind::tcp6: return platform::Transport::tcp6;
-    case ops::Kind::unix_stream: return platform::Transport::unix_stream;
+    case ops::Transport::tcp4: return platform::Transport::tcp4;
+    case ops::Transport::tcp6: return platform::Transport::tcp6;
+    case ops::Transport::unix_stream: return platform::Transport::unix_stream;
   }
   return platform::Transport::tcp4;
 }
@@ -70,7 +71,7 @@ struct Slot {
   bool nonblocking = false;
   platform::Endpoint address;  // where a listener listens
   bool listening = false;
-  int group = 0;  // slots with the same group hold handles of one socket (dup)
+  int group = -1;  // slots with the same group hold handles of one socket (dup); its Streams id
   std::uint64_t epoch = 0;  // platform::session_epoch() when it was made
 };
 
@@ -97,16 +98,22 @@ class Execution {
       step.called = false;
       return step;
     }
+    gave_up_ = false;
     const auto outcome = execute(op, step);
-    step.ret = outcome.ret;
-    step.native = outcome.ok() ? 0 : outcome.native;
-    step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
-    step.observed = to_ops(outcome);
+    if (gave_up_) {
+      // No call returned: there is no return value and no error.
+      step.observed.type = Outcome::Type::blocked;
+    } else {
+      step.ret = outcome.ret;
+      step.native = outcome.ok() ? 0 : outcome.native;
+      step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
+      step.observed = to_ops(outcome);
+    }
     if (step.called) {
       if (!op.expect.empty()) step.expectation_held = model::admits(op.expect, step.observed);
       if (!step.predicted.admissible.empty()) step.prediction_held = model::admits(step.predicted.admissible, step.observed);
       model_.apply(op, step.observed);
-      if (outcome.ok()) settle(step);
+      if (step.observed.succeeded()) settle(step);
     }
     return step;
   }
@@ -123,7 +130,7 @@ class Execution {
 
  private:
   // A call's outcome in the language: failures by error, successes by return value.
-  static Outcome to_ops(const platform::Outcome& outcome) {
+  static Outcome to_ops(const platform::CallResult& outcome) {
     Outcome o;
     if (!outcome.ok()) {
       o.type = Outcome::Type::failure;
@@ -141,18 +148,38 @@ class Execution {
     return o;
   }
 
-  // Whether the model expects the call to block until the runner's bound: its only
-  // admissible outcomes are the failures of a call that gave up.
-  // An op the model cannot predict is treated the same way: it is not waited for long.
+  // Whether the model expects the call not to return within the runner's bound: it
+  // blocks (`blocked`), or it waits for its own timeout, which the runner sets to that
+  // bound, and fails with it (timed_out). An op the model cannot predict is treated the
+  // same way: it is not waited for long.
   static bool expects_block(const model::Prediction& predicted) {
     return predicted.admissible.empty() ||
            std::all_of(predicted.admissible.begin(), predicted.admissible.end(), [](const Outcome& o) {
-             return o.type == Outcome::Type::failure && (o.errc == Errc::timed_out || o.errc == Errc::would_block);
+             return o.type == Outcome::Type::blocked || (o.type == Outcome::Type::failure && o.errc == Errc::timed_out);
            });
   }
 
-  static platform::Outcome synthetic(Errc errc) {
-    platform::Outcome out;
+  // Whether the runner is to bound the call itself (wait, then give up: `blocked`): the
+  // model expects it to block, or cannot say.
+  static bool runner_bounds(const model::Prediction& predicted) {
+    return std::all_of(predicted.admissible.begin(), predicted.admissible.end(),
+                       [](const Outcome& o) { return o.type == Outcome::Type::blocked; });
+  }
+
+  // The step's outcome is `blocked`: the call had not returned (or was not made, as it
+  // would not have) when the bound expired. The returned value is not used.
+  platform::CallResult gave_up(Step& step, const std::string& why) {
+    gave_up_ = true;
+    step.note += (step.note.empty() ? "" : "; ") + std::string("blocked: ") + why;
+    return platform::CallResult{};
+  }
+
+  static std::string in_ms(std::chrono::milliseconds bound) {
+    return "within " + std::to_string(platform::scaled(bound).count()) + " ms";
+  }
+
+  static platform::CallResult synthetic(Errc errc) {
+    platform::CallResult out;
     out.ret = -1;
     out.errc = errc;
     out.native = platform::native_from_errc(errc).value_or(0);
@@ -181,20 +208,20 @@ class Execution {
     return false;
   }
 
-  void adopt(int endpoint, platform::Socket socket, ops::Kind kind) {
+  void adopt(int endpoint, platform::Socket socket, ops::Transport kind) {
     kinds_[static_cast<std::size_t>(endpoint)] = kind;
     auto& slot = slots_[static_cast<std::size_t>(endpoint)];
     slot = Slot{};
     slot.value = socket.get();
     slot.socket = std::move(socket);
     slot.open = true;
-    slot.group = ++groups_;
+    slot.group = streams_.open();  // a new socket: its own streams, from offset 0
     slot.epoch = platform::session_epoch();
     // A blocking recv or send never outlasts the runner's patience.
     platform::set_io_timeout(slot.value, options_.patience);
   }
 
-  platform::Outcome execute(const ops::Op& op, Step& step) {
+  platform::CallResult execute(const ops::Op& op, Step& step) {
     auto& slot = slots_[static_cast<std::size_t>(op.endpoint)];
     switch (op.kind) {
       case OpKind::startup: return platform::startup();
@@ -209,7 +236,7 @@ class Execution {
         }
         adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
         adopt(op.other, std::move(made.pair.second), op.socket_kind);
-        return platform::Outcome{};
+        return platform::CallResult{};
       }
       case OpKind::socket: {
         platform::Socket socket;
@@ -237,33 +264,14 @@ class Execution {
     const auto handle = slot.value;
     switch (op.kind) {
       case OpKind::send: {
-        std::vector<unsigned char> data(op.count);
-        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<unsigned char>((sent_[static_cast<std::size_t>(op.endpoint)] + i) % 251);
+        const auto data = streams_.to_send(slot.group, op.count);
         if (expects_block(step.predicted)) platform::set_io_timeout(handle, short_bound());
         const auto out = platform::send(handle, data.data(), data.size());
         if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.patience);
-        if (out.ok()) sent_[static_cast<std::size_t>(op.endpoint)] += static_cast<std::uint64_t>(out.ret);
+        if (out.ok() && out.ret > 0) streams_.sent(slot.group, static_cast<std::uint64_t>(out.ret));
         return out;
       }
-      case OpKind::recv: {
-        std::vector<unsigned char> buffer(std::max<std::uint32_t>(op.count, 1));
-        if (!expects_block(step.predicted)) return platform::recv(handle, buffer.data(), op.count);
-        if (options_.blocked.count() == 0 && !slot.nonblocking) {
-          // Fuzzing: a blocking recv the model expects to block is probed instead of
-          // made: with nothing to read (no data, FIN or RST) it would block.
-          const auto ready = platform::wait(handle, platform::WaitFor::readable, std::chrono::milliseconds(0));
-          if (ready.ok() && ready.ret == 0) {
-            step.note = "probed, not called: nothing to read, so it would block";
-            // What a blocking recv that gave up returns here: the profile's trait
-            // (SO_RCVTIMEO: EAGAIN on Linux, WSAETIMEDOUT on Winsock).
-            return synthetic(model_.profile().traits.blocking_call_timeout.value);
-          }
-        }
-        platform::set_io_timeout(handle, short_bound());
-        const auto out = platform::recv(handle, buffer.data(), op.count);
-        platform::set_io_timeout(handle, options_.patience);
-        return out;
-      }
+      case OpKind::recv: return recv(op, slot, step);
       case OpKind::shutdown: return platform::shutdown_raw(handle, op.how);
       case OpKind::close: {
         const auto out = platform::close_handle(handle);
@@ -314,15 +322,15 @@ class Execution {
         return out;
       }
       case OpKind::listen: return listen(op, slot);
-      case OpKind::connect: return connect(op, slot);
-      case OpKind::accept: return accept(op, slot, step.predicted);
+      case OpKind::connect: return connect(op, slot, step);
+      case OpKind::accept: return accept(op, slot, step);
       default: break;
     }
     return synthetic(Errc::other);
   }
 
   // bind to loopback (port 0, or a fresh AF_UNIX path), then listen.
-  platform::Outcome listen(const ops::Op& op, Slot& slot) {
+  platform::CallResult listen(const ops::Op& op, Slot& slot) {
     auto out = platform::bind_loopback(slot.value, transport_of(kinds_[static_cast<std::size_t>(op.endpoint)]));
     if (!out.ok()) return out;
     out = platform::listen(slot.value, 8);
@@ -355,15 +363,56 @@ class Execution {
     return to;
   }
 
+  // A recv. One the model expects to block is bounded by the runner: it waits (up to
+  // Options::blocked) for something to read (data, a FIN or a reset) and gives up when
+  // nothing came, after asking the call without blocking whether it would have returned
+  // anyway (with an error the model did not expect). Every byte read is checked
+  // against the pattern.
+  platform::CallResult recv(const ops::Op& op, Slot& slot, Step& step) {
+    std::vector<std::uint8_t> buffer(std::max<std::uint32_t>(op.count, 1));
+    const auto handle = slot.value;
+    platform::CallResult out;
+    if (!expects_block(step.predicted)) {
+      out = platform::recv(handle, buffer.data(), op.count);
+    } else if (runner_bounds(step.predicted) && !slot.nonblocking && nothing_within(handle, options_.blocked)) {
+      platform::set_nonblocking(handle, true);
+      out = platform::recv(handle, buffer.data(), op.count);
+      platform::set_nonblocking(handle, false);
+      if (!out.ok() && out.errc == Errc::would_block)
+        return gave_up(step, "nothing to read (no data, FIN or reset) " + in_ms(options_.blocked));
+    } else {
+      // Something to read, or the model expects the call to wait for its own timeout.
+      platform::set_io_timeout(handle, short_bound());
+      out = platform::recv(handle, buffer.data(), op.count);
+      platform::set_io_timeout(handle, options_.patience);
+    }
+    if (out.ok() && out.ret > 0) {
+      const auto problem = streams_.received(slot.group, buffer.data(), static_cast<std::size_t>(out.ret));
+      if (!problem.empty()) {
+        step.payload_held = false;
+        step.note += (step.note.empty() ? "" : "; ") + std::string("payload: ") + ops::endpoint_name(op.endpoint) +
+                     " " + problem;
+      }
+    }
+    return out;
+  }
+
+  // Whether `handle` stayed unreadable for `bound` (scaled).
+  static bool nothing_within(platform::NativeHandle handle, std::chrono::milliseconds bound) {
+    const auto ready = platform::wait(handle, platform::WaitFor::readable, platform::scaled(bound));
+    return ready.ok() && ready.ret == 0;
+  }
+
   // A connect that never blocks for long: non-blocking, a bounded wait, then SO_ERROR.
-  platform::Outcome connect(const ops::Op&, Slot& slot) {
+  // One that has not settled when the wait runs out is `blocked`.
+  platform::CallResult connect(const ops::Op&, Slot& slot, Step& step) {
     const platform::Endpoint to = destination_;
     platform::set_nonblocking(slot.value, true);
     auto out = platform::connect(slot.value, to);
     if (!out.ok() && (out.errc == Errc::in_progress || out.errc == Errc::would_block)) {
       const auto ready = platform::wait(slot.value, platform::WaitFor::writable, platform::scaled(options_.patience));
       if (ready.ok() && ready.ret == 0) {
-        out = synthetic(Errc::timed_out);
+        out = gave_up(step, "the connection was not made " + in_ms(options_.patience));
       } else {
         int so_error = 0;
         out = platform::socket_error(slot.value, so_error);
@@ -378,12 +427,12 @@ class Execution {
     return out;
   }
 
-  // A blocking accept with nothing queued would wait for ever: wait (bounded) first.
-  platform::Outcome accept(const ops::Op& op, Slot& slot, const model::Prediction& predicted) {
+  // A blocking accept with nothing queued would wait for ever: wait (bounded) first, and
+  // give up (`blocked`) when no connection came.
+  platform::CallResult accept(const ops::Op& op, Slot& slot, Step& step) {
     if (!slot.nonblocking && slot.listening) {
-      const auto bound = expects_block(predicted) ? options_.blocked : options_.patience;
-      const auto ready = platform::wait(slot.value, platform::WaitFor::readable, platform::scaled(bound));
-      if (ready.ok() && ready.ret == 0) return synthetic(Errc::timed_out);
+      const auto bound = expects_block(step.predicted) ? options_.blocked : options_.patience;
+      if (nothing_within(slot.value, bound)) return gave_up(step, "no connection to accept " + in_ms(bound));
     }
     platform::Socket accepted;
     const auto out = platform::accept(slot.value, accepted);
@@ -408,10 +457,10 @@ class Execution {
   model::Model model_;
   Options options_;
   std::array<Slot, ops::kEndpoints> slots_;
-  std::array<std::uint64_t, ops::kEndpoints> sent_{};
-  std::array<ops::Kind, ops::kEndpoints> kinds_{};
-  int groups_ = 0;
+  Streams streams_;  // by socket: Slot::group
+  std::array<ops::Transport, ops::kEndpoints> kinds_{};
   platform::Endpoint destination_;  // of the connect being executed
+  bool gave_up_ = false;            // the step being executed was given up (blocked)
 };
 
 std::string describe(const Step& step) {
@@ -458,12 +507,53 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
   return trace;
 }
 
+int Streams::open() {
+  streams_.emplace_back();
+  return static_cast<int>(streams_.size()) - 1;
+}
+
+const Streams::Stream* Streams::find(int id) const {
+  return id >= 0 && static_cast<std::size_t>(id) < streams_.size() ? &streams_[static_cast<std::size_t>(id)] : nullptr;
+}
+
+std::uint64_t Streams::send_offset(int id) const { return find(id) != nullptr ? find(id)->sent : 0; }
+
+std::uint64_t Streams::receive_offset(int id) const { return find(id) != nullptr ? find(id)->received : 0; }
+
+std::vector<std::uint8_t> Streams::to_send(int id, std::size_t size) const {
+  std::vector<std::uint8_t> data(size);
+  pattern::fill(data.data(), size, send_offset(id));
+  return data;
+}
+
+void Streams::sent(int id, std::uint64_t bytes) {
+  if (find(id) != nullptr) streams_[static_cast<std::size_t>(id)].sent += bytes;
+}
+
+std::string Streams::received(int id, const std::uint8_t* data, std::size_t size) {
+  if (find(id) == nullptr) return "";
+  auto& stream = streams_[static_cast<std::size_t>(id)];
+  const auto offset = stream.received;
+  stream.received += size;
+  if (stream.off) return "";
+  const auto at = pattern::first_mismatch(data, size, offset);
+  if (at == size) return "";
+  stream.off = true;
+  return "received byte " + std::to_string(data[at]) + " at stream offset " + std::to_string(offset + at) +
+         ", where the pattern has " + std::to_string(pattern::byte_at(offset + at)) + " (" +
+         std::to_string(size) + " bytes from offset " + std::to_string(offset) + ")";
+}
+
 int Trace::divergences() const {
   return static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return !s.prediction_held; }));
 }
 
 int Trace::failed_expectations() const {
   return static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return !s.expectation_held; }));
+}
+
+int Trace::payload_failures() const {
+  return static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const Step& s) { return !s.payload_held; }));
 }
 
 int Trace::unpredicted() const {
@@ -479,7 +569,7 @@ std::string Trace::replay() const {
     op.expect.clear();
     if (step.called) op.expect.push_back(step.observed);
     out << ops::print(op);
-    if (!step.called) out << "  # " << step.note;
+    if (!step.called || !step.payload_held) out << "  # " << step.note;
     out << '\n';
   }
   return out.str();
@@ -501,6 +591,7 @@ std::string Trace::report(const Step& step) const {
   out << "; predicted "
       << (step.predicted.admissible.empty() ? std::string("(no prediction)") : ops::print(step.predicted.admissible));
   if (!step.prediction_held) out << "  DIVERGES";
+  if (!step.payload_held) out << "  PAYLOAD OFF THE PATTERN";
   if (!step.op.expect.empty())
     out << (step.expectation_held ? "; -> " : "; FAILED -> ") << ops::print(step.op.expect);
   out << '\n';

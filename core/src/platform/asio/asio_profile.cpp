@@ -9,8 +9,8 @@
 
 namespace closesem::asio_model {
 
-const Profile& profile_for_this_platform() {
-  static const Profile chosen = [] {
+const BackendProfile& profile_for_this_platform() {
+  static const BackendProfile chosen = [] {
     if (platform::identity().under_wine()) return wine_profile();
     if (platform::api() == platform::Api::winsock) return windows_profile();
     return linux_profile();

@@ -16,7 +16,7 @@
 namespace closesem::asio_model {
 namespace {
 
-using asio_program::Kind;
+using asio_program::StepKind;
 using asio_program::Program;
 using asio_program::Step;
 namespace as = closesem::asio_support;
@@ -30,7 +30,7 @@ struct End {
 
 class Run {
  public:
-  Run(const Program& program, const Profile& profile, const RunOptions& options)
+  Run(const Program& program, const BackendProfile& profile, const RunOptions& options)
       : program_(program), options_(options), model_(profile), loop_(program.threads) {}
 
   RunResult execute();
@@ -110,34 +110,34 @@ RunResult Run::execute() {
 
 void Run::step(const Step& s) {
   switch (s.kind) {
-    case Kind::run:
+    case StepKind::run:
       if (program_.threads == 0) {
         if (loop_.context().stopped() && !user_stopped_) loop_.context().restart();
         loop_.context().poll();
       }
       return;
-    case Kind::run_one:
+    case StepKind::run_one:
       if (program_.threads == 0) {
         if (loop_.context().stopped() && !user_stopped_) loop_.context().restart();
         loop_.context().run_one_for(std::chrono::milliseconds(1));
       }
       return;
-    case Kind::stop:
+    case StepKind::stop:
       if (program_.threads == 0) {
         loop_.stop();
         user_stopped_ = true;
       }
       return;
-    case Kind::restart:
+    case StepKind::restart:
       if (program_.threads == 0) {
         loop_.restart();
         user_stopped_ = false;
       }
       return;
-    case Kind::accept:
-    case Kind::connect:
-    case Kind::listener_close:
-    case Kind::listener_cancel:
+    case StepKind::accept:
+    case StepKind::connect:
+    case StepKind::listener_close:
+    case StepKind::listener_cancel:
       listener_step(s);
       return;
     default:
@@ -150,7 +150,7 @@ void Run::end_step(const Step& s) {
   End& me = ends_[e];
   auto& socket = *me.socket;
   switch (s.kind) {
-    case Kind::read: {
+    case StepKind::read: {
       const int id = model_.start_read(e, s.size, s.text);
       if (id < 0) return;
       auto* buffer = &loop_.own<std::vector<char>>(s.size, '\0');
@@ -159,10 +159,10 @@ void Run::end_step(const Step& s) {
       on(*me.strand, [&socket, buffer, handler]() { socket->async_read_some(asio::buffer(*buffer), handler); });
       return;
     }
-    case Kind::write: {
+    case StepKind::write: {
       const int id = model_.start_write(e, s.size, s.text);
       if (id < 0) return;
-      const Op& op = model_.at(id);
+      const PendingOp& op = model_.at(id);
       auto* buffer = &loop_.own<std::vector<char>>(op.size, '\0');
       std::memcpy(buffer->data(), pattern_at(e, op.offset), op.size);
       track(id, s.text, buffer);
@@ -170,7 +170,7 @@ void Run::end_step(const Step& s) {
       on(*me.strand, [&socket, buffer, handler]() { socket->async_write_some(asio::buffer(*buffer), handler); });
       return;
     }
-    case Kind::wait: {
+    case StepKind::wait: {
       const int id = model_.start_wait(e, s.what, s.text);
       if (id < 0) return;
       track(id, s.text);
@@ -179,9 +179,9 @@ void Run::end_step(const Step& s) {
       on(*me.strand, [&socket, what, handler]() { socket->async_wait(what, handler); });
       return;
     }
-    case Kind::close:
-    case Kind::destroy: {
-      const bool destroy = s.kind == Kind::destroy;
+    case StepKind::close:
+    case StepKind::destroy: {
+      const bool destroy = s.kind == StepKind::destroy;
       model_.close(e, destroy);
       asio::error_code ec;
       bool open = true;
@@ -201,7 +201,7 @@ void Run::end_step(const Step& s) {
       finding(model_.check_open(e, open, s.text));
       return;
     }
-    case Kind::release: {
+    case StepKind::release: {
       const bool was_open = model_.end_state(e).open;
       model_.release_cancel(e);  // release() cancels first
       asio::error_code ec;
@@ -222,7 +222,7 @@ void Run::end_step(const Step& s) {
       }
       return;
     }
-    case Kind::cancel: {
+    case StepKind::cancel: {
       model_.cancel(e);
       asio::error_code ec;
       bool open = false;
@@ -233,7 +233,7 @@ void Run::end_step(const Step& s) {
       finding(model_.check_open(e, open, s.text));
       return;
     }
-    case Kind::shutdown: {
+    case StepKind::shutdown: {
       asio::error_code ec;
       bool open = false;
       const auto how = s.what == 0 ? tcp::socket::shutdown_receive
@@ -246,7 +246,7 @@ void Run::end_step(const Step& s) {
       finding(model_.check_open(e, open, s.text));
       return;
     }
-    case Kind::linger: {
+    case StepKind::linger: {
       asio::error_code ec;
       const bool on_zero = s.what == 1;
       on(*me.strand, [&socket, &ec, on_zero]() { socket->set_option(asio::socket_base::linger(on_zero, 0), ec); });
@@ -276,7 +276,7 @@ void Run::listener_step(const Step& s) {
     }
   }
   switch (s.kind) {
-    case Kind::accept: {
+    case StepKind::accept: {
       const int id = model_.start_accept(s.text);
       if (id < 0) return;
       auto& strand = loop_.own<as::Strand>(loop_.make_strand());
@@ -287,7 +287,7 @@ void Run::listener_step(const Step& s) {
       on(*listener_strand_, [this, &into, handler]() { listener_->async_accept(into, handler); });
       return;
     }
-    case Kind::connect: {
+    case StepKind::connect: {
       const int id = model_.start_connect(s.text);
       if (id < 0) return;
       auto& strand = loop_.own<as::Strand>(loop_.make_strand());
@@ -299,9 +299,9 @@ void Run::listener_step(const Step& s) {
       on(strand, [&client, to, handler]() { client.async_connect(to, handler); });
       return;
     }
-    case Kind::listener_close:
-    case Kind::listener_cancel: {
-      const bool close = s.kind == Kind::listener_close;
+    case StepKind::listener_close:
+    case StepKind::listener_cancel: {
+      const bool close = s.kind == StepKind::listener_close;
       model_.listener_close_or_cancel(close);
       on(*listener_strand_, [this, close]() {
         asio::error_code ec;
@@ -394,7 +394,7 @@ void Run::finding(const std::optional<Finding>& found) {
 
 }  // namespace
 
-RunResult run(const asio_program::Program& program, const Profile& profile, const RunOptions& options) {
+RunResult run(const asio_program::Program& program, const BackendProfile& profile, const RunOptions& options) {
   return Run(program, profile, options).execute();
 }
 

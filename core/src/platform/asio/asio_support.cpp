@@ -10,8 +10,8 @@ namespace detail {
 thread_local int starting = 0;
 }  // namespace detail
 
-platform::Outcome outcome_of(const asio::error_code& ec, std::size_t bytes) {
-  platform::Outcome outcome;
+platform::CallResult outcome_of(const asio::error_code& ec, std::size_t bytes) {
+  platform::CallResult outcome;
   if (!ec) {
     outcome.ret = static_cast<std::int64_t>(bytes);
     return outcome;

@@ -24,6 +24,7 @@ struct Process::Impl {
   int input = -1;   // our end of the child's stdin
   int output = -1;  // our end of the child's stdout
   int pidfd = -1;   // -1 where pidfd_open is missing: waits then poll waitpid in steps
+  bool own_group = false;  // the child leads process group `pid`
   std::string buffer;
   bool output_ended = false;
   std::optional<int> status;
@@ -86,8 +87,112 @@ Process& Process::operator=(Process&& other) noexcept {
 }
 
 bool Process::start(const std::vector<std::string>& argv, Process& out, std::string& error) {
+  return start(argv, Options{}, out, error);
+}
+
+namespace {
+
+// Our environment with `extra` added (a name given there replaces ours).
+std::vector<std::string> environment_with(const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : extra) replaced = replaced || key == name;
+    if (!replaced) env.push_back(entry);
+  }
+  for (const auto& [key, value] : extra) env.push_back(key + "=" + value);
+  return env;
+}
+
+// A child with its output in a file: no pipes, stdin from /dev/null.
+bool start_to_file(const std::vector<std::string>& argv, const Process::Options& options, pid_t& pid,
+                   std::string& error) {
+  int file = -1;
+  if (!options.inherit_output) {
+    file = ::open(options.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (file == -1) {
+      error = "cannot open " + options.output_file + " for the output of " + argv[0] + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  if (file != -1) {
+    ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    ::posix_spawn_file_actions_adddup2(&actions, file, STDOUT_FILENO);
+    ::posix_spawn_file_actions_adddup2(&actions, file, STDERR_FILENO);
+  }
+  if (!options.cwd.empty()) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+    ::posix_spawn_file_actions_addchdir_np(&actions, options.cwd.c_str());
+#else
+    error = "cannot start " + argv[0] + " in " + options.cwd + ": this C library has no posix_spawn chdir";
+    ::posix_spawn_file_actions_destroy(&actions);
+    if (file != -1) ::close(file);
+    return false;
+#endif
+  }
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (options.own_group) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    ::posix_spawnattr_setpgroup(&attr, 0);
+  }
+  // The child starts with default handling of the signals a stop sends (and SIGPIPE),
+  // whatever this process ignores, and nothing blocked.
+  sigset_t defaults;
+  ::sigemptyset(&defaults);
+  for (const int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP}) ::sigaddset(&defaults, sig);
+  ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setflags(&attr, flags);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const auto env = environment_with(options.env);
+  std::vector<char*> envp;
+  for (const auto& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  const int spawned = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp.data());
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (file != -1) ::close(file);
+  if (spawned != 0) {
+    error = "cannot start " + argv[0] + (options.cwd.empty() ? "" : " in " + options.cwd) + ": " +
+            std::strerror(spawned);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Process::start(const std::vector<std::string>& argv, const Options& options, Process& out,
+                    std::string& error) {
   if (argv.empty()) {
     error = "no program given";
+    return false;
+  }
+  if (!options.output_file.empty() || options.inherit_output) {
+    pid_t pid = -1;
+    if (!start_to_file(argv, options, pid, error)) return false;
+    auto impl = std::make_unique<Impl>();
+    impl->pid = pid;
+    impl->own_group = options.own_group;
+    impl->output_ended = true;
+    impl->pidfd = open_pidfd(pid);
+    out = Process();
+    out.impl_ = std::move(impl);
+    return true;
+  }
+  if (!options.env.empty() || options.own_group || !options.cwd.empty()) {
+    error = "cannot start " + argv[0] + ": environment, process group and folder need an output file "
+            "(or inherit_output)";
     return false;
   }
   int in_pipe[2];
@@ -195,9 +300,28 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   return impl_->status;
 }
 
+void Process::stop(std::chrono::milliseconds grace) {
+  if (!impl_) return;
+  const pid_t target = impl_->own_group ? -impl_->pid : impl_->pid;
+  if (!impl_->reap()) {
+    ::kill(target, SIGTERM);
+    if (!wait(grace)) {
+      ::kill(target, SIGKILL);
+      wait(std::chrono::milliseconds(5000));
+    }
+  }
+  // What the child started and left running in its group goes too. (The group's id
+  // cannot be reused while any member lives; with none left this is ESRCH.)
+  if (impl_->own_group) ::kill(-impl_->pid, SIGKILL);
+}
+
 void Process::kill() {
-  if (!impl_ || impl_->reap()) return;
-  ::kill(impl_->pid, SIGKILL);
+  if (!impl_) return;
+  if (impl_->reap()) {
+    if (impl_->own_group) ::kill(-impl_->pid, SIGKILL);  // what it left in its group
+    return;
+  }
+  ::kill(impl_->own_group ? -impl_->pid : impl_->pid, SIGKILL);
   // SIGKILL cannot be caught; the child is gone as soon as the kernel runs it.
   wait(std::chrono::milliseconds(5000));
 }

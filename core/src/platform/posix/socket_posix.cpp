@@ -36,9 +36,9 @@ using backend::to_address;
 
 // The one capture point: errno read first thing after the call, which ran with errno
 // poisoned by poison().
-Outcome capture(std::int64_t ret, bool failed) {
+CallResult capture(std::int64_t ret, bool failed) {
   const int native = errno;
-  Outcome out;
+  CallResult out;
   out.ret = ret;
   out.native = native;
   out.errc = failed ? errc_from_native(native) : Errc::ok;
@@ -57,7 +57,7 @@ int native_how(ShutdownHow how) {
   return -1;
 }
 
-Outcome set_int_option(int handle, int level, int name, int value) {
+CallResult set_int_option(int handle, int level, int name, int value) {
   poison();
   const int ret = ::setsockopt(handle, level, name, &value, sizeof(value));
   return capture(ret, ret == -1);
@@ -81,11 +81,11 @@ void init_process() {
 
 unsigned long broken_pipe_signals() { return g_sigpipes.load(std::memory_order_relaxed); }
 
-Outcome startup() { return Outcome{}; }
-Outcome cleanup() { return Outcome{}; }
+CallResult startup() { return CallResult{}; }
+CallResult cleanup() { return CallResult{}; }
 std::uint64_t session_epoch() { return 0; }
 
-Outcome open_stream(Transport transport, Socket& out) {
+CallResult open_stream(Transport transport, Socket& out) {
   poison();
   const int fd = ::socket(family_of(transport), SOCK_STREAM | SOCK_CLOEXEC, 0);
   auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
@@ -93,35 +93,35 @@ Outcome open_stream(Transport transport, Socket& out) {
   return outcome;
 }
 
-Outcome close_handle(NativeHandle handle) {
+CallResult close_handle(NativeHandle handle) {
   poison();
   const int ret = ::close(handle);
   return capture(ret, ret == -1);
 }
 
-Outcome shutdown(NativeHandle handle, ShutdownHow how) {
+CallResult shutdown(NativeHandle handle, ShutdownHow how) {
   return shutdown_raw(handle, native_how(how));
 }
 
-Outcome shutdown_raw(NativeHandle handle, int how) {
+CallResult shutdown_raw(NativeHandle handle, int how) {
   poison();
   const int ret = ::shutdown(handle, how);
   return capture(ret, ret == -1);
 }
 
-Outcome send(NativeHandle handle, const void* data, std::size_t size) {
+CallResult send(NativeHandle handle, const void* data, std::size_t size) {
   poison();
   const ssize_t ret = ::send(handle, data, size, MSG_NOSIGNAL);
   return capture(ret, ret == -1);
 }
 
-Outcome recv(NativeHandle handle, void* data, std::size_t size) {
+CallResult recv(NativeHandle handle, void* data, std::size_t size) {
   poison();
   const ssize_t ret = ::recv(handle, data, size, 0);
   return capture(ret, ret == -1);
 }
 
-Outcome set_linger(NativeHandle handle, Linger linger) {
+CallResult set_linger(NativeHandle handle, Linger linger) {
   ::linger value{};
   value.l_onoff = linger.on ? 1 : 0;
   value.l_linger = linger.seconds;
@@ -130,7 +130,7 @@ Outcome set_linger(NativeHandle handle, Linger linger) {
   return capture(ret, ret == -1);
 }
 
-Outcome get_linger(NativeHandle handle, Linger& out) {
+CallResult get_linger(NativeHandle handle, Linger& out) {
   ::linger value{};
   socklen_t length = sizeof(value);
   poison();
@@ -140,12 +140,12 @@ Outcome get_linger(NativeHandle handle, Linger& out) {
   return outcome;
 }
 
-Outcome set_dont_linger(NativeHandle, bool) {
+CallResult set_dont_linger(NativeHandle, bool) {
   errno = ENOPROTOOPT;
   return capture(-1, true);
 }
 
-Outcome set_tcp_linger2(NativeHandle handle, int seconds) {
+CallResult set_tcp_linger2(NativeHandle handle, int seconds) {
 #ifdef TCP_LINGER2
   poison();
   const int ret = ::setsockopt(handle, IPPROTO_TCP, TCP_LINGER2, &seconds, sizeof(seconds));
@@ -158,7 +158,7 @@ Outcome set_tcp_linger2(NativeHandle handle, int seconds) {
 #endif
 }
 
-Outcome get_tcp_linger2(NativeHandle handle, int& seconds) {
+CallResult get_tcp_linger2(NativeHandle handle, int& seconds) {
 #ifdef TCP_LINGER2
   int value = 0;
   socklen_t length = sizeof(value);
@@ -175,7 +175,7 @@ Outcome get_tcp_linger2(NativeHandle handle, int& seconds) {
 #endif
 }
 
-Outcome set_nonblocking(NativeHandle handle, bool on) {
+CallResult set_nonblocking(NativeHandle handle, bool on) {
   poison();
   const int flags = ::fcntl(handle, F_GETFL);
   if (flags == -1) return capture(flags, true);
@@ -185,7 +185,7 @@ Outcome set_nonblocking(NativeHandle handle, bool on) {
   return capture(ret, ret == -1);
 }
 
-Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
   timeval value{};
   value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   value.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
@@ -194,10 +194,10 @@ Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
     const int ret = ::setsockopt(handle, SOL_SOCKET, option, &value, sizeof(value));
     if (ret == -1) return capture(ret, true);
   }
-  return Outcome{};
+  return CallResult{};
 }
 
-Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen) {
   pollfd entry{};
   entry.fd = handle;
@@ -227,7 +227,7 @@ Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeou
   }
 }
 
-Outcome bytes_pending(NativeHandle handle) {
+CallResult bytes_pending(NativeHandle handle) {
   int count = 0;
   poison();
   const int ret = ::ioctl(handle, FIONREAD, &count);
@@ -236,7 +236,7 @@ Outcome bytes_pending(NativeHandle handle) {
   return outcome;
 }
 
-Outcome socket_error(NativeHandle handle, int& so_error) {
+CallResult socket_error(NativeHandle handle, int& so_error) {
   int value = kErrorSentinel;
   socklen_t length = sizeof(value);
   poison();
@@ -246,7 +246,7 @@ Outcome socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
-Outcome bind(NativeHandle handle, const Endpoint& at) {
+CallResult bind(NativeHandle handle, const Endpoint& at) {
   if (at.transport == Transport::tcp6) {
     const auto v6only = set_int_option(handle, IPPROTO_IPV6, IPV6_V6ONLY, 1);
     if (!v6only.ok()) return v6only;
@@ -261,13 +261,13 @@ Outcome bind(NativeHandle handle, const Endpoint& at) {
   return capture(ret, ret == -1);
 }
 
-Outcome listen(NativeHandle handle, int backlog) {
+CallResult listen(NativeHandle handle, int backlog) {
   poison();
   const int ret = ::listen(handle, backlog);
   return capture(ret, ret == -1);
 }
 
-Outcome connect(NativeHandle handle, const Endpoint& to) {
+CallResult connect(NativeHandle handle, const Endpoint& to) {
   Address address;
   if (!to_address(to, address)) {
     errno = EINVAL;
@@ -278,7 +278,7 @@ Outcome connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == -1);
 }
 
-Outcome accept(NativeHandle handle, Socket& out) {
+CallResult accept(NativeHandle handle, Socket& out) {
   poison();
   const int fd = ::accept4(handle, nullptr, nullptr, SOCK_CLOEXEC);
   auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
@@ -286,7 +286,7 @@ Outcome accept(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
+CallResult backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
   Address address;
   poison();
   const int ret = peer ? ::getpeername(handle, address.get(), &address.length)
@@ -296,7 +296,7 @@ Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
   return outcome;
 }
 
-Outcome duplicate(NativeHandle handle, Socket& out) {
+CallResult duplicate(NativeHandle handle, Socket& out) {
   poison();
   const int fd = ::fcntl(handle, F_DUPFD_CLOEXEC, 0);
   auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);

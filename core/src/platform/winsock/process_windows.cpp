@@ -183,6 +183,22 @@ bool Process::start(const std::vector<std::string>& argv, Process& out, std::str
   return true;
 }
 
+// Bounded runs with their output in a file, extra environment or a group of their own
+// are what closesem_tool's fuzz orchestration needs; it runs on POSIX only.
+bool Process::start(const std::vector<std::string>& argv, const Options& options, Process& out,
+                    std::string& error) {
+  if (!options.output_file.empty() || !options.env.empty() || options.own_group || !options.cwd.empty() ||
+      options.inherit_output) {
+    error = "cannot start " + (argv.empty() ? std::string("a program") : argv[0]) +
+            ": output to a file, extra environment, a process group and a working folder are supported on "
+            "POSIX only";
+    return false;
+  }
+  return start(argv, out, error);
+}
+
+void Process::stop(std::chrono::milliseconds /*grace*/) { kill(); }
+
 bool Process::started() const { return impl_ != nullptr; }
 long Process::id() const { return impl_ ? static_cast<long>(impl_->pid) : 0; }
 

@@ -25,9 +25,9 @@ static_assert(sizeof(NativeHandle) == sizeof(SOCKET), "NativeHandle must hold a 
 
 // The one capture point: WSAGetLastError() read first thing after the call, which ran
 // with the slot poisoned by poison().
-Outcome capture(std::int64_t ret, bool failed) {
+CallResult capture(std::int64_t ret, bool failed) {
   const int native = ::WSAGetLastError();
-  Outcome out;
+  CallResult out;
   out.ret = ret;
   out.native = native;
   out.errc = failed ? errc_from_native(native) : Errc::ok;
@@ -51,7 +51,7 @@ int native_how(ShutdownHow how) {
 // Not inherited by child processes (peers are spawned), overlapped-capable like socket().
 constexpr DWORD kSocketFlags = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT;
 
-Outcome open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
+CallResult open_with(int family, WSAPROTOCOL_INFOW* info, Socket& out) {
   poison();
   const SOCKET s = ::WSASocketW(info ? FROM_PROTOCOL_INFO : family,
                                 info ? FROM_PROTOCOL_INFO : SOCK_STREAM, info ? FROM_PROTOCOL_INFO : 0,
@@ -73,20 +73,20 @@ void init_process() {}
 
 unsigned long broken_pipe_signals() { return 0; }
 
-Outcome startup() {
+CallResult startup() {
   WSADATA data{};
   poison();
   // WSAStartup returns its error instead of setting the last error.
   const int ret = ::WSAStartup(MAKEWORD(2, 2), &data);
   if (ret == 0) g_sessions.fetch_add(1);
-  Outcome out;
+  CallResult out;
   out.ret = ret;
   out.native = ret;
   out.errc = ret == 0 ? Errc::ok : errc_from_native(ret);
   return out;
 }
 
-Outcome cleanup() {
+CallResult cleanup() {
   poison();
   const int ret = ::WSACleanup();
   auto outcome = capture(ret, ret == SOCKET_ERROR);
@@ -96,41 +96,41 @@ Outcome cleanup() {
 
 std::uint64_t session_epoch() { return g_epoch.load(); }
 
-Outcome open_stream(Transport transport, Socket& out) {
+CallResult open_stream(Transport transport, Socket& out) {
   return open_with(family_of(transport), nullptr, out);
 }
 
-Outcome close_handle(NativeHandle handle) {
+CallResult close_handle(NativeHandle handle) {
   poison();
   const int ret = ::closesocket(as_socket(handle));
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome shutdown(NativeHandle handle, ShutdownHow how) {
+CallResult shutdown(NativeHandle handle, ShutdownHow how) {
   return shutdown_raw(handle, native_how(how));
 }
 
-Outcome shutdown_raw(NativeHandle handle, int how) {
+CallResult shutdown_raw(NativeHandle handle, int how) {
   poison();
   const int ret = ::shutdown(as_socket(handle), how);
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome send(NativeHandle handle, const void* data, std::size_t size) {
+CallResult send(NativeHandle handle, const void* data, std::size_t size) {
   const int length = static_cast<int>(std::min<std::size_t>(size, 0x7fffffff));
   poison();
   const int ret = ::send(as_socket(handle), static_cast<const char*>(data), length, 0);
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome recv(NativeHandle handle, void* data, std::size_t size) {
+CallResult recv(NativeHandle handle, void* data, std::size_t size) {
   const int length = static_cast<int>(std::min<std::size_t>(size, 0x7fffffff));
   poison();
   const int ret = ::recv(as_socket(handle), static_cast<char*>(data), length, 0);
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome set_linger(NativeHandle handle, Linger linger) {
+CallResult set_linger(NativeHandle handle, Linger linger) {
   // LINGER's fields are u_short on Windows (contract L1): larger values truncate.
   ::linger value{};
   value.l_onoff = static_cast<u_short>(linger.on ? 1 : 0);
@@ -141,7 +141,7 @@ Outcome set_linger(NativeHandle handle, Linger linger) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome get_linger(NativeHandle handle, Linger& out) {
+CallResult get_linger(NativeHandle handle, Linger& out) {
   ::linger value{};
   int length = sizeof(value);
   poison();
@@ -152,7 +152,7 @@ Outcome get_linger(NativeHandle handle, Linger& out) {
   return outcome;
 }
 
-Outcome set_dont_linger(NativeHandle handle, bool on) {
+CallResult set_dont_linger(NativeHandle handle, bool on) {
   const BOOL value = on ? TRUE : FALSE;
   poison();
   const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, SO_DONTLINGER,
@@ -161,24 +161,24 @@ Outcome set_dont_linger(NativeHandle handle, bool on) {
 }
 
 // Winsock has no TCP_LINGER2: fail as an unknown option would, without a call.
-Outcome set_tcp_linger2(NativeHandle, int) {
+CallResult set_tcp_linger2(NativeHandle, int) {
   ::WSASetLastError(WSAENOPROTOOPT);
   return capture(SOCKET_ERROR, true);
 }
 
-Outcome get_tcp_linger2(NativeHandle, int&) {
+CallResult get_tcp_linger2(NativeHandle, int&) {
   ::WSASetLastError(WSAENOPROTOOPT);
   return capture(SOCKET_ERROR, true);
 }
 
-Outcome set_nonblocking(NativeHandle handle, bool on) {
+CallResult set_nonblocking(NativeHandle handle, bool on) {
   u_long mode = on ? 1 : 0;
   poison();
   const int ret = ::ioctlsocket(as_socket(handle), FIONBIO, &mode);
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
   const DWORD value = static_cast<DWORD>(timeout.count());
   for (int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
     poison();
@@ -186,10 +186,10 @@ Outcome set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
                                  reinterpret_cast<const char*>(&value), sizeof(value));
     if (ret == SOCKET_ERROR) return capture(ret, true);
   }
-  return Outcome{};
+  return CallResult{};
 }
 
-Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
+CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen) {
   WSAPOLLFD entry{};
   entry.fd = as_socket(handle);
@@ -212,7 +212,7 @@ Outcome wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeou
   return outcome;
 }
 
-Outcome bytes_pending(NativeHandle handle) {
+CallResult bytes_pending(NativeHandle handle) {
   u_long count = 0;
   poison();
   const int ret = ::ioctlsocket(as_socket(handle), FIONREAD, &count);
@@ -221,7 +221,7 @@ Outcome bytes_pending(NativeHandle handle) {
   return outcome;
 }
 
-Outcome socket_error(NativeHandle handle, int& so_error) {
+CallResult socket_error(NativeHandle handle, int& so_error) {
   int value = kErrorSentinel;
   int length = sizeof(value);
   poison();
@@ -232,7 +232,7 @@ Outcome socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
-Outcome bind(NativeHandle handle, const Endpoint& at) {
+CallResult bind(NativeHandle handle, const Endpoint& at) {
   if (at.transport == Transport::tcp6) {
     DWORD on = 1;
     poison();
@@ -250,13 +250,13 @@ Outcome bind(NativeHandle handle, const Endpoint& at) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome listen(NativeHandle handle, int backlog) {
+CallResult listen(NativeHandle handle, int backlog) {
   poison();
   const int ret = ::listen(as_socket(handle), backlog);
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome connect(NativeHandle handle, const Endpoint& to) {
+CallResult connect(NativeHandle handle, const Endpoint& to) {
   Address address;
   if (!to_address(to, address)) {
     ::WSASetLastError(WSAEINVAL);
@@ -267,7 +267,7 @@ Outcome connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-Outcome accept(NativeHandle handle, Socket& out) {
+CallResult accept(NativeHandle handle, Socket& out) {
   poison();
   const SOCKET s = ::accept(as_socket(handle), nullptr, nullptr);
   auto outcome = capture(s == INVALID_SOCKET ? -1 : 0, s == INVALID_SOCKET);
@@ -279,7 +279,7 @@ Outcome accept(NativeHandle handle, Socket& out) {
   return outcome;
 }
 
-Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
+CallResult backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
   Address address;
   poison();
   const int ret = peer ? ::getpeername(as_socket(handle), address.get(), &address.length)
@@ -289,7 +289,7 @@ Outcome backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
   return outcome;
 }
 
-Outcome duplicate(NativeHandle handle, Socket& out) {
+CallResult duplicate(NativeHandle handle, Socket& out) {
   WSAPROTOCOL_INFOW info{};
   poison();
   const int ret = ::WSADuplicateSocketW(as_socket(handle), ::GetCurrentProcessId(), &info);

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Small file helpers of the fuzzing library (internal): whole files in and out, with the
+// reason in `error` on failure, and a scratch folder removed with its owner.
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <system_error>
+
+namespace closesem::tool::files {
+
+inline bool read(const std::string& path, std::string& out, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) {
+    error = "cannot read " + path;
+    return false;
+  }
+  out = buffer.str();
+  return true;
+}
+
+// stdio: each step (open, write, flush, close) can fail on its own, and errno says why.
+inline bool write(const std::string& path, const std::string& data, std::string& error) {
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (file == nullptr) {
+    error = "cannot write " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  bool good = std::fwrite(data.data(), 1, data.size(), file) == data.size() && std::fflush(file) == 0;
+  int saved = errno;
+  if (std::fclose(file) != 0 && good) {
+    good = false;
+    saved = errno;
+  }
+  if (!good) error = "cannot write " + path + ": " + std::strerror(saved);
+  return good;
+}
+
+// A new folder under the system's temporary folder, removed by the destructor; `path`
+// is "" when none could be made.
+struct Scratch {
+  std::string path;
+  Scratch() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto base = fs::temp_directory_path(ec);
+    if (ec) return;
+    std::random_device random;
+    for (int attempt = 0; attempt < 100 && path.empty(); ++attempt) {
+      const auto dir = base / ("closesem-" + std::to_string(random()) + std::to_string(random()));
+      if (fs::create_directory(dir, ec)) path = dir.string();
+    }
+  }
+  ~Scratch() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+}  // namespace closesem::tool::files
