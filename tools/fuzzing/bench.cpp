@@ -38,7 +38,7 @@ struct Sample {
   std::string findings_text;
 };
 
-std::string first_line_of(const std::string& path) {
+[[maybe_unused]] std::string first_line_of(const std::string& path) {
   std::string text, error;
   if (!files::read(path, text, error)) return "?";
   text = text.substr(0, text.find('\n'));
@@ -143,19 +143,6 @@ std::string row(const std::string& label, const Sample& s, const std::string& sh
          std::to_string(s.pair_failures) + " | " + s.findings_text + " | " + std::to_string(s.time_wait) + " |";
 }
 
-std::string now_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-#ifdef _WIN32
-  gmtime_s(&utc, &now);
-#else
-  gmtime_r(&now, &utc);
-#endif
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M UTC", &utc);
-  return text;
-}
-
 std::string system_name() {
 #ifndef _WIN32
   utsname names{};
@@ -215,7 +202,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   const long bare = (before.rate + after.rate) / 2;
   const auto share = [&](long rate) { return bare > 0 ? std::to_string(100 * rate / bare) + "%" : std::string("?"); };
 
-  out << "\n## closesem bench: executions per second, " << now_utc() << ", " << system_name() << "\n\n";
+  out << "\n## closesem bench: executions per second, " << files::utc_now("%Y-%m-%d %H:%M UTC") << ", " << system_name() << "\n\n";
   out << "Bare loop: one TCP loopback pair per execution, one byte each way, closed; mean of the two runs: " << bare
       << "/s.\n\n";
   out << "| program | exec/s | of the bare loop | descriptors (min–max) | pair-setup failures | findings | TIME_WAIT after |\n";

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -72,5 +73,18 @@ struct Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
 };
+
+// The time now in UTC, formatted by strftime's `format` ("%Y-%m-%d", "%Y-%m-%d %H:%M UTC").
+inline std::string utc_now(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+#ifdef _WIN32
+  gmtime_s(&utc, &now);
+#else
+  gmtime_r(&now, &utc);
+#endif
+  char text[64];
+  return std::strftime(text, sizeof(text), format, &utc) > 0 ? std::string{text} : std::string{};
+}
 
 }  // namespace closesem::tool::files

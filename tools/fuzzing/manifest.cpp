@@ -2,6 +2,7 @@
 // The target manifest: the table CMake generated from fuzz/CMakeLists.txt
 // (closesem_write_fuzz_manifest), and what follows from a row (flags, seeds).
 #include "fuzzing/manifest.hpp"
+#include "fuzzing/files.hpp"
 
 #include "closesem/codec.hpp"
 #include "closesem/fuzz_inputs.hpp"
@@ -70,39 +71,6 @@ std::string regressions_dir(const FuzzTarget& target) {
   return target.source_dir + "/corpora/" + target.name + "/regressions";
 }
 
-namespace {
-
-bool read_all(const std::string& path, std::string& contents, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot read " + path;
-    return false;
-  }
-  contents = buffer.str();
-  return true;
-}
-
-bool write_all(const std::string& path, const std::string& contents, std::string& error) {
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) {
-    error = "cannot write " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  bool good = std::fwrite(contents.data(), 1, contents.size(), file) == contents.size() && std::fflush(file) == 0;
-  const int saved = errno;
-  if (std::fclose(file) != 0) good = false;
-  if (!good) error = "cannot write " + path + ": " + std::strerror(saved != 0 ? saved : errno);
-  return good;
-}
-
-}  // namespace
-
 int stage_seeds(const FuzzTarget& target, const std::string& dest, std::string& error) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -137,7 +105,7 @@ int stage_seeds(const FuzzTarget& target, const std::string& dest, std::string& 
         continue;  // (a note, a .finding.json: not an input)
       }
       std::string contents;
-      if (!read_all(file.string(), contents, error)) return -1;
+      if (!files::read(file.string(), contents, error)) return -1;
       if (format != nullptr && file.extension() == ".ops") {
         ops::Program program;
         ops::ParseError parse_error;
@@ -154,7 +122,7 @@ int stage_seeds(const FuzzTarget& target, const std::string& dest, std::string& 
         }
         contents.assign(bytes.begin(), bytes.end());
       }
-      if (!write_all((fs::path(dest) / name).string(), contents, error)) {
+      if (!files::write((fs::path(dest) / name).string(), contents, error)) {
         error = "stage seeds of " + target.name + ": " + error;
         return -1;
       }

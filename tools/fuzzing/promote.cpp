@@ -30,19 +30,6 @@ std::string shown(const std::string& top, const std::string& path) {
   return absolute.compare(0, top.size() + 1, top + "/") == 0 ? absolute.substr(top.size() + 1) : absolute;
 }
 
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-#ifdef _WIN32
-  gmtime_s(&utc, &now);
-#else
-  gmtime_r(&now, &utc);
-#endif
-  char text[16];
-  std::strftime(text, sizeof(text), "%Y-%m-%d", &utc);
-  return text;
-}
-
 std::string last_lines(const std::string& text, int count) {
   std::size_t at = text.size();
   if (at > 0 && text[at - 1] == '\n') --at;
@@ -94,7 +81,7 @@ class Promotion {
     fs::create_directories(out_dir_, ec);
     if (ec) return refuse(2, "cannot make the folder " + out_dir_ + ": " + ec.message());
     origin_ = options_.origin.empty() ? "Regression " + options_.id + " of " + target_.name + ", promoted " +
-                                            today() + " from " + fs::path(options_.crash).filename().string() + "."
+                                            files::utc_now("%Y-%m-%d") + " from " + fs::path(options_.crash).filename().string() + "."
                                       : options_.origin;
     if (options_.time_limit > 0) deadline_ = Clock::now() + std::chrono::seconds(options_.time_limit);
     log_ = scratch_.path + "/out";
