@@ -566,7 +566,7 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
   md << "\n";
   if (f.status != "unreproducible") {
     md << "- Replay: `" << night.job.fuzzers << "/" << f.target << " " << input << "`";
-    if (!asio && has_file(f, ".ops") && f.target != "fuzz_asio_close")
+    if (!asio && has_file(f, ".ops"))
       md << ", or step by step: `./closesem ops run " << base << ".ops`";
     md << "\n";
     md << "- Keep it as a regression: `./closesem promote " << input << " --name SHORT-NAME`\n";
