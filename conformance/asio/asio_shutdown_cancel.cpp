@@ -49,7 +49,7 @@ TEST_CASE("asio: cancel() with nothing pending succeeds and changes nothing", "[
   fixture.finish();
 }
 
-TEST_CASE("asio: shutdown(send) leaves a pending async_read_some pending; the peer reads end of stream and its answer arrives",
+TEST_CASE("asio: shutdown(send) leaves a pending async_read_some pending, the peer reads end of stream and its answer arrives",
           "[asio][A6]") {
   const unsigned threads = GENERATE(1u, 2u);
   CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, threads);
@@ -70,7 +70,7 @@ TEST_CASE("asio: shutdown(send) leaves a pending async_read_some pending; the pe
   fixture.finish();
 }
 
-TEST_CASE("asio: shutdown(receive) ends a pending async_read_some with end of stream on Linux; on Winsock it stays pending and gets later data",
+TEST_CASE("asio: shutdown(receive) ends a pending async_read_some with end of stream on Linux, on Winsock it stays pending and gets later data",
           "[asio][A6]") {
   const unsigned threads = GENERATE(1u, 2u);
   CLOSESEM_ASIO_PAIR_OR_SKIP(fixture, threads);

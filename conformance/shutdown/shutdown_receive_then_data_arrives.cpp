@@ -31,7 +31,7 @@ void data_after_shutdown_receive(closesem::Pair& pair) {
 
 }  // namespace
 
-TEST_CASE("shutdown: data arriving after shutdown(receive) resets the connection on Winsock; POSIX sends the peer nothing",
+TEST_CASE("shutdown: data arriving after shutdown(receive) resets the connection on Winsock, POSIX sends the peer nothing",
           "[shutdown][S4][R2]") {
   const auto kind = GENERATE(from_range(tcp_pair_kinds()));
   CAPTURE(kind.description());
@@ -49,7 +49,7 @@ TEST_CASE("shutdown: data arriving after shutdown(receive) resets the connection
              by_api(fails_with(Errc::connection_reset), fails_with(Errc::would_block)));
 }
 
-TEST_CASE("shutdown: recv of data that arrived after shutdown(receive) fails with shut_down on Winsock; POSIX delivers it",
+TEST_CASE("shutdown: recv of data that arrived after shutdown(receive) fails with shut_down on Winsock, POSIX delivers it",
           "[shutdown][S4][R3]") {
   const auto kind = GENERATE(from_range(tcp_pair_kinds()));
   CAPTURE(kind.description());

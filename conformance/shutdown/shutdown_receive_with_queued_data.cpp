@@ -45,7 +45,7 @@ TEST_CASE("shutdown: recv after shutdown(receive) with queued data fails with sh
              by_api(fails_with(Errc::shut_down), reads_eof()));
 }
 
-TEST_CASE("shutdown: shutdown(receive) with queued data resets the connection on Winsock; POSIX sends the peer nothing",
+TEST_CASE("shutdown: shutdown(receive) with queued data resets the connection on Winsock, POSIX sends the peer nothing",
           "[shutdown][S4][R2]") {
   const auto kind = GENERATE(from_range(stream_pair_kinds()));
   CAPTURE(kind.description());

@@ -203,7 +203,7 @@ TEST_CASE("ops codec: the record layout", "[unit][ops]") {
   CHECK(bytes == expected);
 }
 
-TEST_CASE("ops codec: any length decodes; partial records and records past kMaxOps are dropped",
+TEST_CASE("ops codec: any length decodes, partial records and records past kMaxOps are dropped",
           "[unit][ops]") {
   CHECK(decode(nullptr, 0).ops.empty());
   const std::vector<std::uint8_t> partial(kRecordSize - 1, 0xff);
