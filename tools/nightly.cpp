@@ -35,7 +35,6 @@
 #include <sstream>
 #include <thread>
 
-#include <unistd.h>
 
 namespace closesem::tool {
 namespace {
@@ -316,7 +315,7 @@ void Job::check_binaries() {
   corpus_root_ = fs::absolute(corpus_root_, error).lexically_normal().string();
   for (const auto* target : targets_) {
     const fs::path binary = fs::path(fuzzers_) / target->name;
-    if (access(binary.c_str(), X_OK) != 0) cannot_run("no fuzz target binary " + binary.string());
+    if (!executable(binary.string())) cannot_run("no fuzz target binary " + binary.string());
   }
   // The engine the binaries were built with answers for itself: libFuzzer knows -help=1.
   const fs::path probe_log = fs::temp_directory_path(error) / ("closesem-nightly-" + std::to_string(own_pid()) + ".log");
@@ -811,7 +810,7 @@ void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
 bool Job::conformance_run(const std::string& label, const std::string& binary, const std::string& report) {
   ConformanceRun run;
   run.label = label;
-  if (access(binary.c_str(), X_OK) != 0) {
+  if (!executable(binary)) {
     run.status = "missing " + show(binary);
     night_.conformance.push_back(run);
     return false;

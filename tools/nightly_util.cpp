@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "nightly_util.hpp"
 
+#include "fuzzing/files.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -40,12 +42,8 @@ extern "C" void on_stop_signal(int sig) {
 }  // namespace
 
 void install_stop_signals(int quit_at, const std::string& quit_message) {
-  // (one run, so that the library's handler, which stops the runs, is there to chain to)
-  RunSpec prime;
-  prime.argv = {"/bin/true"};
-  prime.log_path = "/dev/null";
-  prime.limit = std::chrono::seconds(10);
-  (void)run_bounded(prime);
+  // (the library's handler, which stops the runs, first: this one chains to it)
+  install_stop_handler();
   g_quit_at = quit_at;
   g_quit_length = std::min(quit_message.size(), sizeof g_quit_message);
   std::memcpy(g_quit_message, quit_message.data(), g_quit_length);
@@ -138,17 +136,21 @@ long count_files(const std::string& dir, const std::function<bool(const std::str
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text, error;
+  return files::read(path, text, error) ? text : std::string{};
+}
+
+bool executable(const std::string& path) {
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  return !error && fs::is_regular_file(status) &&
+         (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) !=
+             fs::perms::none;
 }
 
 bool write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
+  std::string error;
+  return files::write(path, text, error);
 }
 
 std::string shown(const std::string& path, const std::string& top) {
@@ -165,14 +167,7 @@ std::string clock_mmss(long long seconds) {
   return text;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
+std::string utc_now() { return files::utc_now("%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string local_date() {
   const std::time_t now = std::time(nullptr);

@@ -21,7 +21,7 @@ namespace closesem::tool {
 // (when quit_at > 0) ends the process from the handler: `quit_message` on stderr, then the
 // fuzzing library's own handler, which kills the process group of every run going on
 // (each is in a group of its own, out of reach of the terminal's Ctrl-C) and dies of the
-// signal. The library installs that handler with its first run: this makes one first.
+// signal (install_stop_handler, installed here first).
 void install_stop_signals(int quit_at, const std::string& quit_message);
 int stop_signals();
 
@@ -56,6 +56,8 @@ std::vector<std::string> files_in(const std::string& dir,
                                   const std::function<bool(const std::string&)>& skip = nullptr);
 long count_files(const std::string& dir, const std::function<bool(const std::string&)>& skip = nullptr);
 std::string read_text(const std::string& path);
+// Whether `path` is a regular file someone may execute (a built binary).
+bool executable(const std::string& path);
 bool write_text(const std::string& path, const std::string& text);
 // A path as a person reads it: relative to `top` when inside it.
 std::string shown(const std::string& path, const std::string& top);

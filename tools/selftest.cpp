@@ -26,7 +26,6 @@
 #include <set>
 #include <sstream>
 
-#include <unistd.h>
 
 namespace closesem::tool {
 namespace {
@@ -310,7 +309,7 @@ std::string Selftest::finding_line(const FuzzTarget& target, const RunResult& re
 Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir) {
   Fuzzing result;
   const std::string binary = build_ + "/fuzz/" + target.name;
-  if (access(binary.c_str(), X_OK) != 0) {
+  if (!executable(binary)) {
     result.cell = "not built";
     return result;
   }

@@ -9,6 +9,8 @@
 // counted and shown.
 #include "fuzzing/commands.hpp"
 #include "fuzzing/files.hpp"
+
+#include "closesem/platform.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/target_run.hpp"
 
@@ -21,7 +23,6 @@
 #include <system_error>
 
 #ifndef _WIN32
-#include <sys/utsname.h>
 #endif
 
 namespace closesem::tool {
@@ -143,14 +144,6 @@ std::string row(const std::string& label, const Sample& s, const std::string& sh
          std::to_string(s.pair_failures) + " | " + s.findings_text + " | " + std::to_string(s.time_wait) + " |";
 }
 
-std::string system_name() {
-#ifndef _WIN32
-  utsname names{};
-  if (::uname(&names) == 0) return std::string(names.sysname) + " " + names.release;
-#endif
-  return "?";
-}
-
 }  // namespace
 
 int bench_command(const BenchOptions& options, bool build_targets, std::ostream& out, std::ostream& err) {
@@ -202,7 +195,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   const long bare = (before.rate + after.rate) / 2;
   const auto share = [&](long rate) { return bare > 0 ? std::to_string(100 * rate / bare) + "%" : std::string("?"); };
 
-  out << "\n## closesem bench: executions per second, " << files::utc_now("%Y-%m-%d %H:%M UTC") << ", " << system_name() << "\n\n";
+  out << "\n## closesem bench: executions per second, " << files::utc_now("%Y-%m-%d %H:%M UTC") << ", " << closesem::platform::platform_id() << "\n\n";
   out << "Bare loop: one TCP loopback pair per execution, one byte each way, closed; mean of the two runs: " << bare
       << "/s.\n\n";
   out << "| program | exec/s | of the bare loop | descriptors (min–max) | pair-setup failures | findings | TIME_WAIT after |\n";

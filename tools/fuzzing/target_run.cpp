@@ -57,19 +57,7 @@ extern "C" void stop_groups_and_die(int sig) {
 }
 
 void register_group(long group) {
-  static const bool installed = [] {
-    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
-      struct sigaction action {};
-      action.sa_handler = stop_groups_and_die;
-      ::sigemptyset(&action.sa_mask);
-      struct sigaction old {};
-      // (a signal this process ignores stays ignored)
-      if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
-      ::sigaction(sig, &action, nullptr);
-    }
-    return true;
-  }();
-  (void)installed;
+  install_stop_handler();
   for (auto& slot : g_groups) {
     long empty = 0;
     if (slot.compare_exchange_strong(empty, group)) return;
@@ -326,6 +314,24 @@ bool minimise(const FuzzTarget& target, const std::string& binary, const std::st
               const std::string& signature, const std::string& out, Clock::time_point deadline, std::string& error) {
   MinimiseStats stats;
   return minimise(target, binary, input, signature, out, deadline, error, stats);
+}
+
+void install_stop_handler() {
+#ifndef _WIN32
+  static const bool installed = [] {
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction action {};
+      action.sa_handler = stop_groups_and_die;
+      ::sigemptyset(&action.sa_mask);
+      struct sigaction old {};
+      // (a signal this process ignores stays ignored)
+      if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+      ::sigaction(sig, &action, nullptr);
+    }
+    return true;
+  }();
+  (void)installed;
+#endif
 }
 
 }  // namespace closesem::tool

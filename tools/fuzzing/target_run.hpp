@@ -35,6 +35,11 @@ struct RunResult {
   std::string error;        // why it could not start
 };
 
+// Installs (once) the handler of SIGINT, SIGTERM and SIGHUP that kills the process group
+// of every run going on and then dies of the signal; the first run installs it too. A
+// command that counts its own stop signals installs this first, to chain to it.
+void install_stop_handler();
+
 // Starts a process in a process group of its own (so a stop reaches what it started),
 // waits for it at most `limit`, then stops it. Never throws.
 RunResult run_bounded(const RunSpec&);
