@@ -2,6 +2,7 @@
 #include "suite_run.hpp"
 
 #include "fuzzing/target_run.hpp"
+#include "nightly_util.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -47,11 +48,7 @@ std::string unique_suffix() {
 // A suite runs for minutes; one that runs for hours hangs.
 constexpr std::chrono::seconds kSuiteLimit{2 * 3600};
 
-std::string shown(const fs::path& path) {
-  std::error_code ec;
-  const auto relative = fs::relative(path, fs::current_path(), ec);
-  return ec || relative.empty() || relative.native().rfind("..", 0) == 0 ? path.string() : relative.string();
-}
+std::string shown(const fs::path& path) { return tool::shown(path.string(), fs::current_path().string()); }
 
 std::string last_lines(const std::string& text, int count) {
   auto pos = text.size();

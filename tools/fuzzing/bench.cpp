@@ -139,7 +139,7 @@ class Bench {
   std::string scratch_;
 };
 
-std::string row(const std::string& label, const Sample& s, const std::string& share) {
+[[maybe_unused]] std::string row(const std::string& label, const Sample& s, const std::string& share) {
   return "| " + label + " | " + std::to_string(s.rate) + " | " + share + " | " + s.fds + " | " +
          std::to_string(s.pair_failures) + " | " + s.findings_text + " | " + std::to_string(s.time_wait) + " |";
 }
