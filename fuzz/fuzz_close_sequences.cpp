@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 // fuzz_close_sequences: any op program (every kind of loopback pair, listeners,
 // connect/accept, send/recv, shutdown, close, linger, dup, waits, the Winsock
-// lifecycle) runs on the real sockets; the model checks every op, and the descriptors
-// or handles open before and after each input are counted (fuzz/harness.hpp). The
+// lifecycle; calls left pending on a worker thread, overlapped, through an I/O
+// completion port or io_uring, then collected or cancelled; poll, epoll, select and
+// WSAEventSelect event sets; names, connect on a connected socket, the invalid handle)
+// runs on the real sockets; the model checks every op, the runner checks that no
+// pending call completes before its cause or twice and reaps every one at the end, and
+// the descriptors or handles open before and after each input are counted
+// (fuzz/harness.hpp; CLOSESEM_FUZZ_NO_PENDING=1 leaves the pending calls out). The
 // input is op-records (6 bytes per op, closesem/codec.hpp; `.rec` files), only.
 #include "harness.hpp"
 

@@ -39,7 +39,11 @@ bool within_block_bound(const ops::Program& program, const std::string& file, in
   bool within = true;
   for (auto op : program.ops) {
     std::string problem;
-    if (op.kind == ops::OpKind::wait && op.count_given && op.count > bound_ms) {
+    // wait, collect and the notifications with MS written block for up to MS.
+    const bool waits = op.kind == ops::OpKind::wait || op.kind == ops::OpKind::collect ||
+                       op.kind == ops::OpKind::poll || op.kind == ops::OpKind::epoll ||
+                       op.kind == ops::OpKind::select || op.kind == ops::OpKind::events;
+    if (waits && op.count_given && op.count > bound_ms) {
       problem = "waits up to " + std::to_string(op.count) + " ms";
     } else if (op.kind == ops::OpKind::linger && op.on && op.count > static_cast<std::uint64_t>(max_block_seconds)) {
       // (the close that lingers may come later, or only at the end of the run: the
@@ -49,7 +53,7 @@ bool within_block_bound(const ops::Program& program, const std::string& file, in
     } else {
       continue;
     }
-    const std::uint64_t needed = op.kind == ops::OpKind::wait ? (op.count + 999) / 1000 : op.count;
+    const std::uint64_t needed = waits ? (op.count + 999) / 1000 : op.count;
     op.expect.clear();
     err << file << ':' << op.where.line << ':' << op.where.column << ": '" << ops::print(op) << "' " << problem
         << ", longer than the bound of " << max_block_seconds << " s: the script is not run (--max-block " << needed
@@ -133,6 +137,11 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
     // Bytes off the pattern are a failure like a divergence: the stack lost, added or
     // reordered data (each such op's note says where).
     int file_status = divergences > 0 || failed > 0 || payload > 0 ? 1 : 0;
+    // Pending calls reaped at the end of the script, and any that did not end (a leak:
+    // a finding, like a divergence).
+    for (const auto& call : trace.reaped) out << "  reaped " << call << '\n';
+    for (const auto& leak : trace.leaked) out << "  LEAKED " << leak << '\n';
+    if (!trace.leaked.empty()) file_status = 1;
     if (!options.replay_dir.empty()) {
       const auto path = replay_path(options.replay_dir, file, replays);
       out << std::flush;

@@ -107,12 +107,37 @@ TEST_CASE("ProgramBuilder: each op is what the parser makes of its text", "[unit
       .dup(1, 5)
       .error(5)
       .startup()
-      .cleanup();
+      .cleanup()
+      .start_recv(0, Mechanism::thread, 100, 0)
+      .start_send(1, Mechanism::overlapped, 65536, 1)
+      .start_accept(2, Mechanism::uring, 3, 2)
+      .start_connect(4, Mechanism::iocp, 2, 3)
+      .collect(0)
+      .collect(1, 50)
+      .cancel(2)
+      .poll(0)
+      .poll(0, 0)
+      .epoll(0, true)
+      .epoll(0, false, 100)
+      .select(1)
+      .select(1, 5)
+      .events(1)
+      .events(1, 0)
+      .peername(0)
+      .sockname(0)
+      .send(kInvalidHandle, 1)
+      .close(kInvalidHandle)
+      .poll(kInvalidHandle, 0)
+      .linger_on(kInvalidHandle, 3);
   const Program expected = parse_or_fail(
       "pair unix reversed g h\npair tcp4\nc socket tcp6\nc listen\nd connect c\nc accept e\na send 100\n"
       "b recv 65536\na shutdown receive\na shutdown send\na shutdown both\ne close\nb linger off\n"
       "b linger on 0\nb nonblocking on\nb nonblocking off\na wait readable\na wait hup 0\nb pending\n"
-      "b dup f\nf error\nstartup\ncleanup\n");
+      "b dup f\nf error\nstartup\ncleanup\n"
+      "a start thread recv 100 @1\nb start overlapped send 65536 @2\nc start uring accept d @3\n"
+      "e start iocp connect c @4\ncollect @1\ncollect @2 50\ncancel @3\na poll\na poll 0\na epoll edge\n"
+      "a epoll level 100\nb select\nb select 5\nb events\nb events 0\na peername\na sockname\n"
+      "invalid send 1\ninvalid close\ninvalid poll 0\ninvalid linger on 3\n");
   CHECK(print(b.program()) == print(expected));
   CHECK(same_program(b.program(), expected));
   std::set<OpKind> kinds;
@@ -126,6 +151,18 @@ TEST_CASE("ProgramBuilder: what no text could write is refused", "[unit][ops]") 
   CHECK_THROWS_AS(b.dup(2, 2), std::invalid_argument);
   CHECK_THROWS_AS(b.pair(Transport::tcp4, 0, -1), std::invalid_argument);
   CHECK_THROWS_AS(b.send(0, kMaxCount + 1), std::invalid_argument);
+  CHECK_THROWS_AS(b.start_recv(0, Mechanism::thread, 1, 4), std::invalid_argument);   // slots 0..3
+  CHECK_THROWS_AS(b.collect(-1), std::invalid_argument);
+  CHECK_THROWS_AS(b.cancel(4), std::invalid_argument);
+  CHECK_THROWS_AS(b.start_accept(2, Mechanism::uring, 2, 0), std::invalid_argument);
+  CHECK_THROWS_AS(b.start_connect(1, Mechanism::thread, 9, 0), std::invalid_argument);
+  CHECK_THROWS_AS(b.start_send(0, Mechanism::thread, kMaxCount + 1, 0), std::invalid_argument);
+  CHECK_THROWS_AS(b.collect(0, kMaxCount + 1), std::invalid_argument);
+  // The invalid handle only where the text allows `invalid`.
+  CHECK_THROWS_AS(b.connect(kInvalidHandle, 1), std::invalid_argument);
+  CHECK_THROWS_AS(b.dup(kInvalidHandle, 1), std::invalid_argument);
+  CHECK_THROWS_AS(b.socket(kInvalidHandle, Transport::tcp4), std::invalid_argument);
+  CHECK_THROWS_AS(b.start_recv(kInvalidHandle, Mechanism::thread, 1, 0), std::invalid_argument);
   CHECK(b.program().ops.empty());
 }
 
@@ -226,12 +263,16 @@ TEST_CASE("fuzz dictionaries: every op-records entry is one canonical record of 
     const Program program = decode(bytes.data(), bytes.size());
     REQUIRE(program.ops.size() == 1);
     CHECK(encode(program) == bytes);  // canonical: no bit the decoder ignores
-    // The name spells the op: `c_shutdown__1` is `c shutdown -1`.
+    // The name spells the op: `c_shutdown__1` is `c shutdown -1`, `collect_at1` is `collect @1`.
     std::string spelled;
     for (std::size_t i = 0; i < entry.name.size(); ++i) {
       if (entry.name.compare(i, 2, "__") == 0) {
         spelled += " -";
         ++i;
+      } else if (entry.name.compare(i, 3, "_at") == 0 && i + 3 < entry.name.size() && entry.name[i + 3] >= '0' &&
+                 entry.name[i + 3] <= '9') {
+        spelled += " @";
+        i += 2;
       } else {
         spelled += entry.name[i] == '_' ? ' ' : entry.name[i];
       }
@@ -249,7 +290,12 @@ TEST_CASE("fuzz dictionaries: every .ops token is a word the printer writes, eve
       "pair tcp4 reversed\npair tcp6\npair unix\nc socket tcp4\nc listen\nd connect c\nc accept e\na send 1\n"
       "a recv 1\na shutdown receive\na shutdown send\na shutdown both\na close\na linger off\na linger on 1\n"
       "a nonblocking on\na nonblocking off\na wait readable\na wait writable\na wait hup\na pending\n"
-      "a dup b\na error -> ok | 1 | blocked\nstartup\ncleanup\n"));
+      "a dup b\na error -> ok | 1 | blocked | fails\nstartup\ncleanup\n"
+      "a start thread recv 1 @1\na start overlapped send 1 @2\na start iocp accept b @3\n"
+      "a start uring connect b @4\ncollect @1\ncancel @2\ncollect @3\ncollect @4\ninvalid peername\n"
+      "a sockname\na epoll level\na epoll edge\na select\n"
+      "a events -> {read,close} | {write} | {read,write} | {close:connection_reset} | {close:connection_aborted}\n"
+      "a poll -> {} | {in} | {out} | {nval} | {in,out} | {in,out,rdhup} | {in,hup,err} | {in,out,hup,rdhup}\n"));
   std::size_t count = 0;
   const closesem::Errc* all = closesem::all_errcs(&count);
   for (std::size_t i = 0; i < count; ++i) printed += " " + std::string(closesem::to_string(all[i]));

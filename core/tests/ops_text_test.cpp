@@ -212,6 +212,37 @@ TEST_CASE("ops text: structural equality ignores locations, unused fields and al
   CHECK(to_string(OpKind::nonblocking) == "nonblocking");
   CHECK(to_string(Transport::unix_stream) == "unix");
   CHECK(to_string(WaitKind::hangup) == "hup");
+  CHECK(to_string(OpKind::sockname) == "sockname");
+  CHECK(to_string(Mechanism::overlapped) == "overlapped");
+  CHECK(to_string(Mechanism::uring) == "uring");
+  CHECK(to_string(PendingCall::connect) == "connect");
+  CHECK(slot_name(0) == "@1");
+  CHECK(slot_name(3) == "@4");
+  CHECK(slot_name(4) == "@?");
+
+  // The new fields count where the kind uses them, and only there.
+  Op start = parse_or_fail("a start thread recv 10 @1").ops[0];
+  Op other = start;
+  other.slot = 1;
+  CHECK_FALSE(same_op(start, other));
+  other = start;
+  other.mechanism = Mechanism::uring;
+  CHECK_FALSE(same_op(start, other));
+  other = start;
+  other.call = PendingCall::send;
+  CHECK_FALSE(same_op(start, other));
+  other = start;
+  other.other = 5;  // a recv names no second endpoint
+  other.edge = true;
+  CHECK(same_op(start, other));
+  Op close = parse_or_fail("a close").ops[0];
+  Op invalid_close = parse_or_fail("invalid close").ops[0];
+  CHECK_FALSE(same_op(close, invalid_close));
+  close.slot = 3;  // close has no slot
+  CHECK(same_op(close, parse_or_fail("a close").ops[0]));
+  Op level = parse_or_fail("a epoll level").ops[0];
+  Op edge = parse_or_fail("a epoll edge").ops[0];
+  CHECK_FALSE(same_op(level, edge));
 }
 
 namespace {
@@ -263,6 +294,39 @@ TEST_CASE("ops text: malformed scripts report line, column, what was found and w
       {"two bars", "a close -> ok || not_socket\n", 1, 16, "unexpected '|' after '|'"},
       {"arrow first", "-> ok\n", 1, 1, "'->' before any op"},
       {"binary junk is quoted readably", "a \x01\xff\n", 1, 3, "unknown op '\\x01\\xff'"},
+      // pending calls
+      {"unknown mechanism", "a start fiber recv 1 @1\n", 1, 9,
+       "unknown mechanism 'fiber'; expected thread, overlapped, iocp or uring"},
+      {"unknown call", "a start thread close @1\n", 1, 16, "unknown call 'close'; expected recv, send, accept or connect"},
+      {"missing slot", "a start thread recv 10\n", 1, 23, "missing the pending slot after '10'; expected @1..@4"},
+      {"slot without @", "a start thread recv 10 1\n", 1, 24, "unexpected '1' after '10'; expected the pending slot @1..@4"},
+      {"slot @0", "collect @0\n", 1, 9, "'@0' is out of range; expected a pending slot @1..@4"},
+      {"slot @5", "a start thread send 1 @5\n", 1, 23, "'@5' is out of range; expected a pending slot @1..@4"},
+      {"slot not a number", "cancel @x\n", 1, 8, "'@x' is not a pending slot; expected @1..@4"},
+      {"start accept on itself", "c start uring accept c @1\n", 1, 22, "same endpoint 'c' twice; start accept needs"},
+      {"collect with an endpoint", "a collect @1\n", 1, 3, "'collect' takes no endpoint before it (it names a pending slot)"},
+      {"collect with a bad MS", "collect @1 5s\n", 1, 12, "'5s' is not a number; expected the timeout in milliseconds"},
+      {"cancel takes no MS", "cancel @1 5\n", 1, 11, "unexpected '5' after '@1'"},
+      {"unknown epoll mode", "a epoll both\n", 1, 9, "unknown trigger mode 'both'; expected level or edge"},
+      {"missing epoll mode", "a epoll\n", 1, 8, "missing the trigger mode after 'epoll'; expected level or edge"},
+      // the invalid handle
+      {"invalid with a second endpoint", "invalid connect b\n", 1, 1,
+       "'invalid' cannot be the handle of 'connect', which names a second endpoint; 'invalid' goes before one of: send"},
+      {"invalid dup", "pair tcp4\ninvalid dup c\n", 2, 1, "'invalid' cannot be the handle of 'dup', which names a second"},
+      {"invalid start", "invalid start thread recv 1 @1\n", 1, 1, "'invalid' cannot be the handle of 'start'"},
+      {"invalid alone", "invalid\n", 1, 8, "missing the op after 'invalid'; expected one of: send, recv"},
+      // outcomes
+      {"fails misspelt", "invalid send 1 -> fail\n", 1, 19, "unknown outcome 'fail'; did you mean 'fails'"},
+      {"failed", "a close -> failed\n", 1, 12, "unknown outcome 'failed'; did you mean 'fails'"},
+      {"fails twice", "a close -> fails | fails\n", 1, 20, "duplicate alternative 'fails'"},
+      {"unknown event", "a poll -> {in,closed}\n", 1, 11, "unknown event 'closed' in '{in,closed}'; expected {} or {NAME,...}"},
+      {"close: without a code", "a events -> {read,close:}\n", 1, 13, "no error code after 'close:'"},
+      {"code on another event", "a events -> {read:connection_reset}\n", 1, 13, "only close carries an error code ('read:...')"},
+      {"unknown close code", "a events -> {close:boom}\n", 1, 13, "unknown error 'boom' after close:"},
+      {"event twice", "a poll -> {in,in}\n", 1, 11, "event 'in' twice"},
+      {"event set with a space", "a poll -> {in, out}\n", 1, 11, "the event set '{in,' is not closed with '}'; an event set is written without spaces"},
+      {"event set on another op", "a recv 1 -> {in}\n", 1, 13, "an event set '{in}' is not an outcome of 'recv'"},
+      {"event set twice", "a poll -> {in} | {in}\n", 1, 18, "duplicate alternative '{in}'"},
   };
   for (const auto& bad : cases) {
     CAPTURE(bad.what, bad.text);
@@ -313,7 +377,8 @@ TEST_CASE("ops text: a UTF-8 byte-order mark is accepted at the very start only"
   // Columns on the first line count from after the mark.
   ParseError error = parse_error(bom + "a sned 10\n");
   CHECK(error.describe() == "bad.ops:1:3: unknown op 'sned'; expected one of: socket, listen, connect, accept, "
-                            "send, recv, shutdown, close, linger, nonblocking, wait, pending, dup, error");
+                            "send, recv, shutdown, close, linger, nonblocking, wait, pending, dup, error, start, "
+                            "poll, epoll, select, events, peername, sockname");
   error = parse_error(bom + "  pair tcp\n");
   CHECK(error.line == 1);
   CHECK(error.column == 8);
@@ -352,4 +417,161 @@ TEST_CASE("ops text: `blocked` is an outcome of its own, printed last among the 
   CHECK(twice.message == "duplicate alternative 'blocked'");
   // And the list of outcomes an error offers names it.
   CHECK(parse_error("a recv 1 -> block\n").message.find("blocked") != std::string::npos);
+}
+
+TEST_CASE("ops text: pending calls, notifications, names and the invalid handle parse into their fields",
+          "[unit][ops]") {
+  const auto program = parse_or_fail(
+      "a start thread recv 100 @1 -> 0\n"
+      "b start overlapped send 65536 @2\n"
+      "c start uring accept d @3\n"
+      "e start iocp connect c @4 -> 0 | not_supported\n"
+      "collect @1 -> 5 | connection_reset\n"
+      "collect @2 50 -> blocked\n"
+      "cancel @3 -> 0\n"
+      "a poll -> {in,out,rdhup}\n"
+      "a poll 0 -> {out}\n"
+      "a epoll edge 100 -> {}\n"
+      "a epoll level\n"
+      "a select -> {in,out}\n"
+      "a events -> {read,write,close:connection_reset}\n"
+      "a peername -> 0 | not_connected\n"
+      "a sockname -> 0\n"
+      "invalid send 1 -> fails\n"
+      "invalid close -> not_socket | bad_handle\n");
+  const auto& ops = program.ops;
+  REQUIRE(ops.size() == 17);
+
+  CHECK(ops[0].kind == OpKind::start);
+  CHECK(ops[0].mechanism == Mechanism::thread);
+  CHECK(ops[0].call == PendingCall::recv);
+  CHECK(ops[0].count == 100);
+  CHECK(ops[0].slot == 0);
+  CHECK(ops[1].mechanism == Mechanism::overlapped);
+  CHECK(ops[1].call == PendingCall::send);
+  CHECK(ops[1].endpoint == 1);
+  CHECK(ops[1].count == 65536);
+  CHECK(ops[1].slot == 1);
+  CHECK(ops[2].mechanism == Mechanism::uring);
+  CHECK(ops[2].call == PendingCall::accept);
+  CHECK(ops[2].endpoint == 2);
+  CHECK(ops[2].other == 3);
+  CHECK(ops[2].slot == 2);
+  CHECK(ops[3].mechanism == Mechanism::iocp);
+  CHECK(ops[3].call == PendingCall::connect);
+  CHECK(ops[3].other == 2);
+  CHECK(ops[3].slot == 3);
+  CHECK(ops[3].expect == std::vector<Outcome>{value(0), failure(Errc::not_supported)});
+
+  CHECK(ops[4].kind == OpKind::collect);
+  CHECK(ops[4].slot == 0);
+  CHECK_FALSE(ops[4].count_given);
+  CHECK(ops[5].slot == 1);
+  CHECK(ops[5].count_given);
+  CHECK(ops[5].count == 50);
+  CHECK(ops[6].kind == OpKind::cancel);
+  CHECK(ops[6].slot == 2);
+
+  Outcome in_out_rdhup{Outcome::Type::events, 0, Errc::ok};
+  in_out_rdhup.set.bits = closesem::events::in | closesem::events::out | closesem::events::rdhup;
+  CHECK(ops[7].kind == OpKind::poll);
+  CHECK_FALSE(ops[7].count_given);
+  CHECK(ops[7].expect == std::vector<Outcome>{in_out_rdhup});
+  CHECK(ops[7].expect[0].succeeded());
+  CHECK(ops[8].count_given);
+  CHECK(ops[8].count == 0);
+  CHECK(ops[9].kind == OpKind::epoll);
+  CHECK(ops[9].edge);
+  CHECK(ops[9].count == 100);
+  REQUIRE(ops[9].expect.size() == 1);
+  CHECK(ops[9].expect[0].type == Outcome::Type::events);
+  CHECK(ops[9].expect[0].set.bits == 0);
+  CHECK_FALSE(ops[10].edge);
+  CHECK(ops[11].kind == OpKind::select);
+  CHECK(ops[12].kind == OpKind::events);
+  REQUIRE(ops[12].expect.size() == 1);
+  CHECK(ops[12].expect[0].set.close_error == Errc::connection_reset);
+  CHECK(ops[13].kind == OpKind::peername);
+  CHECK(ops[14].kind == OpKind::sockname);
+
+  CHECK(ops[15].kind == OpKind::send);
+  CHECK(ops[15].invalid_handle);
+  CHECK(ops[15].endpoint == 0);
+  REQUIRE(ops[15].expect.size() == 1);
+  CHECK(ops[15].expect[0].type == Outcome::Type::fails);
+  CHECK(ops[15].expect[0].failed());
+  CHECK_FALSE(ops[15].expect[0].succeeded());
+  CHECK(ops[16].kind == OpKind::close);
+  CHECK(ops[16].invalid_handle);
+}
+
+TEST_CASE("ops text: the new ops print canonically and parse back", "[unit][ops]") {
+  const std::string written =
+      "a start thread recv 100 @1   ->   0\n"
+      "b start overlapped send 65536 @2\n"
+      "c start uring accept d @3\n"
+      "e  start iocp connect c @4 -> not_supported|0\n"
+      "collect @1 -> connection_reset | blocked | 5 | fails | ok\n"
+      "collect @2 50\n"
+      "cancel @3\n"
+      "a poll -> {in,out} | {} | {out} | not_socket | {in}\n"
+      "a poll 0\n"
+      "a epoll edge 100 -> {}\n"
+      "a epoll level\n"
+      "a select 7\n"
+      "a events -> {close:connection_reset,read} | {read,close} | {read,close:connection_aborted}\n"
+      "a peername -> not_connected | 0\n"
+      "a sockname\n"
+      "invalid send 1 -> fails\n"
+      "invalid close -> not_socket | bad_handle\n"
+      "invalid wait readable 0\n"
+      "invalid linger on 3\n";
+  const std::string canonical =
+      "a start thread recv 100 @1 -> 0\n"
+      "b start overlapped send 65536 @2\n"
+      "c start uring accept d @3\n"
+      "e start iocp connect c @4 -> 0 | not_supported\n"
+      "collect @1 -> ok | 5 | connection_reset | fails | blocked\n"
+      "collect @2 50\n"
+      "cancel @3\n"
+      "a poll -> {} | {in} | {out} | {in,out} | not_socket\n"
+      "a poll 0\n"
+      "a epoll edge 100 -> {}\n"
+      "a epoll level\n"
+      "a select 7\n"
+      "a events -> {read,close} | {read,close:connection_reset} | {read,close:connection_aborted}\n"
+      "a peername -> 0 | not_connected\n"
+      "a sockname\n"
+      "invalid send 1 -> fails\n"
+      "invalid close -> bad_handle | not_socket\n"
+      "invalid wait readable 0\n"
+      "invalid linger on 3\n";
+  const auto program = parse_or_fail(written);
+  CHECK(print(program) == canonical);
+  CHECK(print(parse_or_fail(canonical)) == canonical);
+  CHECK(same_program(parse_or_fail(canonical), program));
+  // An event set is a success whose value is the set; `fails` is a failure with any error.
+  const Outcome fails{Outcome::Type::fails, 0, Errc::ok};
+  CHECK(print(fails) == "fails");
+  CHECK_FALSE(fails == failure(Errc::other));
+}
+
+TEST_CASE("ops text: the invalid handle goes only with ops on one handle", "[unit][ops]") {
+  for (int i = 0; i < kOpKinds; ++i) {
+    const auto kind = static_cast<OpKind>(i);
+    CAPTURE(to_string(kind));
+    const bool allowed = kind == OpKind::send || kind == OpKind::recv || kind == OpKind::shutdown ||
+                         kind == OpKind::close || kind == OpKind::linger || kind == OpKind::nonblocking ||
+                         kind == OpKind::wait || kind == OpKind::pending || kind == OpKind::error ||
+                         kind == OpKind::listen || kind == OpKind::poll || kind == OpKind::epoll ||
+                         kind == OpKind::select || kind == OpKind::events || kind == OpKind::peername ||
+                         kind == OpKind::sockname;
+    CHECK(allows_invalid_handle(kind) == allowed);
+    if (allowed) continue;
+    // Whatever follows, `invalid` before such an op is refused at `invalid`.
+    const ParseError error = parse_error("invalid " + std::string(to_string(kind)) + " b\n");
+    CHECK(error.column == 1);
+    CHECK(error.message.find("'invalid' cannot be the handle of '" + std::string(to_string(kind)) + "'") !=
+          std::string::npos);
+  }
 }

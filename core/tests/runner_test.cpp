@@ -10,6 +10,7 @@
 #include "closesem/runner.hpp"
 #include "closesem/text.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -136,4 +137,209 @@ TEST_CASE("runner: a call it gives up on is blocked, reported and predicted as s
   INFO(trace.report());
   CHECK(trace.failed_expectations() == 0);
   CHECK(trace.divergences() == 0);
+}
+
+// --- Issue 17: pending calls and notifications on real sockets --------------------------
+
+namespace {
+
+runner::Trace run_with(const std::string& text, const model::Profile& profile) {
+  runner::Options options;
+  options.blocked = std::chrono::milliseconds(50);
+  options.quiet = std::chrono::milliseconds(50);
+  return runner::run(parse_text(text), profile, "inline", options);
+}
+
+// Every op held (the model's prediction and the script's ->), the payload followed the
+// pattern, nothing leaked.
+void check_held(const runner::Trace& trace, const std::string& text) {
+  INFO(text << trace.report());
+  REQUIRE(trace.script_error.empty());
+  CHECK(trace.skipped.empty());
+  CHECK(trace.steps.size() == parse_text(text).ops.size());
+  CHECK(trace.divergences() == 0);
+  CHECK(trace.failed_expectations() == 0);
+  CHECK(trace.payload_failures() == 0);
+  CHECK(trace.unpredicted() == 0);
+  CHECK(trace.leaked.empty());
+}
+
+}  // namespace
+
+TEST_CASE("runner: a thread recv pending completes through the peer's send, close, reset, and a local shutdown or close",
+          "[unit][runner]") {
+  const auto& profile = native_profile();
+  for (const char* text : {
+           // The peer's data: blocked until it comes, then its bytes (checked against the pattern).
+           "pair tcp4\na start thread recv 9 @1\ncollect @1 50 -> blocked\nb send 5\ncollect @1 -> 5\n",
+           "pair tcp4\nb send 3\na start thread recv 9 @1\ncollect @1 -> 3\n",
+           // The peer's FIN and reset.
+           "pair tcp4\na start thread recv 9 @1\nb close\ncollect @1 -> 0\n",
+           "pair tcp4\na start thread recv 9 @1\nb shutdown send\ncollect @1 -> 0\n",
+           "pair tcp4\na start thread recv 9 @1\nb linger on 0\nb close\ncollect @1 -> connection_reset\n",
+           // The local shutdown and close: per profile (Linux: shutdown wakes it with 0,
+           // close does not; Winsock: close fails it; Wine: with its own code).
+           "pair tcp4\na start thread recv 9 @1\na shutdown receive\ncollect @1\nb close\n",
+           "pair tcp4\na start thread recv 9 @1\na close\ncollect @1\nb poll\n",
+           // A pending accept and connect.
+           "c socket tcp4\nc listen\nc start thread accept d @1\ne socket tcp4\ne connect c\ncollect @1 -> 0\ne send 4\n"
+           "d recv 9 -> 4\n",
+           "c socket tcp4\nc listen\ne socket tcp4\ne start thread connect c @2\ncollect @2 -> 0\nc accept d\n"
+           "d send 2\ne recv 2 -> 2\n",
+           // A small pending send.
+           "pair tcp4\na start thread send 300 @3\ncollect @3 -> 300\nb recv 300 -> 300\n",
+       }) {
+    check_held(run_with(text, profile), text);
+  }
+}
+
+TEST_CASE("runner: io_uring pending calls on Linux (skipped where the kernel refuses io_uring)", "[unit][runner]") {
+  const auto& profile = native_profile();
+  if (!profile.traits.mechanism_uring.value) {
+    // Where the profile has no io_uring, a start is not_supported, as predicted.
+    const std::string text = "pair tcp4\na start uring recv 9 @1 -> not_supported\n";
+    check_held(run_with(text, profile), text);
+    return;
+  }
+  std::string why_not;
+  if (!closesem::platform::AsyncCall::available(closesem::platform::AsyncMechanism::uring, &why_not)) {
+    // The runner skips the rest of the script, like a transport the host lacks.
+    const auto trace = run_with("pair tcp4\na start uring recv 9 @1\ncollect @1\n", profile);
+    INFO(trace.report());
+    CHECK(trace.skipped.find("uring is not available here") != std::string::npos);
+    CHECK(trace.divergences() == 0);
+    WARN("skipped: io_uring is not available on " << closesem::platform::platform_id() << ": " << why_not);
+    return;
+  }
+  for (const char* text : {
+           "pair tcp4\na start uring recv 9 @1\ncollect @1 50 -> blocked\nb send 4\ncollect @1 -> 4\n",
+           "pair tcp4\na start uring recv 9 @1\nb close\ncollect @1 -> 0\n",
+           "pair tcp4\na start uring recv 9 @1\nb linger on 0\nb close\ncollect @1 -> connection_reset\n",
+           "pair tcp4\na start uring recv 9 @1\na shutdown receive\ncollect @1 -> 0\n",
+           "pair tcp4\na start uring recv 9 @1\ncancel @1 -> 0\ncollect @1 -> operation_aborted\n",
+           // The socket stays open under the pending request: the peer sees nothing, then
+           // the data completes it, and the close happens (the peer sees the FIN).
+           "pair tcp4\na start uring recv 9 @1\na close\nb poll -> {out}\nb send 3\ncollect @1 -> 3\n"
+           "b poll -> {in,out,rdhup}\n",
+       }) {
+    check_held(run_with(text, profile), text);
+  }
+}
+
+TEST_CASE("runner: overlapped and iocp pending calls on Winsock (not_supported elsewhere, as predicted)",
+          "[unit][runner]") {
+  const auto& profile = native_profile();
+  if (!profile.traits.mechanism_overlapped.value || !profile.traits.mechanism_iocp.value) {
+    for (const std::string text : {"pair tcp4\na start overlapped recv 9 @1 -> not_supported\n",
+                                   "pair tcp4\na start iocp recv 9 @1 -> not_supported\n"})
+      check_held(run_with(text, profile), text);
+    return;
+  }
+  for (const std::string mechanism : {"overlapped", "iocp"}) {
+    const std::string start = "a start " + mechanism + " recv 9 @1\n";
+    for (const std::string& text : {
+             "pair tcp4\n" + start + "collect @1 50 -> blocked\nb send 5\ncollect @1 -> 5\n",
+             "pair tcp4\n" + start + "b close\ncollect @1 -> 0\n",
+             "pair tcp4\n" + start + "cancel @1 -> 0\ncollect @1 -> operation_aborted\n",
+             // SD_RECEIVE leaves it pending; data arriving later completes it (wine test_shutdown).
+             "pair tcp4\n" + start + "a shutdown receive\ncollect @1 50 -> blocked\nb send 2\ncollect @1 -> 2\n",
+             // closesocket completes it (per profile: D5, Windows 1236, Wine 676).
+             "pair tcp4\n" + start + "a close\ncollect @1\nb poll\n",
+             // A submission that fails at once is the start's outcome.
+             "c socket tcp4\nc start " + mechanism + " recv 1 @2 -> not_connected\n",
+             "c socket tcp4\nc listen\nc start " + mechanism + " accept d @3\nc close\ncollect @3 -> operation_aborted\n",
+             "c socket tcp4\nc listen\nc start " + mechanism + " accept d @3\ne socket tcp4\ne connect c\n"
+             "collect @3 -> 0\nd send 3\ne recv 3 -> 3\n",
+             "pair tcp4\na start " + mechanism + " send 300 @4\ncollect @4 -> 300\nb recv 300 -> 300\n",
+         })
+      check_held(run_with(text, profile), text);
+  }
+}
+
+TEST_CASE("runner: notifications report the model's event sets (poll, select, epoll, WSAEventSelect)",
+          "[unit][runner]") {
+  const auto& profile = native_profile();
+  std::vector<std::string> texts = {
+      "pair tcp4\na poll\nb send 1\na poll\na select\nb close\na poll\na select\na recv 9\na poll\n",
+      "pair tcp4\nb linger on 0\nb close\na poll\na select\na peername\na sockname\n",
+      "c socket tcp4\nc poll\nc select\nc sockname\nc close\nc poll\nc select\n",
+      "invalid close\ninvalid send 1\ninvalid poll\ninvalid select\n",
+      "pair tcp4\na connect b -> is_connected\nb connect a -> is_connected\n",
+      "c socket tcp4\nc listen\nd socket tcp4\nd connect c\nd connect c -> is_connected\nc accept e\n"
+      "e peername -> 0\n",
+  };
+  if (profile.traits.notifier_epoll.value)
+    texts.push_back("pair tcp4\na epoll edge -> {out}\na epoll edge -> {}\na epoll level -> {out}\nb send 1\n"
+                    "a epoll edge -> {in,out}\na epoll edge -> {}\nb close\na epoll level\na close\na epoll edge -> {}\n");
+  if (profile.traits.notifier_event_select.value)
+    texts.push_back("pair tcp4\na events\nb send 5\na events -> {read}\na events 20 -> {}\na recv 5 -> 5\nb close\n"
+                    "a events\na recv 1 -> 0\n");
+  for (const auto& text : texts) check_held(run_with(text, profile), text);
+}
+
+TEST_CASE("runner: a pending call nothing completes is reaped at the end, within its bound, and reported",
+          "[unit][runner]") {
+  const auto start = std::chrono::steady_clock::now();
+  const auto trace = run_with("pair tcp4\na start thread recv 9 @1\nc socket tcp4\nc listen\n"
+                              "c start thread accept d @2\n",
+                              native_profile());
+  const auto took = std::chrono::steady_clock::now() - start;
+  INFO(trace.report());
+  CHECK(trace.divergences() == 0);
+  CHECK(trace.leaked.empty());
+  REQUIRE(trace.reaped.size() == 2);
+  CHECK(trace.reaped[0].find("@1: `a start thread recv 9 @1` reaped at the end") == 0);
+  CHECK(trace.reaped[1].find("@2: `c start thread accept d @2` reaped at the end") == 0);
+  CHECK(trace.report().find("reaped @1") != std::string::npos);
+  CHECK(took < closesem::platform::scaled(std::chrono::seconds(5)));  // never a hang
+}
+
+TEST_CASE("runner: a call that completes before the model's cause is a divergence naming its slot and start",
+          "[unit][runner]") {
+  // A model that is wrong on purpose: it keeps the call pending where this platform
+  // completes it (Linux: shutdown(receive) wakes a blocked recv; Winsock: closesocket
+  // fails it). The runner's check after each step finds the completion.
+  const auto& native = native_profile();
+  model::Profile wrong = native;
+  const bool linux_like = native[model::Fact::pending_shutdown_receive_thread].outcomes.size() == 1;
+  const auto fact = linux_like ? model::Fact::pending_shutdown_receive_thread : model::Fact::pending_close_thread_recv;
+  auto& entry = wrong.facts[static_cast<std::size_t>(fact)];
+  entry.outcomes.clear();
+  entry.keyword = "pending";
+  entry.source = "a wrong model";
+  const std::string text = std::string("pair tcp4\na start thread recv 9 @1\n") +
+                           (linux_like ? "a shutdown receive\n" : "a close\n") + "b poll 200\nb poll 200\n";
+  const auto as_native = run_with(text, native);
+  INFO("native:\n" << as_native.report());
+  CHECK(as_native.divergences() == 0);
+  const auto trace = run_with(text, wrong);
+  INFO("wrong model:\n" << trace.report());
+  // (What the wrong model says of the socket afterwards may diverge too.)
+  CHECK(trace.divergences() >= 1);
+  const auto early = std::find_if(trace.steps.begin(), trace.steps.end(),
+                                  [](const runner::Step& step) { return !step.prediction_held; });
+  REQUIRE(early != trace.steps.end());
+  CHECK(early->note.find("@1's call (`a start thread recv 9 @1`) completed early") != std::string::npos);
+  const auto reported = std::count_if(trace.steps.begin(), trace.steps.end(), [](const runner::Step& step) {
+    return step.note.find("completed early") != std::string::npos;
+  });
+  CHECK(reported == 1);  // once
+}
+
+TEST_CASE("runner: a trace with pending calls and event sets replays as canonical .ops that parse back",
+          "[unit][runner]") {
+  const std::string text = "pair tcp4\na start thread recv 9 @2\nb send 3\ncollect @2 100\na poll\n"
+                           "c socket tcp4\nc select 10\ninvalid close\n";
+  const auto trace = run_with(text, native_profile());
+  INFO(trace.report());
+  const auto replay = trace.replay();
+  INFO(replay);
+  const auto program = parse_text(replay);
+  REQUIRE(program.ops.size() == trace.steps.size());
+  for (std::size_t i = 0; i < program.ops.size(); ++i) {
+    auto op = trace.steps[i].op;
+    op.expect = {trace.steps[i].observed};
+    CHECK(closesem::ops::same_op(op, program.ops[i]));
+  }
+  CHECK(closesem::ops::print(program) == closesem::ops::print(parse_text(closesem::ops::print(program))));
 }

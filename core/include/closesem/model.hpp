@@ -62,12 +62,54 @@ enum class Fact {
   // the runner's patience) ran out: the platform's own error for it. (A call the
   // runner gives up on is `blocked`, the same everywhere, and needs no fact.)
   send_timeout_expired,
+  recv_listening_tcp_nonblocking,    // recv on a non-blocking TCP listener
+  // --- Pending calls (issue 17): what completes a call pending in a slot, per mechanism
+  // and cause. "pending": the cause does not complete the call (it stays pending; for a
+  // close, the socket stays open until the call returns: the peer sees nothing).
+  pending_close_thread_recv,         // the last handle closed with a recv blocked in another thread
+  pending_close_thread_send,         // ... a send blocked in another thread
+  pending_close_thread_accept,       // ... an accept blocked on a listener
+  pending_close_overlapped_recv,     // overlapped / iocp: WSARecv pending at closesocket
+  pending_close_overlapped_send,     // WSASend pending
+  pending_close_overlapped_accept,   // AcceptEx pending
+  pending_close_uring,               // io_uring: any request pending at close
+  pending_shutdown_receive_thread,   // shutdown(receive or both) with a recv blocked in another thread
+  pending_shutdown_receive_overlapped,
+  pending_shutdown_receive_uring,
+  pending_cancel_thread,             // cancel: the completion of the interrupted call
+  pending_cancel_overlapped,         // CancelIoEx
+  pending_cancel_uring,              // IORING_OP_ASYNC_CANCEL
+  pending_recv_peer_reset,           // a recv pending when the peer's reset arrives
+  // --- Notifications: the event set in each state (in .ops syntax, "{in,out}").
+  poll_unconnected,                  // a TCP socket never connected
+  poll_after_fin,                    // the peer's FIN arrived (nothing queued)
+  poll_after_fin_with_data,          // the peer's FIN arrived behind data still queued
+  poll_after_reset,                  // a reset arrived, not yet reported by a call
+  poll_after_reset_reported,         // a reset arrived and a call reported it
+  poll_after_shutdown_receive,       // the local shutdown(receive), no FIN
+  poll_after_shutdown_send,          // the local shutdown(send), no FIN
+  poll_both_shut,                    // both directions ended (local shutdown both, or a FIN each way)
+  poll_closed_handle,                // poll / WSAPoll on a handle closed before
+  poll_invalid_handle,               // poll on the invalid handle (-1 / INVALID_SOCKET)
+  select_invalid_handle,             // select with the invalid handle in its sets
+  events_reset_close,                // WSAEnumNetworkEvents after a reset: FD_CLOSE's code
+  events_close_with_unread_data,     // the peer's FIN with data unread: whether FD_CLOSE comes with FD_READ
+  events_registration,               // WSAEventSelect on a connected socket: what is recorded at once
+  // --- Smaller gaps.
+  connect_connected,                 // connect on a connected socket
+  connect_connected_unix_refused,    // AF_UNIX: connect on a connected socket to an address nobody listens on
+  peername_after_reset,
+  peername_after_both_fins,
+  sockname_unbound,                  // getsockname on a socket never bound
+  sockname_after_reset,
+  invalid_handle,                    // a call on the invalid handle (-1 / INVALID_SOCKET)
 };
-inline constexpr int kFacts = static_cast<int>(Fact::send_timeout_expired) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::invalid_handle) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
   std::string keyword;                 // "data", "reset", "none" where that is the answer;
+                                       // "pending": the call is not completed by this cause;
                                        // "unknown": not measured, the model does not predict it
   std::string source;
   bool deviation = false;              // a profile's known deviation from winsock
@@ -92,6 +134,16 @@ struct Traits {
   Trait<bool> pending_after_reset_may_read_0; // FIONREAD after a reset may read 0 (buffered data may be gone)
   Trait<bool> shutdown_both_with_unread_ends; // shutting down both ways with bytes unread ends the connection
   Trait<bool> so_error_reports_reset;         // reading SO_ERROR reports a reset, so later calls see it reported
+  // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
+  // say which other mechanisms the platform has (the runner still reports not_supported
+  // at run time where the kernel refuses one: then the rest of the input is skipped).
+  Trait<bool> mechanism_overlapped;           // WSARecv/WSASend/AcceptEx/ConnectEx with an OVERLAPPED
+  Trait<bool> mechanism_iocp;                 // the same through an I/O completion port
+  Trait<bool> mechanism_uring;                // io_uring
+  Trait<bool> overlapped_fails_at_submission; // an overlapped call that fails at once is the submission's failure
+  Trait<bool> notifier_epoll;                 // epoll exists
+  Trait<bool> notifier_event_select;          // WSAEventSelect + WSAEnumNetworkEvents exist
+  Trait<bool> event_select_sets_nonblocking;  // WSAEventSelect makes the socket non-blocking
 };
 
 // A platform as the model knows it: its facts and traits, nothing else (no API family:
@@ -115,6 +167,9 @@ std::string native_profile_name(const platform::Identity& identity);
 struct Settle {
   int endpoint = -1;  // the endpoint that should see it
   ops::WaitKind what = ops::WaitKind::readable;
+  // >= 0: instead, "pending slot `slot` completes" (the op causes the completion of the
+  // call pending there; the runner waits on that call, bounded by its patience).
+  int slot = -1;
 };
 
 struct Prediction {
@@ -124,7 +179,8 @@ struct Prediction {
   std::vector<Settle> settle;            // to wait for after the op, if it succeeded
 };
 
-// Whether an observed outcome is among the alternatives (`ok` admits any success).
+// Whether an observed outcome is among the alternatives (`ok` admits any success,
+// `fails` any failure; event sets compare their bits and FD_CLOSE's code).
 bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& observed);
 
 class Model {
@@ -142,6 +198,29 @@ class Model {
   // close: linger {1,0} on TCP, or data left unread) rather than end its stream with a
   // FIN; false when the endpoint has no open, connected socket (model/queries.cpp).
   bool close_resets_peer(int endpoint) const;
+
+  // A call pending in a slot (@1..@4), as the model follows it (model/pending.cpp).
+  struct PendingSlot {
+    bool used = false;           // started and not yet collected to completion
+    ops::Mechanism mechanism = ops::Mechanism::thread;
+    ops::PendingCall call = ops::PendingCall::recv;
+    int socket = -1;             // the socket the call was made on
+    int other = -1;              // accept: the endpoint the new socket goes to
+    std::uint32_t count = 0;     // recv, send: bytes
+    bool completed = false;      // something that completes it happened
+    std::vector<ops::Outcome> outcomes;  // the completion's admissible outcomes, once completed
+    std::string source;
+    std::string deviation;       // "<id>: <reason>" when a profile deviation decided it
+    int accepted = -1;           // accept: the new socket (taken by Y at the collect)
+    // The model does not follow it (a race it cannot decide, a cause not measured):
+    // its completion is not predicted.
+    bool unknown = false;
+    std::string unknown_since;
+  };
+  const PendingSlot& pending_slot(int slot) const { return slots_[slot]; }
+  // Whether the model holds that the call in `slot` has not completed: nothing that
+  // completes it happened (false when the slot or its socket is not followed).
+  bool expects_pending(int slot) const;
 
   // The state of one socket (several handles may share it after dup).
   struct Socket {
@@ -168,6 +247,20 @@ class Model {
     // outcomes are not predicted, only its handles are tracked.
     bool unknown = false;
     std::string unknown_since;   // the op that made it unknown, for the report
+    // Linux: its last handle was closed while a call was pending on it; the call holds
+    // it open (close.2), so it closes when that call completes.
+    bool close_deferred = false;
+    // Notifications (model/notify.cpp).
+    bool epoll_level_registered = false;
+    bool epoll_edge_registered = false;
+    enum class Wake { none, maybe, certain } edge_wake = Wake::none;  // since the last edge wait
+    bool fd_registered = false;  // WSAEventSelect was called on it
+    std::uint32_t fd_recorded = 0;  // FD_* recorded since the last WSAEnumNetworkEvents
+    Errc fd_close_error = Errc::ok;
+    bool fd_read_enabled = true;  // FD_READ is recorded again only after a recv
+    bool fd_close_done = false;   // FD_CLOSE is recorded once
+    int fd_fact = -1;             // the row (Fact) that decided FD_CLOSE, until it is reported
+    bool bound = false;           // has a local address (listen, connect, pair, accept)
   };
 
  private:
@@ -194,6 +287,47 @@ class Model {
   void apply_shutdown(const ops::Op& op, Socket& s, Socket* peer);
   void apply_connect(const ops::Op& op);
 
+  // Pending calls (model/pending.cpp).
+  Prediction predict_base(const ops::Op& op, std::string* error) const;  // predict without the slot settles
+  void add_pending_settles(const ops::Op& op, Prediction& p) const;
+  std::string start_script_error(const ops::Op& op) const;
+  Prediction predict_start(const ops::Op& op, const Socket* s, std::string* error) const;
+  Prediction predict_collect(const ops::Op& op, std::string* error) const;
+  Prediction predict_cancel(const ops::Op& op, std::string* error) const;
+  Prediction start_completion(const ops::Op& op, const Socket* s) const;  // what a start completes with now
+  void apply_start(const ops::Op& op, const ops::Outcome& observed);
+  void apply_collect(const ops::Op& op, const ops::Outcome& observed);
+  void apply_cancel(const ops::Op& op, const ops::Outcome& observed);
+  // Something arrived at socket `index` (data, FIN, reset): pending recvs take it.
+  void arrived(int index);
+  // The last handle of socket `index` is being closed: the pending calls on it. Returns
+  // true when a pending call holds it open (the close is deferred).
+  bool close_pending_calls(int index);
+  bool close_held(int index) const;  // closing it now would be deferred by a pending call
+  void shutdown_pending_calls(int index, int how);
+  void complete(int slot, std::vector<ops::Outcome> outcomes, const std::string& source,
+                const std::string& deviation = "");
+  void slot_unknown(int slot, const std::string& why);
+  void after_completion(int socket);  // a deferred close happens once no call holds the socket
+  bool has_pending(int socket, ops::PendingCall call) const;
+  // Notifications and names (model/notify.cpp).
+  Prediction predict_notify(const ops::Op& op, const Socket* s, std::string* error) const;
+  Prediction predict_names(const ops::Op& op, const Socket* s) const;
+  Prediction predict_invalid(const ops::Op& op) const;
+  // poll's answer in the socket's state: event sets (and failures, where a row says so).
+  Prediction poll_prediction(const Socket& s) const;
+  void apply_notify(const ops::Op& op, const ops::Outcome& observed);
+  void wake(int index, bool certain);   // an event reached socket `index` (epoll edge, FD_*)
+  void record_fd(int index);            // WSAEventSelect's record, from the socket's state
+  // What WSAEventSelect records at once for `s` (alternatives where not pinned down).
+  std::vector<events::EventSet> registration_sets(const Socket& s) const;
+  bool fd_close_now(const Socket& s) const;  // FD_CLOSE would be recorded now
+  Errc fd_close_code(const Socket& s) const;
+  int fd_close_fact(const Socket& s) const;  // the row that decides FD_CLOSE now, or -1
+  // The row that decided the events' answer: its source and deviation; its outcomes
+  // where they are not event sets (a row replaced in model_test).
+  Prediction decided_by(Prediction p, int fact) const;
+
   // predict, one function per kind of op (predict checks the script and the handle first).
   Prediction predict_lifecycle(const ops::Op& op) const;  // startup, cleanup
   Prediction predict_make(const ops::Op& op, std::string* error) const;  // pair, socket
@@ -213,6 +347,8 @@ class Model {
   const Profile* profile_;
   std::vector<Socket> sockets_;
   Handle handles_[ops::kEndpoints];
+  PendingSlot slots_[ops::kPendingSlots];
+  std::string arrival_deviation_;  // while data arrives: a profile deviation that let it arrive
   int sessions_ = 1;  // the runner starts inside one WSAStartup
   bool stale_after_cleanup_ = false;
 };

@@ -5,10 +5,12 @@
 #pragma once
 
 #include "closesem/errc.hpp"
+#include "closesem/events.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -172,6 +174,101 @@ CallResult local_endpoint(NativeHandle handle, Endpoint& out);
 CallResult peer_endpoint(NativeHandle handle, Endpoint& out);
 // A second handle to the same socket (dup / WSADuplicateSocket into this process).
 CallResult duplicate(NativeHandle handle, Socket& out);
+
+// --- Notifications with their event sets (closesem/events.hpp) -------------------------
+// poll / WSAPoll asking for in and out (and rdhup where the system has it: Linux), bounded
+// by `timeout`. ret 1 when any event came (hup, err and nval count though not asked), 0 at
+// the timeout; `seen` holds the events (in, out, hup, rdhup, err, nval).
+CallResult poll_events(NativeHandle handle, std::chrono::milliseconds timeout, events::EventSet& seen);
+// select with the handle in the read, write and except sets, bounded: in, out, err.
+CallResult select_events(NativeHandle handle, std::chrono::milliseconds timeout, events::EventSet& seen);
+
+// A notification source kept for one socket across waits.
+class Notifier {
+ public:
+  enum class Kind {
+    epoll_level,   // Linux: an epoll instance with the socket added for in|out|rdhup
+    epoll_edge,    // the same, edge-triggered (EPOLLET)
+    event_select,  // Winsock: WSACreateEvent + WSAEventSelect(FD_READ|FD_WRITE|FD_ACCEPT|
+                   // FD_CONNECT|FD_CLOSE); the socket becomes non-blocking (WSAEventSelect's
+                   // documented side effect)
+  };
+  // Makes one for `handle`. Fails with not_supported, without any call, where the kind does
+  // not exist on this platform; otherwise with the failing call's outcome (epoll_ctl on a
+  // closed descriptor: bad_handle; WSAEventSelect on a closed socket: not_socket).
+  static CallResult open(Kind kind, NativeHandle handle, std::unique_ptr<Notifier>& out);
+  virtual ~Notifier();
+  // Waits up to `timeout`: ret 1 with the events when any came, 0 at the timeout (seen
+  // empty). event_select: waits on the event object, then WSAEnumNetworkEvents (which
+  // resets the recorded events), FD_CLOSE's error code in seen.close_error.
+  virtual CallResult wait(std::chrono::milliseconds timeout, events::EventSet& seen) = 0;
+};
+
+// --- Pending calls -----------------------------------------------------------------------
+enum class AsyncMechanism { thread, overlapped, iocp, uring };  // as ops::Mechanism
+enum class AsyncCallKind { recv, send, accept, connect };       // as ops::PendingCall
+std::string_view to_string(AsyncMechanism mechanism);
+std::string_view to_string(AsyncCallKind call);
+
+struct AsyncRequest {
+  AsyncCallKind call = AsyncCallKind::recv;
+  NativeHandle handle = kInvalidHandle;
+  std::vector<std::uint8_t> data;  // send: the bytes (copied: the call owns them)
+  std::size_t size = 0;            // recv: the buffer size
+  Endpoint to;                     // connect: where to
+  Transport transport = Transport::tcp4;  // accept, connect: the socket's family (AcceptEx's
+                                          // accept socket, ConnectEx's bind)
+};
+
+// One call started and not yet reaped. Whatever it made (a thread, an OVERLAPPED, a ring,
+// AcceptEx's socket) it owns; the destructor reaps it (reap() with a bound of its own).
+class AsyncCall {
+ public:
+  // Whether `mechanism` can be used here, asked at run time (io_uring: a ring is set up
+  // once; the kernel may refuse it), and why not.
+  static bool available(AsyncMechanism mechanism, std::string* why_not = nullptr);
+  // Starts the call. ret 0: `out` holds it, pending or complete already. A submission
+  // that fails at once (WSARecv failing with an error other than WSA_IO_PENDING, AcceptEx
+  // on a closed socket) is that failure, and `out` stays empty. not_supported (with
+  // `why_not`) where the mechanism is not available. thread: returns once the worker is
+  // inside the blocking call (Linux: /proc/self/task/TID/syscall names it; elsewhere: the
+  // call returned, or a short grace passed, scaled), or has returned already.
+  static CallResult start(AsyncMechanism mechanism, AsyncRequest request, std::unique_ptr<AsyncCall>& out,
+                          std::string* why_not = nullptr);
+  virtual ~AsyncCall();
+  AsyncCall(const AsyncCall&) = delete;
+  AsyncCall& operator=(const AsyncCall&) = delete;
+
+  // Waits up to `timeout` for the completion: true once it completed (now or before).
+  virtual bool wait(std::chrono::milliseconds timeout) = 0;
+  // The completion, after wait() returned true: ret (recv, send: bytes; accept, connect:
+  // 0), errc and native as for a direct call (ECANCELED / WSA_OPERATION_ABORTED:
+  // operation_aborted).
+  const CallResult& result() const { return result_; }
+  // recv: the bytes received (result().ret of them).
+  const std::vector<std::uint8_t>& received() const { return received_; }
+  // accept: the new socket (once; empty afterwards).
+  Socket take_accepted() { return std::move(accepted_); }
+  // How many completions this call delivered (1 once complete; more is a platform fault).
+  int completions() const { return completions_; }
+  // thread: interrupts the blocked call (POSIX: a signal whose handler is installed without
+  // SA_RESTART; Windows: CancelSynchronousIo); overlapped, iocp: CancelIoEx on the call's
+  // OVERLAPPED; uring: IORING_OP_ASYNC_CANCEL, waiting (bounded) for the cancel's own
+  // completion. ret 0 when the request was made; its failure otherwise (not found:
+  // the call had completed).
+  virtual CallResult cancel() = 0;
+  // The end of an input: cancels a call still pending and waits up to `bound` for it. false
+  // when it still had not completed (then it is left to the process, as a leak that the
+  // caller reports; nothing it owns is freed under it).
+  virtual bool reap(std::chrono::milliseconds bound) = 0;
+
+ protected:
+  AsyncCall() = default;
+  CallResult result_;
+  std::vector<std::uint8_t> received_;
+  Socket accepted_;
+  int completions_ = 0;
+};
 
 // Whether a handle value names anything open in this process now (POSIX: any open
 // descriptor; Windows: a socket). Use after close checks it before calling a closed

@@ -5,6 +5,19 @@
 // against the payload pattern, and records a trace. The trace prints as .ops with the
 // observed outcome of every op, so any run can be replayed. The runner asks the model
 // what to expect, never the model's profile: a call it gives up on is `blocked`.
+//
+// Pending calls (issue 17): `start` begins a platform::AsyncCall (a worker thread, while
+// which the socket's own receive and send timeouts are long, so that only a cause of the
+// script, a cancel or the reaping ends it; overlapped, iocp, io_uring); `collect` waits
+// for its completion, bounded (MS, else Options::blocked where the model expects none,
+// else the patience); a settle "slot P completes" waits for the completion the model
+// expects after the op that causes it. After every step, a call the model still calls
+// pending must not have completed (nor any call twice): else the step diverges, with a
+// note naming the slot and its start. Notifications keep one platform::Notifier per
+// socket and kind across ops. At the end of an input every call still pending is reaped
+// (bounded; Trace::reaped), a call that does not end is left to the process and
+// reported (Trace::leaked), then every notifier and handle is closed. A mechanism the
+// profile has but this host refuses (io_uring) stops the script like a missing transport.
 #pragma once
 
 #include "closesem/model.hpp"
@@ -72,6 +85,13 @@ struct Trace {
   std::string script_error;  // a semantic error that stopped the run (file:line:column: ...)
   std::string skipped;       // why the run stopped early without a verdict (a transport this host lacks)
   int dropped = 0;           // ops left out as script errors (Options::skip_invalid)
+  // Pending calls that did not end when the runner reaped them at the end of the input
+  // (cancelled, then waited for within the patience): each left to the process, named
+  // by its slot and start op. report() prints them; a leak is a finding.
+  std::vector<std::string> leaked;
+  // Pending calls still pending at the end of the input, reaped by the runner (cancelled
+  // and waited for): "@1: `a start thread recv 9 @1` reaped at the end: interrupted".
+  std::vector<std::string> reaped;
 
   int divergences() const;          // steps where the model's prediction did not hold
   int failed_expectations() const;  // steps where the script's `->` did not hold

@@ -103,6 +103,141 @@ const Row kRows[] = {
      "shutdown S2 (WSAEINVAL), shutdown.2 EINVAL"},
     {Fact::send_timeout_expired, "timed_out", "setsockopt SO_SNDTIMEO: a blocking send that times out fails WSAETIMEDOUT",
      "would_block", "socket.7 SO_SNDTIMEO: EAGAIN/EWOULDBLOCK when the timeout expires before any data was sent"},
+    {Fact::recv_listening_tcp_nonblocking, "not_connected", "recv R5 (WSAENOTCONN) on a non-blocking listener",
+     "not_connected", "recv.2 ENOTCONN"},
+    // --- Pending calls (issue 17). Linux facts: measured by this suite on Linux 6.18
+    // (contract §4 #6 and the conformance threads tests); io_uring: documented, to be
+    // measured (on Linux 6.18). Windows: documented, not measured on Windows.
+    {Fact::pending_close_thread_recv, "interrupted",
+     "documented, not measured on Windows: WinSock 1.1 §2.7 (contract H1: closing under a blocked call fails it "
+     "WSAEINTR); conformance threads: close aborts a recv blocked in another thread",
+     "pending",
+     "close.2 (Multithreaded processes: the blocked call holds its own reference); measured on Linux 6.18 "
+     "(contract §4 #6; conformance: threads: close aborts a recv blocked in another thread on Winsock, not on Linux)"},
+    {Fact::pending_close_thread_send, "interrupted",
+     "documented, not measured on Windows: WinSock 1.1 §2.7 (contract H1)", "pending",
+     "close.2 (Multithreaded processes); measured on Linux 6.18.44 (issue 17 platform measurements; conformance: "
+     "threads: close aborts a send blocked on a full window in another thread on Winsock, not on Linux)"},
+    {Fact::pending_close_thread_accept, "interrupted",
+     "documented, not measured on Windows: WinSock 1.1 §2.7 (contract H1)", "pending",
+     "close.2 (Multithreaded processes); conformance: threads: close aborts an accept blocked in another thread on "
+     "Winsock, not on Linux"},
+    {Fact::pending_close_overlapped_recv, "connection_aborted | operation_aborted",
+     "documented, not measured on Windows: closesocket D5 (WSA_OPERATION_ABORTED); Wine's iocp_async_read_closesocket "
+     "records ERROR_CONNECTION_ABORTED for Windows (contract §2.4 #1, wine:12161)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::pending_close_overlapped_send, "operation_aborted",
+     "documented, not measured on Windows: closesocket D5 (pending overlapped sends fail WSA_OPERATION_ABORTED)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::pending_close_overlapped_accept, "operation_aborted",
+     "documented, not measured on Windows: closesocket D5; Wine's test_completion_port records STATUS_CANCELLED for "
+     "AcceptEx on Windows (contract §2.4 #1, wine:10950)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::pending_close_uring, "unknown", "no io_uring on Winsock (trait mechanism_uring)", "pending",
+     "measured on Linux 6.18.44 (issue 17 platform measurements: recv, accept and send pending at close): an io_uring request holds its own reference "
+     "to the file (io_file_get_normal), so close() does not cancel it; the socket stays open until it completes"},
+    {Fact::pending_shutdown_receive_thread, "unknown",
+     "not documented for a recv blocked in another thread; not measured on Windows", "0",
+     "measured on Linux 6.18 (contract §4 #6: shutdown wakes a blocked recv with 0; conformance threads shutdown "
+     "during recv)"},
+    {Fact::pending_shutdown_receive_overlapped, "pending",
+     "documented, not measured on Windows: Wine's test_shutdown records for Windows that SD_RECEIVE does not cancel a "
+     "pending overlapped WSARecv, which completes with data arriving later (contract §3, wine test_shutdown)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::pending_shutdown_receive_uring, "unknown", "no io_uring on Winsock (trait mechanism_uring)", "0",
+     "measured on Linux 6.18.44 (issue 17 platform measurements: shutdown receive and both): inet_shutdown sets RCV_SHUTDOWN and wakes the "
+     "socket; the retried recv returns 0"},
+    {Fact::pending_cancel_thread, "interrupted | operation_aborted",
+     "documented, not measured on Windows: CancelSynchronousIo (the call fails ERROR_OPERATION_ABORTED; a Winsock "
+     "blocking call may report WSAEINTR)",
+     "interrupted",
+     "signal.7: a signal without SA_RESTART interrupts recv/send/accept with EINTR (conformance: threads cancel "
+     "interrupts a blocked recv)"},
+    {Fact::pending_cancel_overlapped, "operation_aborted",
+     "documented, not measured on Windows: CancelIoEx (the operation completes with ERROR_OPERATION_ABORTED)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::pending_cancel_uring, "unknown", "no io_uring on Winsock (trait mechanism_uring)", "operation_aborted",
+     "measured on Linux 6.18.44 (issue 17 platform measurements: cancel, cancel again): the cancelled request completes with -ECANCELED "
+     "(io_uring_prep_cancel.3)"},
+    {Fact::pending_recv_peer_reset, "connection_reset",
+     "documented, not measured on Windows: recv R2; Wine's test_tcp_reset records ERROR_NETNAME_DELETED for a pending "
+     "WSARecv (contract §3, wine:13941)",
+     "connection_reset", "tcp_reset wakes the reader, which reports sk_err (recv.2 ECONNRESET)"},
+    // --- Notifications (event sets).
+    {Fact::poll_unconnected, "{}",
+     "documented, not measured on Windows: a never-connected TCP socket gives no WSAPoll events (contract §4 #29, "
+     "Wine server/sock.c:1575)",
+     "{out,hup}", "measured on Linux 6.18: POLLOUT|POLLHUP (contract §4 #29; tcp_poll on TCP_CLOSE)"},
+    {Fact::poll_after_fin, "{out,hup} | {in,out,hup}",
+     "documented, not measured on Windows: the peer's close or FIN gives POLLHUP|POLLWRNORM (contract §4 #27, "
+     "wine test_WSAPoll 8516-8590; whether POLLRDNORM comes with it is not pinned down)",
+     "{in,out,rdhup}", "measured on Linux 6.18: POLLIN|POLLOUT|POLLRDHUP, no POLLHUP (contract §4 #27)"},
+    {Fact::poll_after_fin_with_data, "{in,out} | {in,out,hup}",
+     "not measured on Windows (POLLHUP after the peer's close: contract §4 #27); wine-8.0 reports {in,out} until the "
+     "data is read, then {out,hup} (measured: runner_test, notifications report the model's event sets)",
+     "{in,out,rdhup}", "measured on Linux 6.18.44: tcp_poll reports RCV_SHUTDOWN (in, rdhup) whatever is queued "
+     "(issue 17 platform measurements: data queued, the peer's FIN; runner_test)"},
+    {Fact::poll_after_reset, "{out,hup,err}",
+     "documented, not measured on Windows: POLLERR|POLLHUP|POLLWRNORM, no read flag (contract §4 #28, wine "
+     "test_tcp_reset)",
+     "{in,out,hup,rdhup,err}", "measured on Linux 6.18 (contract §4 #28)"},
+    {Fact::poll_after_reset_reported, "{out,hup,err} | {out,hup}",
+     "not measured on Windows: the reset sticks (contract §2.4 #7), whether POLLERR stays is not pinned down",
+     "{in,out,hup,rdhup}", "tcp_poll: POLLERR only while sk_err is set, which the call that reported the reset read"},
+    {Fact::poll_after_shutdown_receive, "{out} | {in,out}", "not measured on Windows: WSAPoll after SD_RECEIVE",
+     "{in,out,rdhup}", "tcp_poll: RCV_SHUTDOWN reports POLLIN|POLLRDHUP (contract §4 #27)"},
+    {Fact::poll_after_shutdown_send, "{out} | {}", "not measured on Windows: WSAPoll after SD_SEND",
+     "{out}", "tcp_poll: SEND_SHUTDOWN reports POLLOUT"},
+    {Fact::poll_both_shut, "{out} | {out,hup} | {in,out,hup}",
+     "not measured on Windows: as after the peer's FIN (contract §4 #27); wine-8.0 reports {out} after its own "
+     "SD_BOTH (issue 17 Winsock probes)", "{in,out,hup,rdhup}",
+     "measured on Linux 6.18: both directions shut adds POLLHUP (contract §4 #27)"},
+    {Fact::poll_closed_handle, "{nval} | not_socket",
+     "documented, not measured on Windows: WSAPoll on a closed or invalid socket gives POLLNVAL and WSAENOTSOCK "
+     "(contract §3, wine:8386, 8573-8590)",
+     "{nval}", "poll.2 POLLNVAL: the descriptor is not open"},
+    {Fact::poll_invalid_handle, "{nval} | not_socket",
+     "documented, not measured on Windows: an invalid handle gives POLLNVAL and WSAENOTSOCK (contract §3, wine:8386)",
+     "{}", "poll.2: a negative fd is ignored (revents 0), so the call times out"},
+    {Fact::select_invalid_handle, "not_socket",
+     "documented, not measured on Windows: select WSAENOTSOCK (a descriptor set holds an entry that is not a socket)",
+     "bad_handle", "measured on Linux 6.18.44 (issue 17 platform measurements, the invalid handle): the platform layer refuses -1 with EBADF "
+     "without the call (FD_SET(-1) is undefined; select.2)"},
+    {Fact::events_reset_close, "{close:connection_aborted}",
+     "documented, not measured on Windows: a reset arrives as FD_CLOSE with WSAECONNABORTED (contract §2.4 #2, wine "
+     "test_close_events 7396-7407)",
+     "unknown", "no WSAEventSelect on Linux (trait notifier_event_select)"},
+    {Fact::events_close_with_unread_data, "{read,close}",
+     "documented, not measured on Windows: FD_CLOSE arrives while data sent before the close is unread (wine "
+     "test_close_events 7352, todo_wine)",
+     "unknown", "no WSAEventSelect on Linux (trait notifier_event_select)"},
+    {Fact::events_registration, "{write} | {write,connect}",
+     "documented, not measured on Windows: FD_WRITE is recorded for a connected socket (WSAEventSelect); whether "
+     "FD_CONNECT comes with it on a socket connected before is not documented (wine-8.0 records {write,connect}: "
+     "measured by the issue 17 Winsock probes)",
+     "unknown", "no WSAEventSelect on Linux (trait notifier_event_select)"},
+    // --- Smaller gaps.
+    {Fact::connect_connected, "is_connected",
+     "documented, not measured on Windows: connect WSAEISCONN (wine test_shutdown: also after a shutdown)",
+     "is_connected", "connect.2 EISCONN (the runner consumes Linux's one \"connected\" answer after a non-blocking connect)"},
+    {Fact::connect_connected_unix_refused, "unknown", "AF_UNIX on Windows: not measured",
+     "connection_refused",
+     "net/unix/af_unix.c unix_stream_connect: the destination is looked up (and refused when nobody listens "
+     "there) before the socket's own state is checked; measured on Linux 6.18 by fuzz_close_sequences and "
+     "fuzz_handles (a connected pair end connected to a closed listener's name)"},
+    {Fact::peername_after_reset, "0 | not_connected", "not documented, not measured on Windows", "not_connected",
+     "inet_getname: a TCP_CLOSE socket has no peer (getpeername.2 ENOTCONN)"},
+    {Fact::peername_after_both_fins, "0 | not_connected",
+     "not measured on Windows (getpeername succeeds after the local SD_BOTH: wine test_shutdown)", "not_connected",
+     "once both FINs are exchanged the socket is TCP_CLOSE (tcp_time_wait / tcp_done): inet_getname ENOTCONN"},
+    {Fact::sockname_unbound, "invalid_argument",
+     "documented, not measured on Windows: getsockname WSAEINVAL (the socket has not been bound)", "0",
+     "getsockname.2: an unbound socket reads the wildcard address"},
+    {Fact::sockname_after_reset, "0 | invalid_argument", "not documented, not measured on Windows", "0",
+     "inet_getname keeps the local address after the connection is gone"},
+    {Fact::invalid_handle, "not_socket",
+     "documented, not measured on Windows: WSAENOTSOCK for INVALID_SOCKET (wine test_listen 4236, test_DisconnectEx)",
+     "bad_handle", "EBADF: -1 is not an open descriptor (close.2, send.2, ...)"},
 };
 
 // The traits (closesem/model.hpp), Winsock and Linux side by side. Wine 8 has Winsock's.
@@ -128,6 +263,22 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   winsock.so_error_reports_reset = {false, "contract §2.4 #7: SO_ERROR reads 0 after a reset, which persists"};
   on_linux.so_error_reports_reset = {true, "socket.7 (SO_ERROR is cleared when read), contract §4 #8 (reported "
                                            "once)"};
+  winsock.mechanism_overlapped = {true, "WSARecv/WSASend/AcceptEx/ConnectEx with an OVERLAPPED (Winsock 2)"};
+  on_linux.mechanism_overlapped = {false, "no overlapped I/O in the POSIX socket API (contract §4 #26)"};
+  winsock.mechanism_iocp = {true, "CreateIoCompletionPort / GetQueuedCompletionStatus"};
+  on_linux.mechanism_iocp = {false, "no I/O completion ports on POSIX"};
+  winsock.mechanism_uring = {false, "io_uring is Linux's"};
+  on_linux.mechanism_uring = {true, "io_uring (Linux 5.1+; the runner reports not_supported where the kernel refuses "
+                                    "it, and skips the rest)"};
+  winsock.overlapped_fails_at_submission = {true, "WSARecv/WSASend: an error other than WSA_IO_PENDING means the "
+                                                  "operation was not initiated and no completion indication occurs"};
+  on_linux.overlapped_fails_at_submission = {false, "no overlapped I/O on Linux"};
+  winsock.notifier_epoll = {false, "epoll is Linux's"};
+  on_linux.notifier_epoll = {true, "epoll.7"};
+  winsock.notifier_event_select = {true, "WSAEventSelect + WSAEnumNetworkEvents"};
+  on_linux.notifier_event_select = {false, "no WSAEventSelect on POSIX"};
+  winsock.event_select_sets_nonblocking = {true, "WSAEventSelect: the socket is set to non-blocking mode"};
+  on_linux.event_select_sets_nonblocking = {false, "no WSAEventSelect on POSIX"};
 }
 
 struct WineDeviation {
@@ -154,6 +305,19 @@ const WineDeviation kWine8[] = {
     {Fact::recv_listening_tcp, "timed_out", "wine8-blocking-io-on-listener-waits-for-timeout"},
     {Fact::send_listening_tcp, "timed_out", "wine8-blocking-io-on-listener-waits-for-timeout"},
     {Fact::socket_call_after_last_cleanup, "not_socket", "wine8-calls-after-last-cleanup-not-socket"},
+    {Fact::recv_listening_tcp_nonblocking, "would_block | not_connected", "wine8-nonblocking-recv-on-listener-would-block"},
+    {Fact::pending_cancel_thread, "pending", "wine8-cancel-synchronous-io-finds-nothing"},
+    {Fact::pending_shutdown_receive_thread, "pending", "wine8-shutdown-leaves-blocked-recv-pending"},
+    {Fact::events_reset_close, "{close}", "wine8-fd-close-after-reset-carries-0"},
+    {Fact::events_close_with_unread_data, "{read}", "wine8-fd-close-waits-for-unread-data"},
+    // Pending calls (issue 17), measured by the conformance threads tests under Wine 8.0.
+    {Fact::pending_close_thread_recv, "invalid_argument", "wine8-close-wakes-blocked-recv-with-einval"},
+    {Fact::pending_close_thread_accept, "operation_aborted", "wine8-close-wakes-blocked-accept-with-operation-aborted"},
+    // The send stays blocked though its socket is gone (what the socket does then is not
+    // measured: "unknown", the model does not follow it).
+    {Fact::pending_close_thread_send, "unknown", "wine8-close-leaves-blocked-send-blocked"},
+    // ERROR_HANDLES_CLOSED (676): no portable name.
+    {Fact::pending_close_overlapped_recv, "other", "wine8-iocp-closed-recv-completes-handles-closed"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
@@ -168,6 +332,14 @@ std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
     ops::Outcome outcome;
     if (word == "ok") {
       outcome.type = ops::Outcome::Type::ok;
+    } else if (word == "fails") {
+      outcome.type = ops::Outcome::Type::fails;
+    } else if (!word.empty() && word.front() == '{') {
+      std::string why;
+      const auto set = events::parse(word, &why);
+      if (!set) throw std::logic_error("model profile: bad event set '" + word + "': " + why);
+      outcome.type = ops::Outcome::Type::events;
+      outcome.set = *set;
     } else if (!word.empty() && word.find_first_not_of("0123456789") == std::string::npos) {
       outcome.type = ops::Outcome::Type::value;
       outcome.value = std::strtoll(word.c_str(), nullptr, 10);
@@ -186,7 +358,7 @@ std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
 FactEntry entry(const char* outcomes, const char* source) {
   FactEntry e;
   const std::string text = outcomes;
-  if (text == "data" || text == "reset" || text == "none" || text == "unknown")
+  if (text == "data" || text == "reset" || text == "none" || text == "pending" || text == "unknown")
     e.keyword = text;
   else
     e.outcomes = parse_outcomes(text);

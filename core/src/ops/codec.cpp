@@ -19,9 +19,18 @@ constexpr std::size_t kCount = 3;
 constexpr std::size_t kCountBytes = 3;
 static_assert(kCount + kCountBytes == kRecordSize, "the fields fill the record");
 
-constexpr std::uint8_t kReversedBit = 0x40;
-constexpr std::uint8_t kOnBit = 0x80;
-constexpr std::uint8_t kCountGivenBit = 0x80;
+constexpr std::uint8_t kInvalidHandleBit = 0x80;  // opcode
+constexpr std::uint8_t kKindBits = 0x7f;          // opcode
+constexpr std::uint8_t kReversedBit = 0x40;       // ends
+constexpr std::uint8_t kOnBit = 0x80;             // ends
+constexpr std::uint8_t kCountGivenBit = 0x80;     // selector
+constexpr std::uint8_t kEdgeBit = 0x01;           // selector (epoll)
+// start: bits 0-1 mechanism, 2-3 call, 4-5 slot (collect, cancel: the slot alone).
+constexpr int kCallShift = 2;
+constexpr int kSlotShift = 4;
+static_assert(kMechanisms == 4 && kPendingCalls == 4 && kPendingSlots == 4, "each has two bits in the selector");
+// Every v2 opcode (below kOpKinds then: 17) reads as before; the seventh bit leaves room.
+static_assert(kOpKinds <= kKindBits + 1, "the op kind has seven bits");
 
 void put_le(std::uint8_t* at, std::uint32_t value, std::size_t bytes) {
   for (std::size_t i = 0; i < bytes; ++i) at[i] = static_cast<std::uint8_t>(value >> (8 * i));
@@ -40,7 +49,8 @@ std::uint32_t clamp_count(std::int64_t value) {
 void encode_op(Op op, std::uint8_t* record) {
   op.expect.clear();
   detail::canonicalise(op);  // fields the op does not use are written as zeros
-  record[kOpcode] = static_cast<std::uint8_t>(op.kind);
+  record[kOpcode] =
+      static_cast<std::uint8_t>(static_cast<std::uint8_t>(op.kind) | (op.invalid_handle ? kInvalidHandleBit : 0));
   record[kEnds] =
       static_cast<std::uint8_t>((op.endpoint & 7) | ((op.other & 7) << 3) |
                                 (op.reversed ? kReversedBit : 0) | (op.on ? kOnBit : 0));
@@ -51,13 +61,23 @@ void encode_op(Op op, std::uint8_t* record) {
                                                   (op.count_given ? kCountGivenBit : 0));
   } else if (op.kind == OpKind::shutdown) {
     record[kSelector] = static_cast<std::uint8_t>(op.how & 0xff);  // the int8's bits
+  } else if (op.kind == OpKind::start) {
+    record[kSelector] = static_cast<std::uint8_t>(static_cast<unsigned>(op.mechanism) |
+                                                  (static_cast<unsigned>(op.call) << kCallShift) |
+                                                  (static_cast<unsigned>(op.slot & 3) << kSlotShift));
+  } else if (op.kind == OpKind::collect || op.kind == OpKind::cancel) {
+    record[kSelector] = static_cast<std::uint8_t>(((op.slot & 3) << kSlotShift) | (op.count_given ? kCountGivenBit : 0));
+  } else if (detail::has_optional_ms(op.kind)) {  // poll, epoll, select, events
+    record[kSelector] =
+        static_cast<std::uint8_t>((op.edge ? kEdgeBit : 0) | (op.count_given ? kCountGivenBit : 0));
   }
   put_le(record + kCount, clamp_count(op.count), kCountBytes);
 }
 
 Op decode_op(const std::uint8_t* record) {
   Op op;
-  op.kind = static_cast<OpKind>(record[kOpcode] % kOpKinds);
+  op.kind = static_cast<OpKind>((record[kOpcode] & kKindBits) % kOpKinds);
+  op.invalid_handle = (record[kOpcode] & kInvalidHandleBit) != 0;  // canonicalise keeps it where allowed
   const std::uint8_t ends = record[kEnds];
   op.endpoint = ends & 7;
   op.other = (ends >> 3) & 7;
@@ -68,10 +88,14 @@ Op decode_op(const std::uint8_t* record) {
   op.wait_kind = static_cast<WaitKind>((selector & 0x7f) % 3);
   op.count_given = (selector & kCountGivenBit) != 0;
   op.how = selector < 0x80 ? selector : selector - 0x100;  // the int8 the text writes
+  op.mechanism = static_cast<Mechanism>(selector & 3);
+  op.call = static_cast<PendingCall>((selector >> kCallShift) & 3);
+  op.slot = (selector >> kSlotShift) & 3;
+  op.edge = (selector & kEdgeBit) != 0;
   op.count = clamp_count(get_le(record + kCount, kCountBytes));
   detail::canonicalise(op);
   // Two names for one endpoint cannot be written as text: take the next endpoint.
-  if (detail::has_other(op.kind) && op.other == op.endpoint)
+  if (detail::has_other(op) && op.other == op.endpoint)
     op.other = (op.endpoint + 1) % kEndpoints;
   return op;
 }

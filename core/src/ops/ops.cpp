@@ -12,10 +12,17 @@ namespace closesem::ops {
 namespace {
 
 constexpr std::array<std::string_view, kOpKinds> kOpNames{
-    "pair",   "socket",      "listen", "connect", "accept", "send",  "recv",    "shutdown", "close",
-    "linger", "nonblocking", "wait",   "pending", "dup",    "error", "startup", "cleanup"};
-static_assert(kOpNames.size() == static_cast<std::size_t>(OpKind::cleanup) + 1,
+    "pair",    "socket",  "listen", "connect", "accept", "send",   "recv",   "shutdown", "close",
+    "linger",  "nonblocking", "wait", "pending", "dup",  "error",  "startup", "cleanup",
+    "start",   "collect", "cancel", "poll",    "epoll",  "select", "events", "peername", "sockname"};
+static_assert(kOpNames.size() == static_cast<std::size_t>(OpKind::sockname) + 1,
               "kOpNames must name every OpKind, in declaration order");
+
+constexpr std::array<std::string_view, kMechanisms> kMechanismNames{"thread", "overlapped", "iocp", "uring"};
+static_assert(static_cast<int>(Mechanism::uring) + 1 == kMechanisms, "kMechanismNames must name every Mechanism");
+
+constexpr std::array<std::string_view, kPendingCalls> kCallNames{"recv", "send", "accept", "connect"};
+static_assert(static_cast<int>(PendingCall::connect) + 1 == kPendingCalls, "kCallNames must name every PendingCall");
 
 constexpr std::array<std::string_view, kKinds> kKindNames{"tcp4", "tcp6", "unix"};
 static_assert(static_cast<int>(Transport::unix_stream) + 1 == kKinds, "kKindNames must name every Transport");
@@ -24,25 +31,40 @@ constexpr std::array<std::string_view, 3> kWaitNames{"readable", "writable", "hu
 static_assert(static_cast<std::size_t>(WaitKind::hangup) + 1 == kWaitNames.size(),
               "kWaitNames must name every WaitKind");
 
-// The canonical order of alternatives: ok, then values, then errors in Errc order, then
-// blocked.
+// Where an outcome's type comes in the canonical order: ok, values, event sets (the
+// successes), errors, fails (any error), blocked. (Outcome::Type's numbering is not
+// this order: fails and events were added after blocked.)
+int rank(Outcome::Type type) {
+  switch (type) {
+    case Outcome::Type::ok: return 0;
+    case Outcome::Type::value: return 1;
+    case Outcome::Type::events: return 2;
+    case Outcome::Type::failure: return 3;
+    case Outcome::Type::fails: return 4;
+    case Outcome::Type::blocked: return 5;
+  }
+  return 6;
+}
+
+// The canonical order of alternatives: ok, values by value, event sets by bits then
+// FD_CLOSE's error, errors in Errc order, fails, blocked.
 bool before(const Outcome& a, const Outcome& b) {
-  if (a.type != b.type) return a.type < b.type;
+  if (a.type != b.type) return rank(a.type) < rank(b.type);
   switch (a.type) {
     case Outcome::Type::ok:
     case Outcome::Type::blocked:
+    case Outcome::Type::fails:
       return false;
     case Outcome::Type::value:
       return a.value < b.value;
+    case Outcome::Type::events:
+      if (a.set.bits != b.set.bits) return a.set.bits < b.set.bits;
+      return a.set.close_error < b.set.close_error;
     case Outcome::Type::failure:
       break;
   }
   return a.errc < b.errc;
 }
-static_assert(Outcome::Type::ok < Outcome::Type::value &&
-                  Outcome::Type::value < Outcome::Type::failure &&
-                  Outcome::Type::failure < Outcome::Type::blocked,
-              "the canonical order of alternatives follows Outcome::Type");
 
 }  // namespace
 
@@ -66,28 +88,84 @@ std::string_view to_string(WaitKind kind) {
   return index < kWaitNames.size() ? kWaitNames[index] : "?";
 }
 
+std::string_view to_string(Mechanism mechanism) {
+  const auto index = static_cast<std::size_t>(mechanism);
+  return index < kMechanismNames.size() ? kMechanismNames[index] : "?";
+}
+
+std::string_view to_string(PendingCall call) {
+  const auto index = static_cast<std::size_t>(call);
+  return index < kCallNames.size() ? kCallNames[index] : "?";
+}
+
+std::string slot_name(int slot) {
+  if (slot < 0 || slot >= kPendingSlots) return "@?";
+  return "@" + std::to_string(slot + 1);
+}
+
+bool allows_invalid_handle(OpKind kind) {
+  switch (kind) {
+    case OpKind::send:
+    case OpKind::recv:
+    case OpKind::shutdown:
+    case OpKind::close:
+    case OpKind::linger:
+    case OpKind::nonblocking:
+    case OpKind::wait:
+    case OpKind::pending:
+    case OpKind::error:
+    case OpKind::listen:
+    case OpKind::poll:
+    case OpKind::epoll:
+    case OpKind::select:
+    case OpKind::events:
+    case OpKind::peername:
+    case OpKind::sockname:
+      return true;
+    default:  // no handle (pair, socket, startup, cleanup, collect, cancel), or a second endpoint
+      return false;
+  }
+}
+
 namespace detail {
 
-bool has_endpoint(OpKind kind) { return kind != OpKind::startup && kind != OpKind::cleanup; }
+bool has_endpoint(OpKind kind) {
+  return kind != OpKind::startup && kind != OpKind::cleanup && kind != OpKind::collect &&
+         kind != OpKind::cancel;
+}
 
 bool has_other(OpKind kind) {
   return kind == OpKind::pair || kind == OpKind::connect || kind == OpKind::accept ||
          kind == OpKind::dup;
 }
 
+bool has_other(const Op& op) {
+  if (op.kind == OpKind::start) return op.call == PendingCall::accept || op.call == PendingCall::connect;
+  return has_other(op.kind);
+}
+
 bool has_socket_kind(OpKind kind) { return kind == OpKind::pair || kind == OpKind::socket; }
+
+bool has_slot(OpKind kind) {
+  return kind == OpKind::start || kind == OpKind::collect || kind == OpKind::cancel;
+}
+
+bool has_optional_ms(OpKind kind) {
+  return kind == OpKind::wait || kind == OpKind::collect || kind == OpKind::poll || kind == OpKind::epoll ||
+         kind == OpKind::select || kind == OpKind::events;
+}
 
 bool uses_count(const Op& op) {
   switch (op.kind) {
     case OpKind::send:
     case OpKind::recv:
       return true;
+    case OpKind::start:
+      return op.call == PendingCall::recv || op.call == PendingCall::send;
     case OpKind::linger:
       return op.on;
-    case OpKind::wait:
-      return op.count_given;
     default:
-      return false;
+      return has_optional_ms(op.kind) && op.count_given;
   }
 }
 
@@ -105,16 +183,21 @@ void sort_alternatives(std::vector<Outcome>& alternatives) {
 
 void canonicalise(Op& op) {
   const Op defaults;
-  if (!has_endpoint(op.kind)) op.endpoint = defaults.endpoint;
-  if (!has_other(op.kind)) op.other = defaults.other;
+  if (!allows_invalid_handle(op.kind)) op.invalid_handle = defaults.invalid_handle;
+  if (!has_endpoint(op.kind) || op.invalid_handle) op.endpoint = defaults.endpoint;
+  if (op.kind != OpKind::start) {
+    op.mechanism = defaults.mechanism;
+    op.call = defaults.call;
+  }
+  if (!has_other(op)) op.other = defaults.other;
   if (!has_socket_kind(op.kind)) op.socket_kind = defaults.socket_kind;
   if (op.kind != OpKind::pair) op.reversed = defaults.reversed;
   if (op.kind != OpKind::linger && op.kind != OpKind::nonblocking) op.on = defaults.on;
-  if (op.kind != OpKind::wait) {
-    op.wait_kind = defaults.wait_kind;
-    op.count_given = defaults.count_given;
-  }
+  if (op.kind != OpKind::wait) op.wait_kind = defaults.wait_kind;
+  if (!has_optional_ms(op.kind)) op.count_given = defaults.count_given;
   if (op.kind != OpKind::shutdown) op.how = defaults.how;
+  if (!has_slot(op.kind)) op.slot = defaults.slot;
+  if (op.kind != OpKind::epoll) op.edge = defaults.edge;
   if (!uses_count(op)) op.count = defaults.count;
   sort_alternatives(op.expect);
   op.where = defaults.where;
@@ -132,9 +215,10 @@ bool same_op(const Op& a, const Op& b) {
   y.expect.clear();
   detail::canonicalise(x);
   detail::canonicalise(y);
-  if (x.endpoint != y.endpoint || x.other != y.other || x.socket_kind != y.socket_kind ||
-      x.reversed != y.reversed || x.on != y.on || x.wait_kind != y.wait_kind || x.how != y.how ||
-      x.count != y.count || x.count_given != y.count_given)
+  if (x.endpoint != y.endpoint || x.invalid_handle != y.invalid_handle || x.other != y.other ||
+      x.socket_kind != y.socket_kind || x.reversed != y.reversed || x.on != y.on ||
+      x.wait_kind != y.wait_kind || x.how != y.how || x.mechanism != y.mechanism || x.call != y.call ||
+      x.slot != y.slot || x.edge != y.edge || x.count != y.count || x.count_given != y.count_given)
     return false;
   if (detail::in_canonical_order(a.expect) && detail::in_canonical_order(b.expect))
     return a.expect == b.expect;

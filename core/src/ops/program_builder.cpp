@@ -15,6 +15,13 @@ void check_endpoint(int endpoint, OpKind kind) {
                                 std::to_string(endpoint) + ", outside a..h");
 }
 
+int checked_slot(int slot, OpKind kind) {
+  if (slot < 0 || slot >= kPendingSlots)
+    throw std::invalid_argument("ProgramBuilder: " + std::string(to_string(kind)) + " in slot " +
+                                std::to_string(slot) + ", outside 0..3 (@1..@4)");
+  return slot;
+}
+
 std::uint32_t checked_count(std::uint32_t count, OpKind kind) {
   if (count > kMaxCount)
     throw std::invalid_argument("ProgramBuilder: " + std::string(to_string(kind)) + " count " +
@@ -25,10 +32,14 @@ std::uint32_t checked_count(std::uint32_t count, OpKind kind) {
 }  // namespace
 
 Op& ProgramBuilder::add(OpKind kind, int x) {
-  if (detail::has_endpoint(kind)) check_endpoint(x, kind);
+  const bool invalid = x == kInvalidHandle && detail::has_endpoint(kind);
+  if (invalid && !allows_invalid_handle(kind))
+    throw std::invalid_argument("ProgramBuilder: " + std::string(to_string(kind)) + " on the invalid handle");
+  if (detail::has_endpoint(kind) && !invalid) check_endpoint(x, kind);
   Op op;
   op.kind = kind;
-  op.endpoint = detail::has_endpoint(kind) ? x : op.endpoint;
+  op.invalid_handle = invalid;
+  op.endpoint = detail::has_endpoint(kind) && !invalid ? x : op.endpoint;
   program_.ops.push_back(op);
   return program_.ops.back();
 }
@@ -142,6 +153,131 @@ ProgramBuilder& ProgramBuilder::startup() {
 
 ProgramBuilder& ProgramBuilder::cleanup() {
   add(OpKind::cleanup, 0);
+  return *this;
+}
+
+Op& ProgramBuilder::add_start(int x, Mechanism mechanism, PendingCall call, int slot) {
+  checked_slot(slot, OpKind::start);
+  Op& op = add(OpKind::start, x);
+  op.mechanism = mechanism;
+  op.call = call;
+  op.slot = slot;
+  return op;
+}
+
+Op& ProgramBuilder::add_slot(OpKind kind, int slot) {
+  checked_slot(slot, kind);
+  Op& op = add(kind, 0);
+  op.slot = slot;
+  return op;
+}
+
+ProgramBuilder& ProgramBuilder::start_recv(int x, Mechanism mechanism, std::uint32_t bytes, int slot) {
+  const auto count = checked_count(bytes, OpKind::start);
+  add_start(x, mechanism, PendingCall::recv, slot).count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::start_send(int x, Mechanism mechanism, std::uint32_t bytes, int slot) {
+  const auto count = checked_count(bytes, OpKind::start);
+  add_start(x, mechanism, PendingCall::send, slot).count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::start_accept(int listener, Mechanism mechanism, int accepted, int slot) {
+  check_endpoint(accepted, OpKind::start);
+  if (listener == accepted)
+    throw std::invalid_argument("ProgramBuilder: start accept names endpoint " + endpoint_name(listener) + " twice");
+  add_start(listener, mechanism, PendingCall::accept, slot).other = accepted;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::start_connect(int x, Mechanism mechanism, int listener, int slot) {
+  check_endpoint(listener, OpKind::start);
+  if (x == listener)
+    throw std::invalid_argument("ProgramBuilder: start connect names endpoint " + endpoint_name(x) + " twice");
+  add_start(x, mechanism, PendingCall::connect, slot).other = listener;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::collect(int slot) {
+  add_slot(OpKind::collect, slot);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::collect(int slot, std::uint32_t ms) {
+  const auto count = checked_count(ms, OpKind::collect);
+  Op& op = add_slot(OpKind::collect, slot);
+  op.count_given = true;
+  op.count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::cancel(int slot) {
+  add_slot(OpKind::cancel, slot);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::poll(int x) {
+  add(OpKind::poll, x);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::poll(int x, std::uint32_t ms) {
+  const auto count = checked_count(ms, OpKind::poll);
+  Op& op = add(OpKind::poll, x);
+  op.count_given = true;
+  op.count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::epoll(int x, bool edge) {
+  add(OpKind::epoll, x).edge = edge;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::epoll(int x, bool edge, std::uint32_t ms) {
+  const auto count = checked_count(ms, OpKind::epoll);
+  Op& op = add(OpKind::epoll, x);
+  op.edge = edge;
+  op.count_given = true;
+  op.count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::select(int x) {
+  add(OpKind::select, x);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::select(int x, std::uint32_t ms) {
+  const auto count = checked_count(ms, OpKind::select);
+  Op& op = add(OpKind::select, x);
+  op.count_given = true;
+  op.count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::events(int x) {
+  add(OpKind::events, x);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::events(int x, std::uint32_t ms) {
+  const auto count = checked_count(ms, OpKind::events);
+  Op& op = add(OpKind::events, x);
+  op.count_given = true;
+  op.count = count;
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::peername(int x) {
+  add(OpKind::peername, x);
+  return *this;
+}
+
+ProgramBuilder& ProgramBuilder::sockname(int x) {
+  add(OpKind::sockname, x);
   return *this;
 }
 

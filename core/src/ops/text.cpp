@@ -6,6 +6,8 @@
 // ranges only; whether an endpoint exists is the model's business.
 #include "closesem/text.hpp"
 
+#include "closesem/events.hpp"
+
 #include "ops_internal.hpp"
 
 #include <algorithm>
@@ -21,8 +23,15 @@ constexpr std::string_view kArrow = "->";
 constexpr std::string_view kBar = "|";
 constexpr std::string_view kOneOfEndpointOps =
     "one of: socket, listen, connect, accept, send, recv, shutdown, close, linger, nonblocking, "
-    "wait, pending, dup, error";
+    "wait, pending, dup, error, start, poll, epoll, select, events, peername, sockname";
 constexpr std::string_view kEndpointOps = kOneOfEndpointOps.substr(8);
+// The ops allows_invalid_handle() accepts, as messages list them.
+constexpr std::string_view kOneOfInvalidHandleOps =
+    "one of: send, recv, shutdown, close, linger, nonblocking, wait, pending, error, listen, poll, "
+    "epoll, select, events, peername, sockname";
+constexpr std::string_view kSlots = "@1..@4";
+static_assert(kPendingSlots == 4, "kSlots must show kPendingSlots");
+constexpr std::string_view kInvalid = "invalid";
 // The range of counts and values, as messages print it.
 constexpr std::string_view kCountRange = "0..1048576";
 constexpr std::string_view kNumber = "a number (0..1048576)";
@@ -235,6 +244,52 @@ void read_shutdown(LineReader& in, Op& op) {
   op.how = static_cast<int>(value);
 }
 
+// `@P`: a pending slot, @1..@4 (Op::slot 0..3).
+int read_slot(LineReader& in) {
+  const std::string_view before = in.previous().text;
+  const Token& token = in.take({"the pending slot", kSlots});
+  if (token.text.empty() || token.text[0] != '@')
+    throw Failure{token.column, "unexpected " + quoted(token.text) + " after " + quoted(before) +
+                                    "; expected the pending slot " + kSlots};
+  const auto number = decimal(token.text.substr(1), 1000);
+  if (!number)
+    throw Failure{token.column, quoted(token.text) + " is not a pending slot; expected " + kSlots};
+  if (*number < 1 || *number > kPendingSlots)
+    throw Failure{token.column, quoted(token.text) + " is out of range; expected a pending slot " + kSlots};
+  return static_cast<int>(*number) - 1;
+}
+
+// `[MS]` at the end of wait, collect, poll, epoll, select and events.
+void read_optional_ms(LineReader& in, Op& op) {
+  if (in.done()) return;
+  op.count = LineReader::count_of(in.take({"", ""}), {"the timeout in milliseconds", ""});
+  op.count_given = true;
+}
+
+// X start MECH CALL N|Y @P
+void read_start(LineReader& in, Op& op) {
+  static constexpr std::array<std::string_view, kMechanisms> kMechanismWords{"thread", "overlapped", "iocp",
+                                                                             "uring"};
+  op.mechanism = static_cast<Mechanism>(
+      in.word(kMechanismWords, {"the mechanism", "thread, overlapped, iocp or uring"}, "mechanism"));
+  static constexpr std::array<std::string_view, kPendingCalls> kCallWords{"recv", "send", "accept", "connect"};
+  op.call = static_cast<PendingCall>(
+      in.word(kCallWords, {"the call to start", "recv, send, accept or connect"}, "call"));
+  switch (op.call) {
+    case PendingCall::recv:
+    case PendingCall::send:
+      op.count = in.count({"the byte count", kNumber});
+      break;
+    case PendingCall::accept:
+      op.other = read_other(in, op.endpoint, {"the endpoint for the accepted socket", "a..h"}, "start accept");
+      break;
+    case PendingCall::connect:
+      op.other = read_other(in, op.endpoint, {"the listener's endpoint", "a..h"}, "start connect");
+      break;
+  }
+  op.slot = read_slot(in);
+}
+
 void read_endpoint_op(LineReader& in, const Token& op_token, Op& op) {
   const std::string_view name = op_token.text;
   const auto kind_of = [](std::string_view word) -> std::optional<OpKind> {
@@ -246,6 +301,9 @@ void read_endpoint_op(LineReader& in, const Token& op_token, Op& op) {
   if (!kind)
     throw Failure{op_token.column,
                   "unknown op " + quoted(name) + "; expected one of: " + kEndpointOps};
+  if (detail::has_slot(*kind) && !detail::has_endpoint(*kind))
+    throw Failure{op_token.column, quoted(name) + " takes no endpoint before it (it names a pending slot); "
+                                   "expected '" + name + " @P' with P in 1..4"};
   if (!detail::has_endpoint(*kind) || *kind == OpKind::pair)
     throw Failure{op_token.column,
                   quoted(name) + " takes no endpoint before it; expected one of: " + kEndpointOps};
@@ -287,13 +345,24 @@ void read_endpoint_op(LineReader& in, const Token& op_token, Op& op) {
       static constexpr std::array<std::string_view, 3> kWords{"readable", "writable", "hup"};
       op.wait_kind = static_cast<WaitKind>(
           in.word(kWords, {"the event", "readable, writable or hup"}, "event"));
-      if (!in.done()) {
-        op.count = LineReader::count_of(in.take({"", ""}), {"the timeout in milliseconds", ""});
-        op.count_given = true;
-      }
+      read_optional_ms(in, op);
       break;
     }
-    default:  // listen, close, pending, error: X alone
+    case OpKind::start:
+      read_start(in, op);
+      break;
+    case OpKind::epoll: {
+      static constexpr std::array<std::string_view, 2> kWords{"level", "edge"};
+      op.edge = in.word(kWords, {"the trigger mode", "level or edge"}, "trigger mode") == 1;
+      read_optional_ms(in, op);
+      break;
+    }
+    case OpKind::poll:
+    case OpKind::select:
+    case OpKind::events:
+      read_optional_ms(in, op);
+      break;
+    default:  // listen, close, pending, error, peername, sockname: X alone
       break;
   }
   in.end();
@@ -315,6 +384,28 @@ Op read_op(const Token* begin, const Token* end) {
     in.end();
     return op;
   }
+  if (first.text == "collect" || first.text == "cancel") {
+    op.kind = first.text == "collect" ? OpKind::collect : OpKind::cancel;
+    op.slot = read_slot(in);
+    if (op.kind == OpKind::collect) read_optional_ms(in, op);
+    in.end();
+    return op;
+  }
+  if (first.text == kInvalid) {
+    // The invalid handle (-1, INVALID_SOCKET) in X's place: only for ops on one handle.
+    op.invalid_handle = true;
+    const Token& op_token = in.take({"the op", kOneOfInvalidHandleOps});
+    for (int i = 0; i < kOpKinds; ++i) {
+      const auto kind = static_cast<OpKind>(i);
+      if (to_string(kind) != op_token.text || allows_invalid_handle(kind)) continue;
+      const bool second = detail::has_other(kind) || kind == OpKind::start;
+      throw Failure{first.column, "'invalid' cannot be the handle of " + quoted(op_token.text) +
+                                      (second ? ", which names a second endpoint" : "") +
+                                      "; 'invalid' goes before " + kOneOfInvalidHandleOps};
+    }
+    read_endpoint_op(in, op_token, op);
+    return op;
+  }
   if (first.text.size() == 1) {
     if (first.text[0] < 'a' || first.text[0] >= 'a' + kEndpoints)
       throw Failure{first.column, "unknown endpoint " + quoted(first.text) + "; expected a..h"};
@@ -327,16 +418,17 @@ Op read_op(const Token* begin, const Token* end) {
     if (to_string(static_cast<OpKind>(i)) == first.text)
       throw Failure{first.column, quoted(first.text) +
                                       " needs an endpoint before it; expected 'X " + first.text +
-                                      " ...' with X in a..h"};
+                                      " ...' with X in a..h" +
+                                      (allows_invalid_handle(static_cast<OpKind>(i)) ? " or invalid" : "")};
   }
   throw Failure{first.column, "unknown op " + quoted(first.text) +
-                                  "; expected one of: pair, startup, cleanup, or an endpoint "
-                                  "(a..h) followed by one of: " +
+                                  "; expected one of: pair, startup, cleanup, collect, cancel, or an "
+                                  "endpoint (a..h, or invalid) followed by one of: " +
                                   kEndpointOps};
 }
 
 std::string outcome_choices() {
-  std::string out = "ok, " + std::string(kNumber) + ", blocked or an error name (";
+  std::string out = "ok, " + std::string(kNumber) + ", an event set such as {in,out}, fails, blocked or an error name (";
   std::size_t count = 0;
   const Errc* all = all_errcs(&count);
   bool first = true;
@@ -349,9 +441,36 @@ std::string outcome_choices() {
   return out + ")";
 }
 
+// The names an event set is written with, for messages: "in, out, ..., close or close:ERROR".
+std::string event_names() {
+  std::string out;
+  for (int i = 0; i < events::kBits; ++i) {
+    if (!out.empty()) out += ", ";
+    out += events::bit_name(1u << i);
+  }
+  return out + " or close:ERROR";
+}
+
+// `{}`, `{in,out}`, `{read,close:connection_reset}`.
+Outcome read_event_set(const Token& token) {
+  const std::string_view text = token.text;
+  if (text.back() != '}')
+    throw Failure{token.column, "the event set " + quoted(text) +
+                                    " is not closed with '}'; an event set is written without spaces, such "
+                                    "as {in,out}"};
+  std::string why;
+  const auto set = events::parse(text, &why);
+  if (!set) throw Failure{token.column, why + "; expected {} or {NAME,...} with NAME one of: " + event_names()};
+  Outcome outcome{Outcome::Type::events, 0, Errc::ok};
+  outcome.set = *set;
+  return outcome;
+}
+
 Outcome read_outcome(const Token& token) {
   if (token.text == "ok") return {Outcome::Type::ok, 0, Errc::ok};
   if (token.text == "blocked") return {Outcome::Type::blocked, 0, Errc::ok};
+  if (token.text == "fails") return {Outcome::Type::fails, 0, Errc::ok};
+  if (token.text.front() == '{') return read_event_set(token);
   const bool negative = token.text.size() > 1 && token.text[0] == '-';
   if (const auto value = decimal(token.text.substr(negative ? 1 : 0), kMaxCount)) {
     if (negative || *value > kMaxCount)
@@ -362,20 +481,29 @@ Outcome read_outcome(const Token& token) {
   }
   const auto errc = errc_from_string(token.text);
   if (errc && *errc != Errc::ok) return {Outcome::Type::failure, 0, *errc};
+  if (token.text.substr(0, 4) == "fail")
+    throw Failure{token.column, "unknown outcome " + quoted(token.text) +
+                                    "; did you mean 'fails' (a failure with any error)?"};
   throw Failure{token.column,
                 "unknown outcome " + quoted(token.text) + "; expected " + outcome_choices()};
 }
 
-// The alternatives after the `->` token `arrow`, in the tokens [begin, end): OUTCOME
-// (| OUTCOME)*, at most one ok and one number, no duplicates. Returned in the
-// canonical order.
-std::vector<Outcome> read_alternatives(const Token* arrow, const Token* begin, const Token* end) {
+// Ops whose success is an event set.
+bool reports_events(OpKind kind) {
+  return kind == OpKind::poll || kind == OpKind::epoll || kind == OpKind::select || kind == OpKind::events;
+}
+
+// The alternatives of `op` after the `->` token `arrow`, in the tokens [begin, end):
+// OUTCOME (| OUTCOME)*, at most one ok, one number and one fails, no duplicates; event
+// sets only for the notifications. Returned in the canonical order.
+std::vector<Outcome> read_alternatives(const Op& op, const Token* arrow, const Token* begin, const Token* end) {
   if (begin == end)
     throw Failure{arrow->column, "'->' with nothing after it; expected " + outcome_choices()};
   std::vector<Outcome> alternatives;
   alternatives.reserve(static_cast<std::size_t>(end - begin + 1) / 2);
   bool seen_ok = false;
   bool seen_blocked = false;
+  bool seen_fails = false;
   bool seen_value = false;
   std::uint64_t seen_errcs = 0;  // bit i: Errc with value i
   static_assert(static_cast<int>(Errc::other) < 64, "the seen_errcs mask must hold every Errc");
@@ -394,6 +522,16 @@ std::vector<Outcome> read_alternatives(const Token* arrow, const Token* begin, c
         break;
       case Outcome::Type::blocked:
         duplicate = std::exchange(seen_blocked, true);
+        break;
+      case Outcome::Type::fails:
+        duplicate = std::exchange(seen_fails, true);
+        break;
+      case Outcome::Type::events:
+        if (!reports_events(op.kind))
+          throw Failure{token->column, "an event set " + quoted(token->text) + " is not an outcome of " +
+                                           quoted(to_string(op.kind)) +
+                                           "; event sets are what poll, epoll, select and events report"};
+        duplicate = std::find(alternatives.begin(), alternatives.end(), outcome) != alternatives.end();
         break;
       case Outcome::Type::value:
         if (seen_value &&
@@ -468,7 +606,7 @@ bool parse(std::string_view text, const std::string& file, Program& out, ParseEr
         throw Failure{begin->column,
                       "'->' before any op; expected an op such as 'pair tcp4' or 'a close'"};
       Op op = read_op(begin, arrow);
-      if (arrow != end) op.expect = read_alternatives(arrow, arrow + 1, end);
+      if (arrow != end) op.expect = read_alternatives(op, arrow, arrow + 1, end);
       op.where.line = line_number;
       program.ops.push_back(std::move(op));
     } catch (const Failure& failure) {
@@ -486,8 +624,12 @@ std::string print(const Outcome& outcome) {
       return "ok";
     case Outcome::Type::blocked:
       return "blocked";
+    case Outcome::Type::fails:
+      return "fails";
     case Outcome::Type::value:
       return std::to_string(outcome.value);
+    case Outcome::Type::events:
+      return events::print(outcome.set);
     case Outcome::Type::failure:
       break;
   }
@@ -512,7 +654,9 @@ std::string print(const std::vector<Outcome>& alternatives) {
 }
 
 std::string print(const Op& op) {
-  const std::string x = endpoint_name(op.endpoint);
+  const std::string x =
+      op.invalid_handle && allows_invalid_handle(op.kind) ? std::string(kInvalid) : endpoint_name(op.endpoint);
+  const auto ms = [&op] { return op.count_given ? " " + std::to_string(op.count) : std::string(); };
   const std::string y = endpoint_name(op.other);
   std::string out;
   switch (op.kind) {
@@ -547,14 +691,32 @@ std::string print(const Op& op) {
       out = x + (op.on ? " nonblocking on" : " nonblocking off");
       break;
     case OpKind::wait:
-      out = x + " wait " + std::string(to_string(op.wait_kind));
-      if (op.count_given) out += " " + std::to_string(op.count);
+      out = x + " wait " + std::string(to_string(op.wait_kind)) + ms();
+      break;
+    case OpKind::start:
+      out = x + " start " + std::string(to_string(op.mechanism)) + " " + std::string(to_string(op.call)) + " " +
+            (op.call == PendingCall::recv || op.call == PendingCall::send ? std::to_string(op.count) : y) + " " +
+            slot_name(op.slot);
+      break;
+    case OpKind::collect:
+      out = "collect " + slot_name(op.slot) + ms();
+      break;
+    case OpKind::cancel:
+      out = "cancel " + slot_name(op.slot);
+      break;
+    case OpKind::epoll:
+      out = x + (op.edge ? " epoll edge" : " epoll level") + ms();
+      break;
+    case OpKind::poll:
+    case OpKind::select:
+    case OpKind::events:
+      out = x + " " + std::string(to_string(op.kind)) + ms();
       break;
     case OpKind::startup:
     case OpKind::cleanup:
       out = std::string(to_string(op.kind));
       break;
-    default:  // listen, close, pending, error
+    default:  // listen, close, pending, error, peername, sockname
       out = x + " " + std::string(to_string(op.kind));
       break;
   }

@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 namespace closesem::runner {
@@ -75,6 +77,44 @@ struct Slot {
   std::uint64_t epoch = 0;  // platform::session_epoch() when it was made
 };
 
+// A call started by `start` in a pending slot, until it is collected (or reaped).
+struct Pending {
+  std::unique_ptr<platform::AsyncCall> call;
+  ops::Op start;        // the op that started it, for the notes
+  int group = -1;       // its socket's Streams id (a recv's bytes are checked against it)
+  platform::NativeHandle handle = platform::kInvalidHandle;
+  ops::Transport kind = ops::Transport::tcp4;
+  bool early_reported = false;  // an early or second completion is reported once
+  bool accounted = false;       // recv: its bytes were checked against its socket's stream
+};
+
+platform::AsyncMechanism mechanism_of(ops::Mechanism mechanism) {
+  switch (mechanism) {
+    case ops::Mechanism::thread: return platform::AsyncMechanism::thread;
+    case ops::Mechanism::overlapped: return platform::AsyncMechanism::overlapped;
+    case ops::Mechanism::iocp: return platform::AsyncMechanism::iocp;
+    case ops::Mechanism::uring: return platform::AsyncMechanism::uring;
+  }
+  return platform::AsyncMechanism::thread;
+}
+
+platform::AsyncCallKind call_of(ops::PendingCall call) {
+  switch (call) {
+    case ops::PendingCall::recv: return platform::AsyncCallKind::recv;
+    case ops::PendingCall::send: return platform::AsyncCallKind::send;
+    case ops::PendingCall::accept: return platform::AsyncCallKind::accept;
+    case ops::PendingCall::connect: return platform::AsyncCallKind::connect;
+  }
+  return platform::AsyncCallKind::recv;
+}
+
+// While a blocking call is pending on a worker thread its socket's receive and send
+// timeouts are this long, so that only the collect's bound, a cause the script makes or
+// the reaping ends it (never a timeout of its own, which the model does not predict).
+// (A minute, scaled: far beyond any collect's bound, and a call that nothing can end
+// (Wine: a blocking send on a listener, which closesocket does not wake) still ends.)
+const std::chrono::milliseconds kPendingIoTimeout = std::chrono::minutes(1);
+
 class Execution {
  public:
   using Outcome = ops::Outcome;
@@ -99,6 +139,9 @@ class Execution {
       return step;
     }
     gave_up_ = false;
+    seen_.reset();
+    // Bytes a pending recv took come before anything a later recv on its socket reads.
+    account_completed(step);
     const auto outcome = execute(op, step);
     if (gave_up_) {
       // No call returned: there is no return value and no error.
@@ -108,14 +151,60 @@ class Execution {
       step.native = outcome.ok() ? 0 : outcome.native;
       step.native_name = outcome.ok() ? "" : platform::describe_native(outcome.native);
       step.observed = to_ops(outcome);
+      if (outcome.ok() && seen_) {  // a notification: the set of events it reported
+        step.observed.type = Outcome::Type::events;
+        step.observed.set = *seen_;
+      }
     }
     if (step.called) {
       if (!op.expect.empty()) step.expectation_held = model::admits(op.expect, step.observed);
       if (!step.predicted.admissible.empty()) step.prediction_held = model::admits(step.predicted.admissible, step.observed);
+      if (unavailable_mechanism_) step.prediction_held = true;  // the host refused it: the run stops here
       model_.apply(op, step.observed);
       if (step.observed.succeeded()) settle(step);
+      check_pending(step);
     }
     return step;
+  }
+
+  // The mechanism of the last start was refused by this host at run time (io_uring).
+  bool unavailable_mechanism() const { return unavailable_mechanism_; }
+
+  // The end of an input: every pending call is reaped (bounded), then every notifier
+  // closed (the handles close with the Execution). A call that did not end within its
+  // bound is left to the process, never freed under its worker, and reported.
+  void finish(Trace& trace) {
+    // First a cancel and a short wait each; a call a cancel does not end (Wine 8: a
+    // blocking recv that CancelSynchronousIo does not find) may end when its socket
+    // closes: then every handle is closed, and the call waited for once more.
+    bool stuck = false;
+    for (auto& pending : pending_)
+      if (pending.call && !pending.call->reap(platform::scaled(short_bound()))) stuck = true;
+    if (stuck)
+      for (auto& slot : slots_) {
+        if (!slot.open || stale(slot)) continue;
+        if (options_.abortive_end) platform::set_linger(slot.value, {true, 0});
+        slot.socket.close();
+        slot.open = false;
+      }
+    for (int i = 0; i < ops::kPendingSlots; ++i) {
+      auto& pending = pending_[static_cast<std::size_t>(i)];
+      if (!pending.call) continue;
+      const auto bound = platform::scaled(options_.patience);
+      // (A second reap of a call whose first one failed does not wait again: wait first.)
+      if (stuck) pending.call->wait(bound);
+      if (pending.call->reap(bound)) {
+        trace.reaped.push_back("@" + std::to_string(i + 1) + ": `" + ops::print(pending.start) +
+                               "` reaped at the end: " + ops::print(to_ops(pending.call->result())));
+      } else {
+        trace.leaked.push_back("@" + std::to_string(i + 1) + ": `" + ops::print(pending.start) +
+                               "` did not end within " + std::to_string(bound.count()) +
+                               " ms of its reaping (cancelled, then waited for): left to the process");
+        pending.call.release();  // NOLINT: deliberately leaked, its worker may still use it
+      }
+      pending.call.reset();
+    }
+    notifiers_.clear();
   }
 
   // Closes what is still open abortively: no TIME_WAIT is left behind (fuzzing).
@@ -222,10 +311,16 @@ class Execution {
   }
 
   platform::CallResult execute(const ops::Op& op, Step& step) {
-    auto& slot = slots_[static_cast<std::size_t>(op.endpoint)];
+    // The invalid handle: a slot of its own that names no socket (-1 / INVALID_SOCKET).
+    invalid_ = Slot{};
+    invalid_.open = true;
+    invalid_.epoch = platform::session_epoch();
+    auto& slot = op.invalid_handle ? invalid_ : slots_[static_cast<std::size_t>(op.endpoint)];
     switch (op.kind) {
       case OpKind::startup: return platform::startup();
       case OpKind::cleanup: return platform::cleanup();
+      case OpKind::collect: return collect(op, step);
+      case OpKind::cancel: return cancel(op, step);
       case OpKind::pair: {
         auto made = make_pair(PairKind{transport_of(op.socket_kind), op.reversed});
         if (made.status != PairStatus::ok) {
@@ -236,6 +331,12 @@ class Execution {
         }
         adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
         adopt(op.other, std::move(made.pair.second), op.socket_kind);
+        // Consume Linux's one "connected" answer of a non-blocking connect (see connect()).
+        for (const int end : {op.endpoint, op.other}) {
+          const auto value = slots_[static_cast<std::size_t>(end)].value;
+          platform::Endpoint peer;
+          if (platform::peer_endpoint(value, peer).ok()) platform::connect(value, peer);
+        }
         return platform::CallResult{};
       }
       case OpKind::socket: {
@@ -248,12 +349,20 @@ class Execution {
     }
     // Where a connect goes is settled first: that may make a socket (the refusing
     // address), which may take the value of a closed handle checked just below.
-    if (op.kind == OpKind::connect) destination_ = destination(op);
-    if (!slot.open || stale(slot)) {
+    if (op.kind == OpKind::connect || (op.kind == OpKind::start && op.call == ops::PendingCall::connect))
+      destination_ = destination(op);
+    if (!op.invalid_handle && (!slot.open || stale(slot))) {
       // A closed value (or one the last WSACleanup took) may name something else now:
       // another endpoint, or a socket or file this process holds outside the script.
       std::string by;
-      if (reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
+      // A thread or io_uring accept still pending makes its socket when it completes, at
+      // any moment: the lowest free value, maybe this one (seen in a random run).
+      const bool accepting = std::any_of(pending_.begin(), pending_.end(), [](const Pending& p) {
+        return p.call && p.start.call == ops::PendingCall::accept &&
+               (p.start.mechanism == ops::Mechanism::thread || p.start.mechanism == ops::Mechanism::uring);
+      });
+      if (accepting) by = "the socket an accept still pending may make at any moment";
+      if (accepting || reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
         if (by.empty()) by = "another object of this process (outside the script)";
         step.called = false;
         step.note = "not called: the " + std::string(slot.open ? "cleaned-up" : "closed") +
@@ -275,7 +384,7 @@ class Execution {
       case OpKind::shutdown: return platform::shutdown_raw(handle, op.how);
       case OpKind::close: {
         const auto out = platform::close_handle(handle);
-        if (out.ok() && slot.open) {
+        if (out.ok() && slot.open && !op.invalid_handle) {
           slot.socket.release();
           slot.open = false;
         }
@@ -284,7 +393,7 @@ class Execution {
       case OpKind::linger: return platform::set_linger(handle, {op.on, static_cast<int>(op.count)});
       case OpKind::nonblocking: {
         const auto out = platform::set_nonblocking(handle, op.on);
-        if (out.ok())
+        if (out.ok() && !op.invalid_handle)
           for (auto& other : slots_)
             if (other.open && other.group == slot.group) other.nonblocking = op.on;  // dup'd handles share it
         return out;
@@ -324,9 +433,230 @@ class Execution {
       case OpKind::listen: return listen(op, slot);
       case OpKind::connect: return connect(op, slot, step);
       case OpKind::accept: return accept(op, slot, step);
+      case OpKind::start: return start(op, slot, step);
+      case OpKind::poll:
+      case OpKind::select:
+      case OpKind::epoll:
+      case OpKind::events: return notify(op, slot, step);
+      case OpKind::peername:
+      case OpKind::sockname: {
+        platform::Endpoint name;
+        return op.kind == OpKind::peername ? platform::peer_endpoint(handle, name)
+                                           : platform::local_endpoint(handle, name);
+      }
       default: break;
     }
     return synthetic(Errc::other);
+  }
+
+  // How long a collect or notification waits: MS when written; else a short bound when
+  // the model expects nothing to come (or cannot say), else the runner's patience.
+  std::chrono::milliseconds bound_for(const ops::Op& op, bool nothing) const {
+    if (op.count_given) return std::chrono::milliseconds(op.count);
+    return nothing ? options_.blocked : options_.patience;
+  }
+
+  // `X start MECH CALL ... @P`: the call begins on the platform's mechanism; its data is
+  // the socket's payload stream (send) and its bytes are checked at the collect (recv).
+  platform::CallResult start(const ops::Op& op, Slot& slot, Step& step) {
+    platform::AsyncRequest request;
+    request.call = call_of(op.call);
+    request.handle = slot.value;
+    request.transport = transport_of(kinds_[static_cast<std::size_t>(op.endpoint)]);
+    switch (op.call) {
+      case ops::PendingCall::recv: request.size = op.count; break;
+      case ops::PendingCall::send:
+        request.data = streams_.to_send(slot.group, op.count);
+        request.size = op.count;
+        break;
+      case ops::PendingCall::accept: break;
+      case ops::PendingCall::connect: request.to = destination_; break;
+    }
+    const bool thread = op.mechanism == ops::Mechanism::thread;
+    if (thread && slot.open) platform::set_io_timeout(slot.value, platform::scaled(kPendingIoTimeout));
+    std::unique_ptr<platform::AsyncCall> call;
+    std::string why_not;
+    const auto out = platform::AsyncCall::start(mechanism_of(op.mechanism), std::move(request), call, &why_not);
+    if (!out.ok()) {
+      if (thread && slot.open) platform::set_io_timeout(slot.value, options_.patience);
+      const bool model_expected_it = model::admits(step.predicted.admissible, to_ops(out));
+      if (out.errc == Errc::not_supported && !model_expected_it) {
+        // The profile has the mechanism, this host refused it (io_uring disabled, an old
+        // kernel, a build without liburing): like a transport the host lacks.
+        unavailable_mechanism_ = true;
+        step.note = std::string(ops::to_string(op.mechanism)) + " is not available here" +
+                    (why_not.empty() ? std::string() : ": " + why_not);
+      }
+      return out;
+    }
+    auto& pending = pending_[static_cast<std::size_t>(op.slot)];
+    pending = Pending{};
+    pending.call = std::move(call);
+    pending.start = op;
+    pending.group = op.invalid_handle ? -1 : slot.group;
+    pending.handle = slot.value;
+    pending.kind = kinds_[static_cast<std::size_t>(op.endpoint)];
+    if (op.call == ops::PendingCall::send) streams_.sent(slot.group, op.count);  // its bytes are the stream's next
+    return out;
+  }
+
+  // `collect @P [MS]`: the completion, bounded; `blocked` when it had not come.
+  platform::CallResult collect(const ops::Op& op, Step& step) {
+    auto& pending = pending_[static_cast<std::size_t>(op.slot)];
+    if (!pending.call) {
+      step.note = "nothing was started in @" + std::to_string(op.slot + 1) + " (its start failed)";
+      return synthetic(Errc::other);
+    }
+    const bool nothing = step.predicted.admissible.empty() || model::admits(step.predicted.admissible, blocked_outcome());
+    const auto bound = bound_for(op, nothing);
+    if (!pending.call->wait(platform::scaled(bound)))
+      return gave_up(step, "@" + std::to_string(op.slot + 1) + "'s call (`" + ops::print(pending.start) +
+                               "`) had not completed " + in_ms(bound));
+    const auto out = pending.call->result();
+    if (pending.call->completions() > 1) {
+      step.prediction_held = false;
+      step.note += (step.note.empty() ? "" : "; ") + std::string("@") + std::to_string(op.slot + 1) + "'s call (`" +
+                   ops::print(pending.start) + "`) completed " + std::to_string(pending.call->completions()) +
+                   " times";
+    }
+    account(pending, step);
+    if (pending.start.call == ops::PendingCall::accept && out.ok()) {
+      auto accepted = pending.call->take_accepted();
+      if (accepted.valid()) adopt(pending.start.other, std::move(accepted), pending.kind);
+    }
+    // The socket's own timeouts again, if it is still open.
+    for (const auto& other : slots_)
+      if (other.open && !stale(other) && other.group == pending.group && pending.group >= 0)
+        platform::set_io_timeout(other.value, options_.patience);
+    if (pending.call->completions() > 1) pending.call.release();  // NOLINT: a faulty call is not freed
+    pending = Pending{};
+    return out;
+  }
+
+  // A completed recv's bytes, checked against its socket's receive stream once (at the
+  // first step that finds it complete, or its collect).
+  void account(Pending& pending, Step& step) {
+    if (pending.accounted || pending.start.call != ops::PendingCall::recv) return;
+    pending.accounted = true;
+    const auto& out = pending.call->result();
+    if (!out.ok() || out.ret <= 0) return;
+    const auto& bytes = pending.call->received();
+    const auto size = std::min<std::size_t>(bytes.size(), static_cast<std::size_t>(out.ret));
+    const auto problem = streams_.received(pending.group, bytes.data(), size);
+    if (!problem.empty()) {
+      step.payload_held = false;
+      step.note += (step.note.empty() ? "" : "; ") + std::string("payload: @") + std::to_string(pending.start.slot + 1) +
+                   "'s recv " + problem;
+    }
+  }
+
+  // Every completed recv not accounted yet. Two that completed on one socket since the
+  // last step raced for its bytes (which took the first ones is not known): they are
+  // checked in the order in which their bytes follow the pattern, if any.
+  void account_completed(Step& step) {
+    for (auto& first : pending_) {
+      if (!first.call || first.accounted || first.start.call != ops::PendingCall::recv ||
+          !first.call->wait(std::chrono::milliseconds(0)))
+        continue;
+      for (auto& second : pending_) {
+        if (&second == &first || !second.call || second.accounted || second.group != first.group ||
+            second.start.call != ops::PendingCall::recv || !second.call->wait(std::chrono::milliseconds(0)))
+          continue;
+        const auto offset = streams_.receive_offset(first.group);
+        const auto size = [](const Pending& p) {
+          const auto& out = p.call->result();
+          return out.ok() && out.ret > 0 ? std::min<std::size_t>(p.call->received().size(), static_cast<std::size_t>(out.ret))
+                                         : std::size_t{0};
+        };
+        const auto follows = [&](const Pending& p, std::uint64_t at) {
+          return pattern::first_mismatch(p.call->received().data(), size(p), at) == size(p);
+        };
+        if (!(follows(first, offset) && follows(second, offset + size(first))) && follows(second, offset) &&
+            follows(first, offset + size(second))) {
+          account(second, step);  // the second took the first bytes
+        }
+      }
+      account(first, step);
+    }
+  }
+
+  platform::CallResult cancel(const ops::Op& op, Step& step) {
+    auto& pending = pending_[static_cast<std::size_t>(op.slot)];
+    if (!pending.call) {
+      step.note = "nothing was started in @" + std::to_string(op.slot + 1) + " (its start failed)";
+      return synthetic(Errc::other);
+    }
+    return pending.call->cancel();
+  }
+
+  // poll, select: one call; epoll, events: the socket's notifier of that kind, made at
+  // its first use and kept across ops (closed at the end of the input).
+  platform::CallResult notify(const ops::Op& op, Slot& slot, Step& step) {
+    const bool nothing = step.predicted.admissible.empty() ||
+                         model::admits(step.predicted.admissible, event_outcome(events::EventSet{}));
+    const auto timeout = platform::scaled(op.count_given ? std::chrono::milliseconds(op.count)
+                                                         : (nothing ? options_.quiet : options_.patience));
+    events::EventSet seen;
+    platform::CallResult out;
+    if (op.kind == OpKind::poll) {
+      out = platform::poll_events(slot.value, timeout, seen);
+    } else if (op.kind == OpKind::select) {
+      out = platform::select_events(slot.value, timeout, seen);
+    } else {
+      const auto kind = op.kind == OpKind::events ? platform::Notifier::Kind::event_select
+                                                  : (op.edge ? platform::Notifier::Kind::epoll_edge
+                                                             : platform::Notifier::Kind::epoll_level);
+      const auto key = std::make_pair(op.invalid_handle ? -1 : slot.group, static_cast<int>(kind));
+      auto found = notifiers_.find(key);
+      if (found == notifiers_.end() || op.invalid_handle) {
+        std::unique_ptr<platform::Notifier> made;
+        out = platform::Notifier::open(kind, slot.value, made);
+        if (!out.ok() || !made) return out;
+        if (kind == platform::Notifier::Kind::event_select)
+          for (auto& other : slots_)
+            if (other.open && other.group == slot.group) other.nonblocking = true;  // WSAEventSelect's side effect
+        found = notifiers_.emplace(key, std::move(made)).first;
+      }
+      out = found->second->wait(timeout, seen);
+      if (op.invalid_handle) notifiers_.erase(found);
+    }
+    if (out.ok()) {
+      if (out.ret == 0) seen = events::EventSet{};
+      seen_ = seen;
+    }
+    return out;
+  }
+
+  static Outcome blocked_outcome() {
+    Outcome o;
+    o.type = Outcome::Type::blocked;
+    return o;
+  }
+
+  static Outcome event_outcome(const events::EventSet& set) {
+    Outcome o;
+    o.type = Outcome::Type::events;
+    o.set = set;
+    return o;
+  }
+
+  // After every step: a call the model still calls pending must not have completed (its
+  // cause has not happened), and no call may complete twice.
+  void check_pending(Step& step) {
+    for (int i = 0; i < ops::kPendingSlots; ++i) {
+      auto& pending = pending_[static_cast<std::size_t>(i)];
+      if (!pending.call || pending.early_reported) continue;
+      const bool model_pending = model_.expects_pending(i);
+      const bool twice = pending.call->completions() > 1;
+      if (!twice && !(model_pending && pending.call->wait(std::chrono::milliseconds(0)))) continue;
+      pending.early_reported = true;
+      step.prediction_held = false;
+      step.note += (step.note.empty() ? "" : "; ") + std::string("@") + std::to_string(i + 1) + "'s call (`" +
+                   ops::print(pending.start) + "`) completed " +
+                   (twice ? std::to_string(pending.call->completions()) + " times"
+                          : "early, with " + pending.call->result().describe() +
+                                ", though nothing that completes it had happened");
+    }
   }
 
   // bind to loopback (port 0, or a fresh AF_UNIX path), then listen.
@@ -424,6 +754,10 @@ class Execution {
       }
     }
     platform::set_nonblocking(slot.value, slot.nonblocking);
+    // Linux answers one more connect after a non-blocking connect succeeded with 0 (the
+    // "connected" confirmation); consume it, so that a later connect answers is_connected
+    // as on Winsock (connect.2 EISCONN).
+    if (out.ok() && !gave_up_) platform::connect(slot.value, to);
     return out;
   }
 
@@ -442,6 +776,18 @@ class Execution {
 
   void settle(Step& step) {
     for (const auto& settle : step.predicted.settle) {
+      if (settle.slot >= 0) {
+        // "slot P completes": the op caused the completion of the call pending there.
+        auto& pending = pending_[static_cast<std::size_t>(settle.slot)];
+        if (!pending.call) continue;
+        if (!pending.call->wait(platform::scaled(options_.patience))) {
+          step.prediction_held = false;
+          step.note += (step.note.empty() ? "" : "; ") + std::string("settle: @") + std::to_string(settle.slot + 1) +
+                       "'s call (`" + ops::print(pending.start) + "`) did not complete within " +
+                       std::to_string(platform::scaled(options_.patience).count()) + " ms";
+        }
+        continue;
+      }
       const auto& slot = slots_[static_cast<std::size_t>(settle.endpoint)];
       if (!slot.open) continue;
       const auto seen = platform::wait(slot.value, wait_for(settle.what), platform::scaled(options_.patience));
@@ -461,6 +807,11 @@ class Execution {
   std::array<ops::Transport, ops::kEndpoints> kinds_{};
   platform::Endpoint destination_;  // of the connect being executed
   bool gave_up_ = false;            // the step being executed was given up (blocked)
+  std::array<Pending, ops::kPendingSlots> pending_;
+  std::map<std::pair<int, int>, std::unique_ptr<platform::Notifier>> notifiers_;  // by (socket group, kind)
+  std::optional<events::EventSet> seen_;  // what the notification of this step reported
+  Slot invalid_;                          // the invalid handle's slot
+  bool unavailable_mechanism_ = false;
 };
 
 std::string describe(const Step& step) {
@@ -502,7 +853,12 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
                       (why.empty() ? std::string() : " (" + why + ")") + "; the rest of the script was not run";
       break;
     }
+    if (op.kind == OpKind::start && execution.unavailable_mechanism()) {
+      trace.skipped = trace.steps.back().note + "; the rest of the script was not run";
+      break;
+    }
   }
+  execution.finish(trace);
   if (options.abortive_end) execution.close_abortively();
   return trace;
 }
@@ -578,6 +934,8 @@ std::string Trace::replay() const {
 std::string Trace::report() const {
   std::string out;
   for (const auto& step : steps) out += report(step);
+  for (const auto& call : reaped) out += "reaped " + call + "\n";
+  for (const auto& leak : leaked) out += "LEAKED " + leak + "\n";
   return out;
 }
 
@@ -600,6 +958,8 @@ std::string Trace::report(const Step& step) const {
   else if (!step.prediction_held)
     out << "    model: " << step.predicted.source << '\n';
   if (!step.note.empty()) out << "    note: " << step.note << '\n';
+  for (const auto& settle : step.predicted.settle)
+    if (settle.slot >= 0) out << "    settled on @" << settle.slot + 1 << " completing\n";
   return out.str();
 }
 

@@ -55,6 +55,14 @@ const ErrorEntry kTable[] = {
     ErrorEntry{676, "ERROR_HANDLES_CLOSED", Errc::other},
     CLOSESEM_WSA(WSA_IO_PENDING, other),
     CLOSESEM_WSA(WSA_INVALID_HANDLE, other),
+    // Pending calls (issue 17): what CancelIoEx and CancelSynchronousIo answer when there
+    // is nothing to cancel, what an unfinished OVERLAPPED reads as, and the Win32 codes a
+    // failed ConnectEx or a port association completes with.
+    CLOSESEM_WSA(ERROR_NOT_FOUND, other),
+    CLOSESEM_WSA(WSA_IO_INCOMPLETE, other),
+    CLOSESEM_WSA(ERROR_CONNECTION_REFUSED, connection_refused),
+    CLOSESEM_WSA(WSA_INVALID_PARAMETER, invalid_argument),
+    CLOSESEM_WSA(ERROR_SEM_TIMEOUT, timed_out),
 };
 #undef CLOSESEM_WSA
 

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: MIT
+// The model's pending calls (issue 17): `X start MECH CALL ... @P`, `collect @P`,
+// `cancel @P`, and what other ops do to a call pending in a slot. A call completes when
+// something that completes it happens (data, the peer's FIN or reset, a local shutdown,
+// close or cancel, per the profile's rows), never before: until then its collect is
+// `blocked`. The op that completes it settles on it ("slot P completes"). Which
+// mechanisms exist and what each cause does to each call are the profile's traits and
+// rows (profiles.cpp); nothing here asks the API family.
+#include "closesem/model.hpp"
+
+#include "closesem/text.hpp"
+#include "model_internal.hpp"
+
+#include <algorithm>
+
+namespace closesem::model {
+
+using namespace internal;
+using ops::Mechanism;
+using ops::OpKind;
+using ops::Outcome;
+using ops::PendingCall;
+using Phase = Model::Socket::Phase;
+
+namespace {
+
+bool overlapped_family(Mechanism m) { return m == Mechanism::overlapped || m == Mechanism::iocp; }
+
+// The row of what a local close does to a call pending on the closed socket.
+Fact close_fact(Mechanism m, PendingCall call) {
+  if (m == Mechanism::uring) return Fact::pending_close_uring;
+  const bool thread = m == Mechanism::thread;
+  switch (call) {
+    case PendingCall::recv: return thread ? Fact::pending_close_thread_recv : Fact::pending_close_overlapped_recv;
+    // (A send the model follows as pending waits for its own timeout: Wine's blocking
+    // send on a listener; one larger than the buffers is not modelled.)
+    case PendingCall::send: return thread ? Fact::pending_close_thread_send : Fact::pending_close_overlapped_send;
+    case PendingCall::accept:
+    case PendingCall::connect: break;
+  }
+  return thread ? Fact::pending_close_thread_accept : Fact::pending_close_overlapped_accept;
+}
+
+Fact shutdown_fact(Mechanism m) {
+  if (m == Mechanism::uring) return Fact::pending_shutdown_receive_uring;
+  return m == Mechanism::thread ? Fact::pending_shutdown_receive_thread : Fact::pending_shutdown_receive_overlapped;
+}
+
+Fact cancel_fact(Mechanism m) {
+  if (m == Mechanism::uring) return Fact::pending_cancel_uring;
+  return m == Mechanism::thread ? Fact::pending_cancel_thread : Fact::pending_cancel_overlapped;
+}
+
+// The op a pending call stands for (a recv, send, accept or connect on the same socket).
+ops::Op as_call(const ops::Op& start) {
+  ops::Op op = start;
+  switch (start.call) {
+    case PendingCall::recv: op.kind = OpKind::recv; break;
+    case PendingCall::send: op.kind = OpKind::send; break;
+    case PendingCall::accept: op.kind = OpKind::accept; break;
+    case PendingCall::connect: op.kind = OpKind::connect; break;
+  }
+  op.expect.clear();
+  return op;
+}
+
+// A call that would wait for its own receive or send timeout (timed_out: Wine's blocking
+// I/O on a listener) does not complete while pending: the runner makes those timeouts
+// long for a pending call, so only a cause of the script, a cancel or the reaping ends it.
+Prediction without_own_timeout(Prediction p) {
+  const bool own_timeout = !p.admissible.empty() && std::all_of(p.admissible.begin(), p.admissible.end(), [](const Outcome& o) {
+    return o.type == Outcome::Type::failure && o.errc == Errc::timed_out;
+  });
+  if (!own_timeout) return p;
+  Prediction out = said({blocked()}, "it would wait for its own timeout, which a pending call does not reach: " +
+                                          p.source);
+  out.deviation = p.deviation;
+  return out;
+}
+
+}  // namespace
+
+bool Model::expects_pending(int index) const {
+  if (index < 0 || index >= ops::kPendingSlots) return false;
+  const auto& slot = slots_[index];
+  if (!slot.used || slot.completed || slot.unknown) return false;
+  return slot.socket < 0 || !sockets_[static_cast<std::size_t>(slot.socket)].unknown;
+}
+
+bool Model::has_pending(int socket, PendingCall call) const {
+  return std::any_of(std::begin(slots_), std::end(slots_), [&](const PendingSlot& slot) {
+    return slot.used && !slot.completed && slot.socket == socket && slot.call == call;
+  });
+}
+
+std::string Model::start_script_error(const ops::Op& op) const {
+  const auto& slot = slots_[op.slot];
+  if (slot.used)
+    return "start " + slot_name(op.slot) + ": the slot is still in use (its call was not collected to completion)";
+  if (op.call == PendingCall::accept) {
+    if (op.other == op.endpoint) return "start accept into " + ops::endpoint_name(op.other) + ", the listener itself";
+    if (handles_[op.other].open)
+      return "start accept into " + ops::endpoint_name(op.other) + ", which is still open";
+    for (const auto& other : slots_)
+      if (other.used && other.call == PendingCall::accept && other.other == op.other)
+        return "start accept into " + ops::endpoint_name(op.other) + ", which another pending accept will take";
+  }
+  if (op.call == PendingCall::connect && !handles_[op.other].made)
+    return "start connect to " + ops::endpoint_name(op.other) + ", which was never made";
+  return "";
+}
+
+Prediction Model::predict_start(const ops::Op& op, const Socket* s, std::string*) const {
+  const auto& traits = profile_->traits;
+  const Trait<bool>* has = nullptr;
+  switch (op.mechanism) {
+    case Mechanism::thread: break;  // a worker thread exists everywhere
+    case Mechanism::overlapped: has = &traits.mechanism_overlapped; break;
+    case Mechanism::iocp: has = &traits.mechanism_iocp; break;
+    case Mechanism::uring: has = &traits.mechanism_uring; break;
+  }
+  if (has != nullptr && !has->value) return said({fail(Errc::not_supported)}, has->source);
+  const bool fails_at_submission = overlapped_family(op.mechanism) && traits.overlapped_fails_at_submission.value;
+  Prediction completion = start_completion(op, s);
+  if (overlapped_family(op.mechanism) && op.call != PendingCall::recv && op.call != PendingCall::send) {
+    // A connect's refusal comes from the network: a completion. An AcceptEx on a socket
+    // not listening was seen pending under Wine 8.0 (random runs), which Windows does
+    // not document: not predicted. Failures of the socket's own state (is_connected, a
+    // closed handle) fail the submission (Wine: WSAEISCONN, WSAENOTSOCK at once).
+    const bool remote = std::any_of(completion.admissible.begin(), completion.admissible.end(), [](const Outcome& o) {
+      return o.type == Outcome::Type::failure && o.errc == Errc::connection_refused;
+    });
+    const bool not_listening = op.call == PendingCall::accept && s != nullptr && s->phase != Phase::listening;
+    if (not_listening) return said({}, "AcceptEx on a socket that does not listen: not measured on Windows");
+    if (remote) return said({value(0)}, "ConnectEx submitted; the refusal is its completion");
+  }
+  if (fails_at_submission && only_failures(completion.admissible)) {
+    completion.source = "the submission fails at once (" + std::string(traits.overlapped_fails_at_submission.source) +
+                        "): " + completion.source;
+    completion.settle.clear();
+    return completion;
+  }
+  if (completion.admissible.empty() && overlapped_family(op.mechanism))
+    return said({}, "the submission is not predicted: " + completion.source);
+  // (The completion is the collect's prediction, with its own source.)
+  Prediction p = said({value(0)}, std::string(ops::to_string(op.mechanism)) + " " +
+                                      std::string(ops::to_string(op.call)) + " submitted");
+  if (!only_blocked(completion.admissible)) p.settle = completion.settle;  // (a connect: the listener's queue)
+  return p;
+}
+
+Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
+  if (s == nullptr) return from_fact(*profile_, Fact::closed_handle);
+  if (s->stale) return said({fail(Errc::not_socket)}, "WSACleanup C1: sockets open at the last cleanup are gone");
+  if (s->unknown) return said({}, "not predicted: " + s->unknown_since);
+  // How io_uring and overlapped calls treat a non-blocking socket is not measured.
+  if (s->nonblocking && op.mechanism != Mechanism::thread)
+    return said({}, std::string(ops::to_string(op.mechanism)) + " on a non-blocking socket: not modelled");
+  const ops::Op call = as_call(op);
+  switch (op.call) {
+    case PendingCall::recv: {
+      if (has_pending(socket_of(op.endpoint), PendingCall::recv))
+        return said({}, "race: two recvs pending on one socket (which one gets the data): not modelled");
+      return without_own_timeout(predict_recv(call, *s));
+    }
+    case PendingCall::send: {
+      Prediction p = predict_send(call, *s);
+      const bool whole = p.admissible.size() == 1 && p.admissible[0].type == Outcome::Type::value &&
+                         p.admissible[0].value == static_cast<std::int64_t>(op.count);
+      if (!whole && std::any_of(p.admissible.begin(), p.admissible.end(),
+                                [](const Outcome& o) { return o.type == Outcome::Type::ok; }))
+        return said({}, "a pending send larger than the buffers (how much goes out when): not modelled");
+      return without_own_timeout(p);
+    }
+    case PendingCall::accept:
+    case PendingCall::connect: return without_own_timeout(predict_connection(call, *s, nullptr));
+  }
+  return Prediction{};
+}
+
+void Model::apply_start(const ops::Op& op, const Outcome& observed) {
+  if (!observed.succeeded()) return;  // not submitted: the slot stays free
+  const int index = socket_of(op.endpoint);
+  const Socket* s = index >= 0 ? &sockets_[static_cast<std::size_t>(index)] : nullptr;
+  const Prediction completion = start_completion(op, s);
+  const auto submission = predict_start(op, s, nullptr);  // (before the slot is taken)
+  PendingSlot slot;
+  slot.used = true;
+  slot.mechanism = op.mechanism;
+  slot.call = op.call;
+  slot.socket = index;
+  slot.other = op.other;
+  slot.count = op.count;
+  slot.source = completion.source;
+  slot.deviation = completion.deviation;
+  slots_[op.slot] = slot;
+  const std::string started = "`" + ops::print(op) + "`";
+  if (submission.admissible.empty()) {
+    slot_unknown(op.slot, started + ": " + submission.source);
+    return;
+  }
+  if (completion.admissible.empty()) {
+    slot_unknown(op.slot, started + ": " + completion.source);
+    return;
+  }
+  if (only_blocked(completion.admissible)) return;  // pending until something completes it
+  // It completes at once (something to read, room to send, a connection queued, a
+  // listener to connect to, or an immediate failure): its effects happen now.
+  auto& now = slots_[op.slot];
+  now.completed = true;
+  now.outcomes = completion.admissible;
+  if (s == nullptr) return;
+  const ops::Op call = as_call(op);
+  const Outcome& first = completion.admissible.front();
+  switch (op.call) {
+    case PendingCall::recv:
+      if (completion.admissible.size() == 1 && first.type != Outcome::Type::ok) {
+        apply_on_handle(call, first);
+      } else {
+        forget_around(index, started + ": how much of the queued data it took is not modelled");
+      }
+      break;
+    case PendingCall::send: apply_on_handle(call, first); break;
+    case PendingCall::accept:
+      if (first.succeeded()) {
+        auto& listener = sockets_[static_cast<std::size_t>(index)];
+        if (!listener.backlog.empty()) {
+          slots_[op.slot].accepted = listener.backlog.front();
+          listener.backlog.erase(listener.backlog.begin());
+        }
+      }
+      break;
+    case PendingCall::connect:
+      if (first.succeeded() || completion.admissible.size() == 1) apply_on_handle(call, first);
+      break;
+  }
+}
+
+Prediction Model::predict_collect(const ops::Op& op, std::string* error) const {
+  const auto& slot = slots_[op.slot];
+  if (!slot.used) return script_error(error, "collect " + slot_name(op.slot) + ": no call was started in the slot");
+  if (slot.unknown) return said({}, "not predicted: " + slot.unknown_since);
+  if (slot.completed) {
+    if (slot.accepted >= 0 && handles_[slot.other].open)
+      return script_error(error, "collect " + slot_name(op.slot) + " would accept into " +
+                                     ops::endpoint_name(slot.other) + ", which is open");
+    Prediction p = said(slot.outcomes, slot.source);
+    p.deviation = slot.deviation;
+    return p;
+  }
+  if (slot.socket >= 0 && sockets_[static_cast<std::size_t>(slot.socket)].unknown)
+    return said({}, "not predicted: " + sockets_[static_cast<std::size_t>(slot.socket)].unknown_since);
+  return said({blocked()}, "nothing that completes the pending " + std::string(ops::to_string(slot.call)) +
+                               " has happened (data, the peer's FIN or reset, a local shutdown, close or cancel)");
+}
+
+void Model::apply_collect(const ops::Op& op, const Outcome& observed) {
+  auto& slot = slots_[op.slot];
+  if (!slot.used || observed.type == Outcome::Type::blocked) return;  // still pending
+  // The model follows what happened: a completion it expected (whatever it returned: a
+  // divergence there is the collect's own) leaves the state as predicted; one it did not
+  // expect yet (its cause had not happened for the model) leaves the socket unknown.
+  const bool expected = !slot.unknown && slot.completed;
+  const std::string why = "`" + ops::print(op) + "` completed unlike the model's prediction";
+  if (!expected && slot.socket >= 0) forget_around(slot.socket, why);
+  if (slot.call == PendingCall::accept && observed.succeeded() && !handles_[slot.other].open) {
+    int accepted = slot.accepted;
+    if (accepted < 0 || !expected) {
+      accepted = add_socket(slot.socket >= 0 ? sockets_[static_cast<std::size_t>(slot.socket)].kind
+                                             : ops::Transport::tcp4);
+      forget(accepted, why);
+    }
+    sockets_[static_cast<std::size_t>(accepted)].handles = 1;
+    handles_[slot.other] = Handle{accepted, true, true};
+  }
+  const int socket = slot.socket;
+  slot = PendingSlot{};
+  after_completion(socket);
+}
+
+Prediction Model::predict_cancel(const ops::Op& op, std::string* error) const {
+  const auto& slot = slots_[op.slot];
+  if (!slot.used) return script_error(error, "cancel " + slot_name(op.slot) + ": no call was started in the slot");
+  if (slot.unknown) return said({}, "not predicted: " + slot.unknown_since);
+  if (!slot.completed && slot.socket >= 0 && sockets_[static_cast<std::size_t>(slot.socket)].unknown)
+    return said({}, "not predicted: " + sockets_[static_cast<std::size_t>(slot.socket)].unknown_since);
+  if (slot.completed)
+    return said({value(0), any_failure()}, "cancel after the completion: nothing left to cancel (the platform "
+                                           "answers 0 or not found)");
+  const auto& entry = (*profile_)[cancel_fact(slot.mechanism)];
+  if (entry.keyword == "pending") {
+    // The cancel finds nothing to cancel: it fails, and the call stays pending.
+    Prediction p = said({any_failure()}, entry.source);
+    if (entry.deviation) p.deviation = entry.reason;
+    return p;
+  }
+  return said({value(0)}, "the cancel request is made (CancelIoEx, IORING_OP_ASYNC_CANCEL, a signal / "
+                          "CancelSynchronousIo)");
+}
+
+void Model::apply_cancel(const ops::Op& op, const Outcome& observed) {
+  auto& slot = slots_[op.slot];
+  if (!slot.used || slot.completed || slot.unknown || !observed.succeeded()) return;
+  if (!expects_pending(op.slot)) return;  // its socket is not followed
+  const auto& entry = (*profile_)[cancel_fact(slot.mechanism)];
+  if (entry.keyword == "pending") return;
+  if (!entry.keyword.empty() || entry.outcomes.empty()) {
+    slot_unknown(op.slot, "cancel of a " + std::string(ops::to_string(slot.mechanism)) + " call: " + entry.source);
+    return;
+  }
+  complete(op.slot, entry.outcomes, entry.source, entry.deviation ? entry.reason : "");
+}
+
+void Model::complete(int index, std::vector<Outcome> outcomes, const std::string& source,
+                     const std::string& deviation) {
+  auto& slot = slots_[index];
+  slot.completed = true;
+  slot.outcomes = std::move(outcomes);
+  slot.source = source;
+  slot.deviation = deviation;
+  after_completion(slot.socket);
+}
+
+void Model::slot_unknown(int index, const std::string& why) {
+  auto& slot = slots_[index];
+  if (slot.unknown) return;
+  slot.unknown = true;
+  slot.unknown_since = why;
+  // Whether it still holds its socket, what it took: the socket is not followed either.
+  if (slot.socket >= 0) forget_around(slot.socket, why);
+}
+
+void Model::after_completion(int socket) {
+  if (socket < 0) return;
+  auto& s = sockets_[static_cast<std::size_t>(socket)];
+  if (!s.close_deferred) return;
+  for (const auto& slot : slots_)
+    if (slot.used && !slot.completed && !slot.unknown && slot.socket == socket) return;
+  // The last call holding it returned: the close happens now (close.2).
+  s.close_deferred = false;
+  close_socket(socket);
+}
+
+void Model::arrived(int index) {
+  if (index < 0) return;
+  wake(index, true);
+  auto& s = sockets_[static_cast<std::size_t>(index)];
+  if (s.unknown) return;
+  std::vector<int> recvs;
+  std::vector<int> accepts;
+  for (int i = 0; i < ops::kPendingSlots; ++i) {
+    const auto& slot = slots_[i];
+    if (!slot.used || slot.completed || slot.unknown || slot.socket != index) continue;
+    if (slot.call == PendingCall::recv) recvs.push_back(i);
+    if (slot.call == PendingCall::accept) accepts.push_back(i);
+  }
+  // A recv pending on a listener (only where a blocking recv there waits for its own
+  // timeout: Wine) when a connection arrives: Wine 8.0 wakes it (WSAENOTCONN; an
+  // overlapped one with ERROR_UNEXP_NET_ERR), measured by random runs; not modelled.
+  if (s.phase == Phase::listening && !s.backlog.empty())
+    for (int i = 0; i < ops::kPendingSlots; ++i)
+      if (slots_[i].used && !slots_[i].completed && !slots_[i].unknown && slots_[i].socket == index &&
+          (slots_[i].call == PendingCall::recv || slots_[i].call == PendingCall::send))
+        slot_unknown(i, "a connection arrived at a listener with a recv or send pending on it: not modelled");
+  if (sockets_[static_cast<std::size_t>(index)].unknown) return;
+  if (!accepts.empty() && !s.backlog.empty()) {
+    if (accepts.size() > 1) {
+      // Race: two accepts pending on one listener, which one gets the connection.
+      for (const int i : accepts) slot_unknown(i, "race: two accepts pending on one listener (which one gets it)");
+      return;
+    }
+    auto& slot = slots_[accepts.front()];
+    slot.accepted = s.backlog.front();
+    s.backlog.erase(s.backlog.begin());
+    complete(accepts.front(), {value(0)}, "the pending accept takes the connection that arrived");
+    return;
+  }
+  if (recvs.empty()) return;
+  const bool something = s.inbound > 0 || s.fin_in || s.reset_in;
+  if (!something) return;
+  if (recvs.size() > 1) {
+    // Race: two recvs pending on one socket, which one gets the data (or both the end).
+    for (const int i : recvs) slot_unknown(i, "race: two recvs pending on one socket (which one gets what arrived)");
+    return;
+  }
+  const int slot = recvs.front();
+  const std::uint32_t count = slots_[slot].count;
+  if (s.inbound > 0) {
+    if (s.chunks > 1 || s.inbound > kSurelyBuffered) {
+      // Several sends (or one larger than a segment train): the recv may get part.
+      complete(slot, {Outcome{}}, "the pending recv takes part of what arrived (at least one byte)");
+      forget_around(index, "a pending recv took part of several sends: how much is not modelled");
+      return;
+    }
+    const auto taken = std::min<std::uint64_t>(s.inbound, count);
+    s.inbound -= taken;
+    if (s.inbound == 0) s.chunks = 0;
+    s.fd_read_enabled = true;
+    if (count == 0) {
+      slot_unknown(slot, "a zero-byte pending recv: not modelled");
+      return;
+    }
+    complete(slot, {value(static_cast<std::int64_t>(taken))}, "the pending recv takes the data that arrived",
+             arrival_deviation_);
+    return;
+  }
+  if (s.reset_in && !s.reset_after_fin) {
+    const auto& entry = (*profile_)[Fact::pending_recv_peer_reset];
+    s.reset_reported = true;
+    complete(slot, entry.outcomes, entry.source, entry.deviation ? entry.reason : "");
+    return;
+  }
+  if (s.fin_in) complete(slot, {value(0)}, "the peer's FIN completes the pending recv with end of stream (recv R1)");
+}
+
+bool Model::close_held(int index) const {
+  return std::any_of(std::begin(slots_), std::end(slots_), [&](const PendingSlot& slot) {
+    return slot.used && !slot.completed && !slot.unknown && slot.socket == index &&
+           (*profile_)[close_fact(slot.mechanism, slot.call)].keyword == "pending";
+  });
+}
+
+bool Model::close_pending_calls(int index) {
+  bool held = false;
+  for (int i = 0; i < ops::kPendingSlots; ++i) {
+    auto& slot = slots_[i];
+    if (!slot.used || slot.completed || slot.unknown || slot.socket != index) continue;
+    const auto& entry = (*profile_)[close_fact(slot.mechanism, slot.call)];
+    if (entry.keyword == "pending") {
+      held = true;  // the call holds the socket open; it goes on as if nothing happened
+    } else if (!entry.keyword.empty() || entry.outcomes.empty()) {
+      slot_unknown(i, "close with a " + std::string(ops::to_string(slot.mechanism)) + " " +
+                          std::string(ops::to_string(slot.call)) + " pending: " + entry.source);
+    } else {
+      slot.completed = true;  // (complete() would close the socket: the caller does)
+      slot.outcomes = entry.outcomes;
+      slot.source = entry.source;
+      slot.deviation = entry.deviation ? entry.reason : "";
+    }
+  }
+  if (held) sockets_[static_cast<std::size_t>(index)].close_deferred = true;
+  return held;
+}
+
+void Model::shutdown_pending_calls(int index, int) {
+  for (int i = 0; i < ops::kPendingSlots; ++i) {
+    auto& slot = slots_[i];
+    if (!slot.used || slot.completed || slot.unknown || slot.socket != index || slot.call != PendingCall::recv)
+      continue;
+    const auto& entry = (*profile_)[shutdown_fact(slot.mechanism)];
+    if (entry.keyword == "pending") continue;
+    if (!entry.keyword.empty() || entry.outcomes.empty()) {
+      slot_unknown(i, "shutdown(receive) with a " + std::string(ops::to_string(slot.mechanism)) +
+                          " recv pending: " + entry.source);
+      continue;
+    }
+    complete(i, entry.outcomes, entry.source, entry.deviation ? entry.reason : "");
+  }
+}
+
+void Model::add_pending_settles(const ops::Op& op, Prediction& p) const {
+  if (p.admissible.empty() || op.kind == OpKind::collect) return;
+  const bool any_pending = std::any_of(std::begin(slots_), std::end(slots_), [](const PendingSlot& slot) {
+    return slot.used && !slot.completed && !slot.unknown;
+  });
+  if (!any_pending && op.kind != OpKind::start) return;
+  // What the op does to the pending calls: follow it on a copy, with its first outcome.
+  Outcome outcome = p.admissible.front();
+  if (outcome.type == Outcome::Type::blocked) return;  // nothing happened
+  if (outcome.type == Outcome::Type::ok) outcome = value(op.kind == OpKind::send ? op.count : 0);
+  if (outcome.type == Outcome::Type::fails) return;
+  Model after = *this;
+  after.apply(op, outcome);
+  for (int i = 0; i < ops::kPendingSlots; ++i) {
+    const auto& was = slots_[i];
+    const auto& now = after.slots_[i];
+    if (now.used && now.completed && !now.unknown && !(was.used && was.completed)) {
+      Settle settle;
+      settle.slot = i;
+      p.settle.insert(p.settle.begin(), settle);
+    }
+  }
+  // A close deferred by a pending call happens when it completes: its FIN or reset.
+  for (int e = 0; e < ops::kEndpoints; ++e) {
+    const int index = after.socket_of(e);
+    if (index < 0 || index >= static_cast<int>(sockets_.size())) continue;
+    const auto& before = sockets_[static_cast<std::size_t>(index)];
+    const auto& later = after.sockets_[static_cast<std::size_t>(index)];
+    const bool ended = (later.fin_in || later.reset_in) && !(before.fin_in || before.reset_in);
+    const bool listed = std::any_of(p.settle.begin(), p.settle.end(), [&](const Settle& s) { return s.endpoint == e; });
+    if (ended && !listed && !later.unknown) p.settle.push_back({e, end_of_stream(), -1});
+  }
+}
+
+}  // namespace closesem::model
