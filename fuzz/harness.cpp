@@ -151,13 +151,21 @@ void initialize() {
   static platform::Session session;
   static const bool warmed = [] {
     // What lives for the whole process is made now, so that it does not count as the
-    // first input's leak: the pair factory's listeners and the runner's refusing
-    // addresses (a connect to a socket that is not listening).
+    // first input's leak: the pair factory's listeners, the runner's refusing
+    // addresses (a connect to a socket that is not listening) and the pending calls' pools.
     for (const auto kind : {ops::Transport::tcp4, ops::Transport::tcp6, ops::Transport::unix_stream}) {
       const auto transport = platform::transport_from_string(ops::to_string(kind));
       if (!transport || !platform::transport_available(*transport)) continue;
       ops::ProgramBuilder warm_up;
       warm_up.pair(kind, 0, 1).socket(2, kind).connect(2, 0);
+      runner::run(warm_up.program(), profile_of_platform(), "warm-up", fuzz_options());
+    }
+    // The pending-call mechanisms keep process-wide parts (the worker and ring pools,
+    // the I/O completion port): one completed call through each that is available.
+    for (const auto mechanism : {ops::Mechanism::thread, ops::Mechanism::overlapped, ops::Mechanism::iocp,
+                                 ops::Mechanism::uring}) {
+      ops::ProgramBuilder warm_up;
+      warm_up.pair(ops::Transport::tcp4, 0, 1).start_recv(0, mechanism, 1, 0).send(1, 1).collect(0);
       runner::run(warm_up.program(), profile_of_platform(), "warm-up", fuzz_options());
     }
     return true;

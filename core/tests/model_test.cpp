@@ -274,6 +274,8 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
        [](model::Traits& t) { t.notifier_event_select.value ^= true; }},
       {"event_select_sets_nonblocking", "winsock", "pair tcp4\na events\na recv 1\n",
        [](model::Traits& t) { t.event_select_sets_nonblocking.value ^= true; }},
+      {"recv_clears_recorded_read", "wine-8", "pair tcp4\na events\nb send 5\nb shutdown send\na recv 10\na events\n",
+       [](model::Traits& t) { t.recv_clears_recorded_read.value ^= true; }},
   };
   for (const auto& c : traits) {
     const auto* profile = model::find_profile(c.profile);
@@ -326,6 +328,10 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       "pair tcp4\nb linger on 0\nb close\na peername\na sockname\n",  // peername_after_reset, sockname_after_reset
       "pair tcp4\na shutdown send\nb shutdown send\na peername\n",     // peername_after_both_fins
       "a socket tcp4\na sockname\n",                                     // sockname_unbound
+      "pair tcp4\na events\na nonblocking off\n",                        // blocking_after_event_select
+      "c socket tcp4\nc listen\ncleanup\nc start overlapped accept d @1\n",  // start_accept_after_last_cleanup
+      "pair tcp4\na close\na start iocp recv 9 @1\n",                    // start_iocp_closed_handle
+      "pair tcp4\nb close\na send 100000\n",                             // send_large_to_closed_peer
   };
   ops::Outcome marker;
   marker.type = ops::Outcome::Type::failure;
@@ -461,7 +467,8 @@ TEST_CASE("model: every fact and trait of every profile has an answer and its so
              {"overlapped_fails_at_submission", t.overlapped_fails_at_submission.source},
              {"notifier_epoll", t.notifier_epoll.source},
              {"notifier_event_select", t.notifier_event_select.source},
-             {"event_select_sets_nonblocking", t.event_select_sets_nonblocking.source}}) {
+             {"event_select_sets_nonblocking", t.event_select_sets_nonblocking.source},
+             {"recv_clears_recorded_read", t.recv_clears_recorded_read.source}}) {
       INFO(name << " trait " << trait);
       CHECK(source != nullptr);
       CHECK(std::string(source != nullptr ? source : "").size() > 0);
@@ -713,4 +720,73 @@ TEST_CASE("model: connect on a connected socket, names before and after shutdown
   CHECK_FALSE(model::admits(outcomes_of("{in,out}"), outcomes_of("{in}").front()));
   CHECK_FALSE(model::admits(outcomes_of("{close}"), outcomes_of("{close:connection_aborted}").front()));
   CHECK(model::admits(outcomes_of("ok"), outcomes_of("{in}").front()));
+}
+
+TEST_CASE("model: findings of the random runs (issue 17, round 2)", "[unit][model]") {
+  check_cases({
+      // SO_ERROR read after a reset that followed the peer's FIN consumes it (Linux
+      // sock_error), so poll and epoll lose err (measured on Linux 6.18 by
+      // fuzz_close_sequences). (Winsock: SO_ERROR reads 0, the reset persists.)
+      {"pair tcp4\nb close\na send 1\na error\na poll\n", "{out,hup,err} | {out,hup}", "{in,out,hup,rdhup}",
+       "{out,hup,err} | {out,hup}"},
+      {"pair tcp4\nb close\na send 1\na error\na epoll level\n", "not_supported", "{in,out,hup,rdhup}",
+       "not_supported"},
+      // The leak policy: a blocking call nothing but its own timeout ends (Wine 8.0's
+      // blocking I/O on a listener) ends by it, right after the start (the runner makes
+      // that timeout short); an overlapped one has no timeout and stays pending.
+      {"c socket tcp4\nc listen\nc start thread send 9 @1\ncollect @1\n", "not_connected", "broken_pipe",
+       "timed_out"},
+      {"c socket tcp4\nc listen\nc start thread recv 9 @1\ncollect @1\n", "not_connected", "not_connected",
+       "timed_out"},
+      // (Winsock: the submission fails, so the slot stays free and the collect is "-".)
+      {"c socket tcp4\nc listen\nc start overlapped recv 9 @1\ncollect @1\n", "-", "-", "blocked"},
+      // Wine may leave a large blocking send to a closed peer blocked after the RST: it
+      // may end by its own timeout, which the runner makes short for a thread call.
+      {"pair tcp4\nb close\na start thread send 1048576 @1\ncollect @1\n", "-", "-",
+       "connection_reset | timed_out"},
+      // closesocket checks for a session first, also for the invalid handle (Wine's
+      // closesocket: num_startup, then the handle); a notifier the platform lacks is
+      // not_supported after the last cleanup too.
+      {"cleanup\ninvalid close\n", "not_initialised", "bad_handle", "not_initialised"},
+      {"cleanup\ninvalid send 1\n", "not_initialised", "bad_handle", "not_socket"},
+      {"pair tcp4\ncleanup\na epoll level\n", "not_supported", "{out}", "not_supported"},
+      {"pair tcp4\ncleanup\na events\n", "not_initialised", "not_supported", "not_socket"},
+      // Registered before the last cleanup, nothing recorded: the wait on its event times
+      // out, {}, unless the closing signalled it (a race); something recorded: the
+      // enumeration fails. Through a closed handle: not modelled.
+      {"pair tcp4\na events\ncleanup\na events\n", "{} | not_initialised", "not_supported", "{} | not_socket"},
+      {"pair tcp4\na events\na close\ncleanup\na events\n", "-", "not_supported", "-"},
+      // A recv clears an FD_READ recorded and not yet enumerated (Wine's recv_socket):
+      // data, the peer's FIN, all of it read, then the enumeration reports FD_CLOSE only.
+      {"pair tcp4\na events\nb send 5\nb shutdown send\na recv 10\na events\n", "{close}", "not_supported",
+       "{close}"},
+      {"pair tcp4\na events\nb send 1\ncleanup\na events\n", "not_initialised", "not_supported", "not_socket"},
+      // WSAEventSelect made the socket non-blocking; back to blocking fails (ioctlsocket).
+      {"pair tcp4\na events\na nonblocking off\n", "invalid_argument", "0", "invalid_argument"},
+      {"pair tcp4\na events\na nonblocking on\n", "0", "0", "0"},
+      // A start's own order: a thread starts whatever the handle and its call fails;
+      // iocp associates the handle first; AcceptEx makes its socket first.
+      {"pair tcp4\ncleanup\nstartup\na start thread send 9 @1\n", "0", "0", "0"},
+      {"pair tcp4\ncleanup\nstartup\na start thread send 9 @1\ncollect @1\n", "not_socket", "9", "not_socket"},
+      {"pair tcp4\ncleanup\na start thread recv 9 @1\ncollect @1\n", "not_initialised", "blocked", "not_socket"},
+      {"pair tcp4\na close\na start iocp send 9 @1\n", "not_socket | other", "not_supported", "not_socket | other"},
+      {"pair tcp4\ncleanup\na start iocp send 9 @1\n", "not_socket | other", "not_supported", "not_socket | other"},
+      {"pair tcp4\ncleanup\na start overlapped accept c @1\n", "not_initialised", "not_supported",
+       "not_initialised"},
+      {"pair tcp4\ncleanup\na start overlapped recv 9 @1\n", "not_initialised", "not_supported", "not_socket"},
+  });
+  // The runner asks the model which thread calls get a short timeout of their own.
+  for (const auto& [name, expected] : {std::pair<std::string, bool>{"winsock", false}, {"linux", false},
+                                       {"wine-8", true}}) {
+    const auto* profile = model::find_profile(name);
+    REQUIRE(profile != nullptr);
+    for (const char* text : {"c socket tcp4\nc listen\nc start thread send 9 @1\n",
+                             "pair tcp4\nb close\na start thread send 1048576 @1\n"}) {
+      const auto program = parse_text(text);
+      model::Model state(*profile);
+      for (std::size_t i = 0; i + 1 < program.ops.size(); ++i) state.apply(program.ops[i], outcome_of("0"));
+      INFO(name << " on:\n" << text);
+      CHECK(state.start_times_out(program.ops.back()) == expected);
+    }
+  }
 }

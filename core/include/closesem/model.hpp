@@ -103,8 +103,12 @@ enum class Fact {
   sockname_unbound,                  // getsockname on a socket never bound
   sockname_after_reset,
   invalid_handle,                    // a call on the invalid handle (-1 / INVALID_SOCKET)
+  blocking_after_event_select,       // `nonblocking off` on a socket WSAEventSelect made non-blocking
+  start_accept_after_last_cleanup,   // an AcceptEx after the last WSACleanup (its new socket cannot be made)
+  start_iocp_closed_handle,          // an iocp start on a closed handle (CreateIoCompletionPort comes first)
+  send_large_to_closed_peer,         // a blocking send larger than the buffers to a peer that closed
 };
-inline constexpr int kFacts = static_cast<int>(Fact::invalid_handle) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::send_large_to_closed_peer) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
@@ -144,6 +148,7 @@ struct Traits {
   Trait<bool> notifier_epoll;                 // epoll exists
   Trait<bool> notifier_event_select;          // WSAEventSelect + WSAEnumNetworkEvents exist
   Trait<bool> event_select_sets_nonblocking;  // WSAEventSelect makes the socket non-blocking
+  Trait<bool> recv_clears_recorded_read;      // a recv clears an FD_READ recorded and not yet enumerated
 };
 
 // A platform as the model knows it: its facts and traits, nothing else (no API family:
@@ -221,6 +226,12 @@ class Model {
   // Whether the model holds that the call in `slot` has not completed: nothing that
   // completes it happened (false when the slot or its socket is not followed).
   bool expects_pending(int slot) const;
+  // Whether the call `start` (a `start thread ...` op, before it runs) would wait for its
+  // own receive or send timeout: a blocking call nothing else completes (Wine 8.0's
+  // blocking I/O on a listener, which closesocket does not wake either). The runner gives
+  // such a call a short timeout of its own, and the model predicts it ends by it.
+  // (Also a call that may: one of its alternatives is its own timeout.)
+  bool start_times_out(const ops::Op& start) const;
 
   // The state of one socket (several handles may share it after dup).
   struct Socket {

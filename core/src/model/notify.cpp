@@ -361,7 +361,10 @@ Prediction Model::predict_invalid(const ops::Op& op) const {
       break;
     default: break;
   }
-  if (lifecycle_over()) return from_fact(facts, Fact::socket_call_after_last_cleanup);
+  // closesocket checks for a session before it looks at the handle (Wine's closesocket
+  // in dlls/ws2_32/socket.c: num_startup first), as for any other handle.
+  if (lifecycle_over())
+    return from_fact(facts, op.kind == OpKind::close ? Fact::not_initialised : Fact::socket_call_after_last_cleanup);
   switch (op.kind) {
     case OpKind::poll: return from_fact(facts, Fact::poll_invalid_handle);
     case OpKind::select: return from_fact(facts, Fact::select_invalid_handle);

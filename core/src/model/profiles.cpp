@@ -238,6 +238,26 @@ const Row kRows[] = {
     {Fact::invalid_handle, "not_socket",
      "documented, not measured on Windows: WSAENOTSOCK for INVALID_SOCKET (wine test_listen 4236, test_DisconnectEx)",
      "bad_handle", "EBADF: -1 is not an open descriptor (close.2, send.2, ...)"},
+    // --- Found by the random runs (issue 17, round 2).
+    {Fact::blocking_after_event_select, "invalid_argument",
+     "documented, not measured on Windows: ioctlsocket (FIONBIO): once WSAEventSelect was issued on a socket, "
+     "setting it back to blocking mode fails WSAEINVAL; measured on wine-8.0 by fuzz_close_sequences",
+     "unknown", "no WSAEventSelect on Linux (trait notifier_event_select)"},
+    {Fact::start_accept_after_last_cleanup, "not_initialised",
+     "documented, not measured on Windows: AcceptEx takes a socket made by socket() or WSASocket, which fail "
+     "WSANOTINITIALISED after the last WSACleanup (C1); measured on wine-8.0 by fuzz_close_sequences",
+     "unknown", "no AcceptEx on Linux (trait mechanism_overlapped)"},
+    {Fact::start_iocp_closed_handle, "not_socket | other",
+     "not measured on Windows: the socket is associated with the completion port first, and "
+     "CreateIoCompletionPort on a closed handle fails ERROR_INVALID_HANDLE (no portable name: other; measured on "
+     "wine-8.0 by fuzz_close_sequences); not_socket as for any call on a closed handle (closesocket D2/D3)",
+     "unknown", "no I/O completion ports on Linux (trait mechanism_iocp)"},
+    {Fact::send_large_to_closed_peer, "unknown",
+     "not measured on Windows: how much of a blocking send larger than the buffers goes out before the RST its "
+     "first segment draws",
+     "unknown",
+     "not modelled: how much goes out before the RST (524288 of 1048576 on Linux 6.18, fuzz_close_sequences); "
+     "tcp_reset wakes the blocked sender"},
 };
 
 // The traits (closesem/model.hpp), Winsock and Linux side by side. Wine 8 has Winsock's.
@@ -279,6 +299,12 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   on_linux.notifier_event_select = {false, "no WSAEventSelect on POSIX"};
   winsock.event_select_sets_nonblocking = {true, "WSAEventSelect: the socket is set to non-blocking mode"};
   on_linux.event_select_sets_nonblocking = {false, "no WSAEventSelect on POSIX"};
+  winsock.recv_clears_recorded_read = {true, "not measured on Windows: WSAEventSelect documents that recv re-enables "
+                                             "FD_READ; Wine's server/sock.c recv_socket also clears an FD_READ "
+                                             "recorded and not yet enumerated (measured on wine-8.0 by "
+                                             "fuzz_close_sequences: data, the peer's FIN, a recv of all of it, then "
+                                             "WSAEnumNetworkEvents reports {close})"};
+  on_linux.recv_clears_recorded_read = {false, "no WSAEventSelect on POSIX"};
 }
 
 struct WineDeviation {
@@ -318,6 +344,8 @@ const WineDeviation kWine8[] = {
     {Fact::pending_close_thread_send, "unknown", "wine8-close-leaves-blocked-send-blocked"},
     // ERROR_HANDLES_CLOSED (676): no portable name.
     {Fact::pending_close_overlapped_recv, "other", "wine8-iocp-closed-recv-completes-handles-closed"},
+    // The RST may not wake the blocked send: then only its own timeout ends it.
+    {Fact::send_large_to_closed_peer, "connection_reset | timed_out", "wine8-blocking-send-may-miss-reset"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {

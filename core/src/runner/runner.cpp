@@ -111,8 +111,9 @@ platform::AsyncCallKind call_of(ops::PendingCall call) {
 // While a blocking call is pending on a worker thread its socket's receive and send
 // timeouts are this long, so that only the collect's bound, a cause the script makes or
 // the reaping ends it (never a timeout of its own, which the model does not predict).
-// (A minute, scaled: far beyond any collect's bound, and a call that nothing can end
-// (Wine: a blocking send on a listener, which closesocket does not wake) still ends.)
+// (A minute, scaled: far beyond any collect's bound. A call that nothing but its own
+// timeout can end (Wine: a blocking send on a listener, which closesocket does not wake)
+// gets a short one instead, and the model predicts that it ends by it: Model::start_times_out.)
 const std::chrono::milliseconds kPendingIoTimeout = std::chrono::minutes(1);
 
 class Execution {
@@ -167,7 +168,8 @@ class Execution {
     return step;
   }
 
-  // The mechanism of the last start was refused by this host at run time (io_uring).
+  // The mechanism of the last start is not available: this platform lacks it (as the model
+  // predicted) or this host refused it at run time (io_uring).
   bool unavailable_mechanism() const { return unavailable_mechanism_; }
 
   // The end of an input: every pending call is reaped (bounded), then every notifier
@@ -473,7 +475,10 @@ class Execution {
       case ops::PendingCall::connect: request.to = destination_; break;
     }
     const bool thread = op.mechanism == ops::Mechanism::thread;
-    if (thread && slot.open) platform::set_io_timeout(slot.value, platform::scaled(kPendingIoTimeout));
+    // (A call the model says only its own timeout ends gets a short one: the leak policy,
+    // model/pending.cpp with_own_timeout.)
+    const auto io_timeout = model_.start_times_out(op) ? short_bound() : platform::scaled(kPendingIoTimeout);
+    if (thread && slot.open) platform::set_io_timeout(slot.value, io_timeout);
     std::unique_ptr<platform::AsyncCall> call;
     std::string why_not;
     const auto out = platform::AsyncCall::start(mechanism_of(op.mechanism), std::move(request), call, &why_not);
@@ -486,6 +491,15 @@ class Execution {
         unavailable_mechanism_ = true;
         step.note = std::string(ops::to_string(op.mechanism)) + " is not available here" +
                     (why_not.empty() ? std::string() : ": " + why_not);
+      } else if (out.errc == Errc::not_supported && !options_.skip_invalid) {
+        // A mechanism this platform lacks, as the model predicted (overlapped and iocp on
+        // POSIX, io_uring on Winsock): the script's collect and cancel of that slot cannot
+        // run, so the rest is skipped, as for a transport the host lacks (not a failure).
+        // (With skip_invalid, a fuzz input, those ops are dropped as script errors and the
+        // rest still runs: stopping would waste every input that starts one.)
+        unavailable_mechanism_ = true;
+        step.note = std::string(ops::to_string(op.mechanism)) + " is not available on this platform" +
+                    (step.predicted.source.empty() ? std::string() : " (" + step.predicted.source + ")");
       }
       return out;
     }

@@ -10,14 +10,39 @@
 // sends a real-time signal to the worker; its handler does nothing and is installed
 // without SA_RESTART, so the blocked call returns EINTR (net/socket.c: sock_intr_errno)
 // instead of being restarted. Everything the worker touches lives in a shared_ptr that
-// the worker holds too: a worker that will not return is detached, never freed under.
+// the worker holds too: a worker that will not return is left behind, never freed under.
 //
-// uring: one ring per call. A ring per call keeps every completion queue entry this
-// call's own (no demultiplexing, completions() counts exactly its CQEs), lets a call that
-// never completes be left behind with its ring and buffers without blocking any other
-// call, and costs a ring setup (two mmaps, tens of microseconds) per start, which pending
-// ops are rare enough in an input to afford. Completions are read on the caller's thread
-// only (wait, cancel, reap), so the uring call needs no lock.
+// Workers are reused (a thread per call cost a clone, a stack mmap and a join each): a
+// fixed set of kPoolSize pool workers, made together on the first use and parked on a
+// condition variable between calls, each runs one call at a time. When none is parked (more
+// calls pending at once, or pool workers stuck in calls that never returned) a call gets a
+// thread of its own, joined at its reap as before. A pool worker whose call has not
+// returned is simply not parked: nothing waits for it, and it parks again if its call ever
+// returns. The set never grows after the first use (nothing is made mid-input that would
+// outlive it).
+//
+// The cancel race with reuse: a cancel must interrupt its own call, never a parked worker
+// or the worker's next call. (1) cancel() signals only under the call's mutex and only
+// while `done` is false; the worker sets `done` under that mutex after its call returned,
+// and takes no other call before, so every signal meant for a call is sent before the
+// worker is free. (2) A worker keeps the cancel signal blocked except around the call, so a
+// signal that arrives after the call returned stays pending instead of being handled at
+// some later point; before unblocking it for its next call the worker drains the pending
+// ones (sigtimedwait with a zero bound), so a late signal can never interrupt the next call
+// either. Parked workers have the signal blocked: a stray one would be drained too. A
+// cancel that comes before the worker unblocked (start() ran out of patience) interrupts
+// nothing, as before: reap() sends the signal again until the call returns.
+//
+// uring: a ring per call in flight, never two calls on one ring, so every completion
+// queue entry is its call's own (no demultiplexing; completions() counts exactly its CQEs).
+// Rings are reused: kPoolSize pool rings made together with the availability probe; a call
+// takes a parked one (or, when none is parked, sets up a ring of its own, torn down at its
+// reap). A ring goes back to the pool only when it is quiet: its call completed and every
+// cancel submitted on it was answered (all its CQEs read); otherwise it is torn down. A
+// ring whose request never completes is left behind with its buffers, never reused. Each
+// use tags its requests with a new generation, so a stray entry of an earlier use could
+// never be taken for this call's. Completions are read on the caller's thread only (wait,
+// cancel, reap), so a uring call needs no lock beyond the pool's.
 #include "closesem/platform.hpp"
 #include "../sockaddr.hpp"
 
@@ -147,12 +172,13 @@ std::vector<long> syscalls_of(AsyncCallKind call) {
   return numbers;
 }
 
-// What the worker and its owner share. The worker holds a reference, so a detached
-// worker never touches freed memory.
+// What the worker and its owner share. The worker holds a reference, so a worker left
+// behind never touches freed memory.
 struct ThreadShared {
   AsyncRequest request;
   std::vector<std::uint8_t> buffer;  // recv: the bytes received; send: the bytes to send
-  std::atomic<long> tid{0};          // the worker's kernel thread id, once it runs
+  std::atomic<long> tid{0};          // the worker's kernel thread id, once it runs this call
+  pthread_t thread{};                // the worker (set before the worker gets the call)
 
   std::mutex mutex;                  // guards everything below
   std::condition_variable completed;
@@ -162,11 +188,32 @@ struct ThreadShared {
   Socket accepted;
 };
 
-void run_worker(const std::shared_ptr<ThreadShared>& shared) {
+sigset_t cancel_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, cancel_signal());
+  return set;
+}
+
+// Blocks the cancel signal in this thread (workers keep it blocked outside their call).
+void block_cancel_signal() {
+  const sigset_t set = cancel_set();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Runs one call on this thread (a pool worker or a thread of its own): the cancel signal
+// is unblocked around the call only, after the pending ones (late signals of an earlier
+// call) were drained; `done` is set under the call's mutex once the call returned.
+void run_call(const std::shared_ptr<ThreadShared>& shared) {
+  const sigset_t set = cancel_set();
+  const timespec zero{};
+  while (::sigtimedwait(&set, nullptr, &zero) > 0) {
+  }
   shared->tid.store(static_cast<long>(::gettid()), std::memory_order_release);
   const auto& request = shared->request;
   CallResult outcome;
   Socket accepted;
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   switch (request.call) {
     case AsyncCallKind::recv:
       outcome = recv(request.handle, shared->buffer.data(), shared->buffer.size());
@@ -177,6 +224,7 @@ void run_worker(const std::shared_ptr<ThreadShared>& shared) {
     case AsyncCallKind::accept: outcome = accept(request.handle, accepted); break;
     case AsyncCallKind::connect: outcome = connect(request.handle, request.to); break;
   }
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::lock_guard<std::mutex> lock(shared->mutex);
   shared->result = outcome;
   shared->accepted = std::move(accepted);
@@ -184,6 +232,73 @@ void run_worker(const std::shared_ptr<ThreadShared>& shared) {
   ++shared->completions;
   shared->completed.notify_all();
 }
+
+// The pool workers (see the top of the file). Never destroyed: parked workers wait on it
+// until the process ends.
+class WorkerPool {
+ public:
+  static constexpr std::size_t kPoolSize = 4;
+
+  static WorkerPool& instance() {
+    static auto* pool = new WorkerPool();
+    return *pool;
+  }
+
+  // Hands `shared` to a parked worker (setting shared->thread): false when none is parked.
+  bool dispatch(const std::shared_ptr<ThreadShared>& shared) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (parked_.empty()) return false;
+    Worker* worker = parked_.back();
+    parked_.pop_back();
+    shared->thread = worker->thread;
+    worker->call = shared;
+    worker->wake.notify_one();
+    return true;
+  }
+
+ private:
+  struct Worker {
+    pthread_t thread{};
+    std::condition_variable wake;
+    std::shared_ptr<ThreadShared> call;  // the call to run; empty while parked
+  };
+
+  WorkerPool() {
+    install_cancel_handler();
+    for (std::size_t i = 0; i < kPoolSize; ++i) {
+      auto* worker = new Worker();  // lives as long as its thread: never freed
+      try {
+        std::thread thread([this, worker] { loop(*worker); });
+        worker->thread = thread.native_handle();
+        thread.detach();
+      } catch (const std::system_error&) {
+        delete worker;
+        break;  // fewer pool workers; calls get threads of their own
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      workers_.push_back(worker);
+      parked_.push_back(worker);
+    }
+  }
+
+  void loop(Worker& worker) {
+    block_cancel_signal();
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      worker.wake.wait(lock, [&] { return worker.call != nullptr; });
+      const auto call = std::move(worker.call);
+      worker.call.reset();
+      lock.unlock();
+      run_call(call);  // may never return: then this worker is never parked again
+      lock.lock();
+      parked_.push_back(&worker);
+    }
+  }
+
+  std::mutex mutex_;
+  std::vector<Worker*> workers_;  // every pool worker (keeps them reachable)
+  std::vector<Worker*> parked_;
+};
 
 bool worker_done(ThreadShared& shared) {
   std::lock_guard<std::mutex> lock(shared.mutex);
@@ -233,11 +348,12 @@ void wait_until_blocked(ThreadShared& shared, const std::vector<long>& numbers) 
 
 class ThreadCall final : public AsyncCall {
  public:
-  ThreadCall(std::shared_ptr<ThreadShared> shared, std::thread worker)
-      : shared_(std::move(shared)), worker_(std::move(worker)), thread_id_(worker_.native_handle()) {}
+  // `own` is the call's own thread (joined at the reap); empty for a pool worker.
+  ThreadCall(std::shared_ptr<ThreadShared> shared, std::thread own)
+      : shared_(std::move(shared)), own_(std::move(own)) {}
 
   ~ThreadCall() override {
-    if (worker_.joinable()) reap(patience());  // a worker that will not return is detached
+    if (!settled_) reap(patience());  // a worker that will not return is left behind
   }
   ThreadCall(const ThreadCall&) = delete;
   ThreadCall& operator=(const ThreadCall&) = delete;
@@ -258,19 +374,21 @@ class ThreadCall final : public AsyncCall {
   }
 
   CallResult cancel() override {
-    // Under the lock the worker cannot finish: while `done` is false it has not yet
-    // returned from run_worker, so thread_id_ names a live thread.
+    // Under the lock the worker cannot finish: while `done` is false it has not yet left
+    // run_call, so shared_->thread names a live thread that runs this call and no other
+    // (a pool worker takes its next call only after setting `done`; a signal that lands
+    // after the call returned stays pending and is drained before that next call).
     std::lock_guard<std::mutex> lock(shared_->mutex);
     // Nothing to interrupt: it completed. ENOENT, io_uring's answer for a cancel that
     // finds no request, made without a call.
     if (shared_->done) return failure(ENOENT);
-    const int rc = ::pthread_kill(thread_id_, cancel_signal());
+    const int rc = ::pthread_kill(shared_->thread, cancel_signal());
     if (rc != 0) return failure(rc);
     return CallResult{};
   }
 
   bool reap(milliseconds bound) override {
-    if (!worker_.joinable()) return worker_done(*shared_);  // reaped (or left) before
+    if (settled_) return worker_done(*shared_);  // reaped (or left) before
     const auto deadline = Clock::now() + clamp_bound(bound);
     // The signal again and again: one that came before the worker entered its call (a
     // start that ran out of patience) interrupted nothing.
@@ -283,20 +401,23 @@ class ThreadCall final : public AsyncCall {
       shared_->completed.wait_for(lock, std::min(slice, left), [&] { return shared_->done; });
       slice = std::min(slice * 2, milliseconds(200));
     }
+    settled_ = true;
     if (worker_done(*shared_)) {
-      worker_.join();  // it has set `done`: nothing is left for it but to return
+      // It has set `done`: nothing is left for its own thread but to return (a pool
+      // worker parks by itself).
+      if (own_.joinable()) own_.join();
       wait(milliseconds(0));
       return true;
     }
-    worker_.detach();  // left to the process, with everything it touches (shared_)
+    if (own_.joinable()) own_.detach();  // left to the process, with everything it touches
     return false;
   }
 
  private:
   std::shared_ptr<ThreadShared> shared_;
-  std::thread worker_;
-  pthread_t thread_id_;
+  std::thread own_;
   bool copied_ = false;
+  bool settled_ = false;
 };
 
 CallResult start_thread(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
@@ -306,14 +427,28 @@ CallResult start_thread(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
   if (request.call == AsyncCallKind::recv) shared->buffer.resize(request.size);
   if (request.call == AsyncCallKind::send) shared->buffer = std::move(request.data);
   shared->request = std::move(request);
-  std::thread worker;
-  try {
-    worker = std::thread([shared] { run_worker(shared); });
-  } catch (const std::system_error& error) {
-    return failure(error.code().value());
+  std::thread own;
+  if (!WorkerPool::instance().dispatch(shared)) {
+    // No pool worker parked: a thread of this call's own. It starts with the cancel signal
+    // blocked (inherited from this thread's mask for the creation) until run_call
+    // unblocks it, as a pool worker does.
+    const sigset_t set = cancel_set();
+    sigset_t previous;
+    ::pthread_sigmask(SIG_BLOCK, &set, &previous);
+    try {
+      own = std::thread([shared] { run_call(shared); });
+    } catch (const std::system_error& error) {
+      ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return failure(error.code().value());
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    // Set before anyone can cancel (the call object is made below); the worker itself
+    // never reads it.
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    shared->thread = own.native_handle();
   }
   wait_until_blocked(*shared, numbers);
-  out = std::make_unique<ThreadCall>(std::move(shared), std::move(worker));
+  out = std::make_unique<ThreadCall>(std::move(shared), std::move(own));
   return CallResult{};
 }
 
@@ -321,11 +456,29 @@ CallResult start_thread(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
 
 #if defined(CLOSESEM_HAVE_LIBURING)
 
-constexpr std::uint64_t kOpTag = 1;      // the call's own request
-constexpr std::uint64_t kCancelTag = 2;  // IORING_OP_ASYNC_CANCEL aimed at it
+// A request's user_data: the use's generation (above the low bit) and which request.
+constexpr std::uint64_t kOpTag = 0;      // the call's own request
+constexpr std::uint64_t kCancelTag = 1;  // IORING_OP_ASYNC_CANCEL aimed at it
+constexpr std::size_t kRingPoolSize = 4;
+constexpr unsigned kRingEntries = 4;
+
+// Pool rings (see the top of the file): made with the probe, parked between calls. Never
+// destroyed: it outlives every call.
+struct RingPool {
+  std::mutex mutex;
+  std::vector<io_uring*> parked;
+  std::uint64_t generation = 0;  // of the last use of any ring (under the mutex)
+};
+
+RingPool& ring_pool() {
+  static auto* pool = new RingPool();
+  return *pool;
+}
 
 // Whether the kernel gives this process a ring with the four calls and the cancel, asked
-// once: a sandbox (seccomp), io_uring_disabled or an old kernel may refuse.
+// once: a sandbox (seccomp), io_uring_disabled or an old kernel may refuse. The probe's
+// ring becomes the first pool ring; the others are made with it, so that the pool holds
+// its descriptors from the first question on and never adds one later.
 struct UringProbe {
   bool ok = false;
   std::string why_not;
@@ -334,13 +487,14 @@ struct UringProbe {
 const UringProbe& uring_probe() {
   static const UringProbe probe = [] {
     UringProbe result;
-    io_uring ring{};
-    const int rc = io_uring_queue_init(4, &ring, 0);
+    auto* ring = new io_uring{};
+    const int rc = io_uring_queue_init(kRingEntries, ring, 0);
     if (rc < 0) {
+      delete ring;
       result.why_not = "io_uring_queue_init failed: the kernel answered " + describe_native(-rc);
       return result;
     }
-    io_uring_probe* ops = io_uring_get_probe_ring(&ring);
+    io_uring_probe* ops = io_uring_get_probe_ring(ring);
     if (ops == nullptr) {
       result.why_not = "io_uring_register(IORING_REGISTER_PROBE) failed: this kernel cannot list its io_uring ops";
     } else {
@@ -358,7 +512,22 @@ const UringProbe& uring_probe() {
         }
       io_uring_free_probe(ops);
     }
-    io_uring_queue_exit(&ring);
+    if (!result.ok) {
+      io_uring_queue_exit(ring);
+      delete ring;
+      return result;
+    }
+    auto& pool = ring_pool();
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.parked.push_back(ring);
+    while (pool.parked.size() < kRingPoolSize) {
+      auto* more = new io_uring{};
+      if (io_uring_queue_init(kRingEntries, more, 0) < 0) {
+        delete more;
+        break;  // fewer pool rings; calls set up their own
+      }
+      pool.parked.push_back(more);
+    }
     return result;
   }();
   return probe;
@@ -366,7 +535,9 @@ const UringProbe& uring_probe() {
 
 // One call's ring and the memory its request points at (buffer, address).
 struct UringState {
-  io_uring ring{};
+  io_uring* ring = nullptr;
+  bool pooled = false;             // a pool ring (parked again when quiet), not the call's own
+  std::uint64_t generation = 0;    // this use's, in every user_data
   AsyncCallKind call = AsyncCallKind::recv;
   std::vector<std::uint8_t> buffer;
   backend::Address address;
@@ -375,11 +546,65 @@ struct UringState {
   CallResult result;
   int accepted = -1;
   bool cancel_answered = false;
+  int cancels_unanswered = 0;      // cancels submitted whose CQE was not read yet
   CallResult cancel_result;
+
+  std::uint64_t tag(std::uint64_t which) const { return (generation << 1) | which; }
 };
 
+// A ring for a call whose request names `handle`: a parked pool ring, else one of its own.
+// Never a ring whose descriptor is `handle` itself (the handle was closed and the ring took
+// its number: the request would name the ring, ENOTSOCK, instead of the closed handle,
+// EBADF).
+CallResult take_ring(int handle, UringState& state) {
+  auto& pool = ring_pool();
+  {
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    state.generation = ++pool.generation;
+    for (auto it = pool.parked.begin(); it != pool.parked.end(); ++it)
+      if ((*it)->ring_fd != handle) {
+        state.ring = *it;
+        state.pooled = true;
+        pool.parked.erase(it);
+        return CallResult{};
+      }
+  }
+  auto* ring = new io_uring{};
+  int rc = io_uring_queue_init(kRingEntries, ring, 0);
+  if (rc == 0 && ring->ring_fd == handle) {
+    // A second ring gets another number; then the first goes.
+    auto* other = new io_uring{};
+    rc = io_uring_queue_init(kRingEntries, other, 0);
+    io_uring_queue_exit(ring);
+    delete ring;
+    ring = other;
+  }
+  if (rc < 0) {
+    delete ring;
+    return failure(-rc);
+  }
+  state.ring = ring;
+  state.pooled = false;
+  return CallResult{};
+}
+
+// The end of a ring's use, once it is quiet (nothing of the call's in the kernel, every
+// CQE read): a pool ring is parked again, a call's own is torn down.
+void give_back_ring(UringState& state) {
+  if (state.ring == nullptr) return;
+  if (state.pooled && state.done && state.cancels_unanswered == 0) {
+    auto& pool = ring_pool();
+    std::lock_guard<std::mutex> lock(pool.mutex);
+    pool.parked.push_back(state.ring);
+  } else {
+    io_uring_queue_exit(state.ring);  // a cancel still in flight dies with the ring
+    delete state.ring;
+  }
+  state.ring = nullptr;
+}
+
 // States of calls that never completed: kept reachable (the kernel may still write into
-// their buffers) for the rest of the process, never freed.
+// their buffers) for the rest of the process, never freed; their rings are never reused.
 std::mutex g_left_mutex;
 std::vector<std::unique_ptr<UringState>>& left_behind() {
   static auto* states = new std::vector<std::unique_ptr<UringState>>();
@@ -425,9 +650,13 @@ class UringCall final : public AsyncCall {
       left_behind().push_back(std::move(state_));
       return false;
     }
-    // Completed: the kernel holds nothing of ours. A cancel still in flight dies with
-    // the ring.
-    io_uring_queue_exit(&state_->ring);
+    // Completed: the kernel holds no request of the call's. A pool ring is reused only
+    // once every cancel aimed at it was answered too (its CQE read here, not by the next
+    // call); a cancel completes at once or nearly, so the wait is short (bounded).
+    if (state_->cancels_unanswered > 0)
+      pump(std::max(deadline, Clock::now() + scaled(milliseconds(100))),
+           [&] { return state_->cancels_unanswered == 0; });
+    give_back_ring(*state_);
     if (state_->accepted != -1) ::close(state_->accepted);  // never collected
     state_.reset();
     return true;
@@ -435,13 +664,14 @@ class UringCall final : public AsyncCall {
 
  private:
   CallResult submit_cancel() {
-    io_uring_sqe* sqe = io_uring_get_sqe(&state_->ring);
+    io_uring_sqe* sqe = io_uring_get_sqe(state_->ring);
     if (sqe == nullptr) return failure(EBUSY);
-    io_uring_prep_cancel64(sqe, kOpTag, 0);
-    io_uring_sqe_set_data64(sqe, kCancelTag);
+    io_uring_prep_cancel64(sqe, state_->tag(kOpTag), 0);
+    io_uring_sqe_set_data64(sqe, state_->tag(kCancelTag));
     state_->cancel_answered = false;
-    const int rc = io_uring_submit(&state_->ring);
+    const int rc = io_uring_submit(state_->ring);
     if (rc < 0) return failure(-rc);
+    ++state_->cancels_unanswered;
     return CallResult{};
   }
 
@@ -454,11 +684,15 @@ class UringCall final : public AsyncCall {
       outcome.ret = res;
       outcome.errc = Errc::ok;
     }
-    if (cqe.user_data == kCancelTag) {
+    if (cqe.user_data == state_->tag(kCancelTag)) {
       state_->cancel_answered = true;
       state_->cancel_result = outcome;
+      if (state_->cancels_unanswered > 0) --state_->cancels_unanswered;
       return;
     }
+    // Not this use's (a ring is parked only when quiet, so there is none): never taken
+    // for this call's completion.
+    if (cqe.user_data != state_->tag(kOpTag)) return;
     ++state_->completions;
     if (state_->done) return;  // a second completion: counted (a platform fault), not taken
     state_->done = true;
@@ -472,11 +706,12 @@ class UringCall final : public AsyncCall {
   // Reads completions until `enough` holds or `deadline` passes (at least one look).
   template <typename Predicate>
   void pump(Clock::time_point deadline, Predicate enough) {
+    io_uring* ring = state_->ring;
     for (;;) {
       io_uring_cqe* cqe = nullptr;
-      while (io_uring_peek_cqe(&state_->ring, &cqe) == 0 && cqe != nullptr) {
+      while (io_uring_peek_cqe(ring, &cqe) == 0 && cqe != nullptr) {
         take(*cqe);
-        io_uring_cqe_seen(&state_->ring, cqe);
+        io_uring_cqe_seen(ring, cqe);
       }
       if (enough()) return;
       const auto left = std::max(Clock::duration(0), deadline - Clock::now());
@@ -486,18 +721,18 @@ class UringCall final : public AsyncCall {
       bound.tv_nsec = ns % 1000000000;
       // Enters the kernel even for a zero bound, so completions whose task work is
       // still queued on this thread are posted.
-      const int rc = io_uring_wait_cqe_timeout(&state_->ring, &cqe, &bound);
+      const int rc = io_uring_wait_cqe_timeout(ring, &cqe, &bound);
       if (rc == 0 && cqe != nullptr) {
         take(*cqe);
-        io_uring_cqe_seen(&state_->ring, cqe);
+        io_uring_cqe_seen(ring, cqe);
         continue;
       }
       if (rc == -EINTR) continue;
       if (Clock::now() >= deadline || (rc != -ETIME && rc != -EINTR)) {
         // One last look at what the timed-out wait may have posted.
-        while (io_uring_peek_cqe(&state_->ring, &cqe) == 0 && cqe != nullptr) {
+        while (io_uring_peek_cqe(ring, &cqe) == 0 && cqe != nullptr) {
           take(*cqe);
-          io_uring_cqe_seen(&state_->ring, cqe);
+          io_uring_cqe_seen(ring, cqe);
         }
         return;
       }
@@ -529,20 +764,12 @@ class UringCall final : public AsyncCall {
 CallResult start_uring(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
   auto state = std::make_unique<UringState>();
   state->call = request.call;
-  int rc = io_uring_queue_init(4, &state->ring, 0);
-  if (rc < 0) return failure(-rc);
-  if (state->ring.ring_fd == request.handle) {
-    // The handle was closed and the ring took its number (the lowest free one): the
-    // request would name the ring itself (ENOTSOCK). A second ring gets another number,
-    // then the first goes, so the request is about the closed handle: EBADF.
-    io_uring other{};
-    rc = io_uring_queue_init(4, &other, 0);
-    io_uring_queue_exit(&state->ring);
-    if (rc < 0) return failure(-rc);
-    state->ring = other;
-  }
-  io_uring_sqe* sqe = io_uring_get_sqe(&state->ring);
   const int fd = request.handle;
+  if (request.call == AsyncCallKind::connect && !backend::to_address(request.to, state->address))
+    return failure(EINVAL);
+  const auto took = take_ring(fd, *state);
+  if (!took.ok()) return took;
+  io_uring_sqe* sqe = io_uring_get_sqe(state->ring);  // a quiet ring: its queue is empty
   switch (request.call) {
     case AsyncCallKind::recv:
       state->buffer.resize(request.size);
@@ -554,17 +781,15 @@ CallResult start_uring(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
       break;
     case AsyncCallKind::accept: io_uring_prep_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC); break;
     case AsyncCallKind::connect:
-      if (!backend::to_address(request.to, state->address)) {
-        io_uring_queue_exit(&state->ring);
-        return failure(EINVAL);
-      }
       io_uring_prep_connect(sqe, fd, state->address.get(), state->address.length);
       break;
   }
-  io_uring_sqe_set_data64(sqe, kOpTag);
-  const int submitted = io_uring_submit(&state->ring);
+  io_uring_sqe_set_data64(sqe, state->tag(kOpTag));
+  const int submitted = io_uring_submit(state->ring);
   if (submitted < 0) {
-    io_uring_queue_exit(&state->ring);
+    // Not taken by the kernel: torn down rather than reused with an SQE left in its queue.
+    state->pooled = false;
+    give_back_ring(*state);
     return failure(-submitted);
   }
   out = std::make_unique<UringCall>(std::move(state));

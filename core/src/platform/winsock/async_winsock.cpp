@@ -56,26 +56,45 @@ std::chrono::milliseconds destructor_bound() { return scaled(std::chrono::millis
 
 // What the worker touches. Shared with the call object, so that a worker that never
 // returns (left to the process by reap) never writes into freed memory.
+//
+// Workers are reused, as on POSIX (async_posix.cpp): a fixed set of kPoolSize pool
+// workers, made together on the first use (available() or start()) and parked between
+// calls, each runs one call at a time; when none is parked, the call gets a thread of its
+// own, joined at its reap as before. The set never grows afterwards: every thread and
+// handle of the pool exists from the first use on, so a call never leaves one more handle
+// open than it found (the fuzz targets count them). A pool worker whose call has not
+// returned is not parked, so nothing waits for it; it parks again if its call returns.
+//
+// The cancel race with reuse: CancelSynchronousIo acts on the thread's synchronous I/O at
+// the moment it is made and leaves nothing pending (unlike a signal), so it is enough that
+// cancel() calls it only under the call's mutex while `done` is false: the worker sets
+// `done` under that mutex after its call returned and takes no other call before, so the
+// cancel reaches this call or nothing, never the worker's next call; a parked worker is
+// never the target (its call is `done`). A cancel of a completed call answers
+// ERROR_NOT_FOUND without a call (what CancelSynchronousIo answers when nothing is pending).
 struct WorkerState {
   std::mutex mutex;
   std::condition_variable changed;
   bool entered = false;   // about to make the call (its thread handle is set)
   bool done = false;      // the call returned; result, buffer and accepted are final
-  HANDLE thread = nullptr;  // a real handle of the worker (CancelSynchronousIo)
+  HANDLE thread = nullptr;  // a real handle of the worker (CancelSynchronousIo), the worker's own
   AsyncRequest request;
   CallResult result;
   std::vector<std::uint8_t> buffer;  // recv's buffer
   Socket accepted;
-  ~WorkerState() {
-    if (thread != nullptr) ::CloseHandle(thread);
-  }
 };
 
-void run_worker(const std::shared_ptr<WorkerState>& state) {
+// A real handle of this thread: std::thread's native handle is a winpthreads id, not a
+// HANDLE.
+HANDLE own_thread_handle() {
   HANDLE self = nullptr;
-  // std::thread's native handle is a winpthreads id, not a HANDLE: take a real one here.
   ::DuplicateHandle(::GetCurrentProcess(), ::GetCurrentThread(), ::GetCurrentProcess(), &self, 0, FALSE,
                     DUPLICATE_SAME_ACCESS);
+  return self;
+}
+
+// Runs one call on this thread, whose real handle is `self`.
+void run_call(const std::shared_ptr<WorkerState>& state, HANDLE self) {
   {
     std::lock_guard<std::mutex> lock(state->mutex);
     state->thread = self;
@@ -105,20 +124,100 @@ void run_worker(const std::shared_ptr<WorkerState>& state) {
   state->changed.notify_all();
 }
 
+// A thread of the call's own: its handle is closed once its call is done (no cancel can
+// use it then).
+void run_own_thread(const std::shared_ptr<WorkerState>& state) {
+  HANDLE self = own_thread_handle();
+  run_call(state, self);
+  if (self != nullptr) ::CloseHandle(self);
+}
+
+// The pool workers. Never destroyed: parked workers wait on it until the process ends.
+class WorkerPool {
+ public:
+  static constexpr std::size_t kPoolSize = 4;
+
+  static WorkerPool& instance() {
+    static auto* pool = new WorkerPool();
+    return *pool;
+  }
+
+  // Hands `state` to a parked worker: false when none is parked.
+  bool dispatch(const std::shared_ptr<WorkerState>& state) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (parked_.empty()) return false;
+    Worker* worker = parked_.back();
+    parked_.pop_back();
+    worker->call = state;
+    worker->wake.notify_one();
+    return true;
+  }
+
+ private:
+  struct Worker {
+    std::condition_variable wake;
+    std::shared_ptr<WorkerState> call;  // the call to run; empty while parked
+  };
+
+  WorkerPool() {
+    for (std::size_t i = 0; i < kPoolSize; ++i) {
+      auto* worker = new Worker();  // lives as long as its thread: never freed
+      try {
+        std::thread(&WorkerPool::loop, this, worker).detach();
+      } catch (const std::system_error&) {
+        delete worker;
+        break;  // fewer pool workers; calls get threads of their own
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      workers_.push_back(worker);
+    }
+    // Every worker is parked (with its handle) before the first call is dispatched.
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait_for(lock, scaled(std::chrono::milliseconds(5000)),
+                    [&] { return parked_.size() == workers_.size(); });
+  }
+
+  void loop(Worker* worker) {
+    HANDLE self = own_thread_handle();  // kept for the worker's life
+    std::unique_lock<std::mutex> lock(mutex_);
+    parked_.push_back(worker);
+    ready_.notify_all();
+    for (;;) {
+      worker->wake.wait(lock, [&] { return worker->call != nullptr; });
+      const auto call = std::move(worker->call);
+      worker->call.reset();
+      lock.unlock();
+      run_call(call, self);  // may never return: then this worker is never parked again
+      lock.lock();
+      parked_.push_back(worker);
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<Worker*> workers_;  // every pool worker (keeps them reachable)
+  std::vector<Worker*> parked_;
+};
+
 class ThreadCall final : public AsyncCall {
  public:
   explicit ThreadCall(std::shared_ptr<WorkerState> state) : state_(std::move(state)) {}
-  ~ThreadCall() override { reap(destructor_bound()); }
+  ~ThreadCall() override {
+    if (!settled_) reap(destructor_bound());
+  }
 
   static CallResult start(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
     auto state = std::make_shared<WorkerState>();
     if (request.call == AsyncCallKind::recv) state->buffer.resize(request.size);
     state->request = std::move(request);
     auto call = std::unique_ptr<ThreadCall>(new ThreadCall(state));
-    try {
-      call->worker_ = std::thread(run_worker, state);
-    } catch (const std::system_error& error) {
-      return failure_with(error.code().value());
+    if (!WorkerPool::instance().dispatch(state)) {
+      try {
+        call->own_ = std::thread(run_own_thread, state);
+      } catch (const std::system_error& error) {
+        call->settled_ = true;
+        return failure_with(error.code().value());
+      }
     }
     std::unique_lock<std::mutex> lock(state->mutex);
     // Thread creation is quick; the bound only keeps a broken host from hanging us.
@@ -149,6 +248,8 @@ class ThreadCall final : public AsyncCall {
 
   CallResult cancel() override {
     std::lock_guard<std::mutex> lock(state_->mutex);
+    // Completed: the worker may run another call already (see WorkerState).
+    if (state_->done) return failure_with(ERROR_NOT_FOUND);
     if (state_->thread == nullptr) return failure_with(ERROR_INVALID_HANDLE);
     poison();
     // Measured under Wine 8.0: ERROR_NOT_FOUND for a thread blocked in recv or accept
@@ -158,23 +259,25 @@ class ThreadCall final : public AsyncCall {
   }
 
   bool reap(std::chrono::milliseconds bound) override {
-    if (!worker_.joinable()) return wait(std::chrono::milliseconds(0));
+    if (settled_) return wait(std::chrono::milliseconds(0));
     if (!wait(std::chrono::milliseconds(0))) {
       cancel();
       wait(bound);
     }
+    settled_ = true;
     if (wait(std::chrono::milliseconds(0))) {
-      worker_.join();
+      if (own_.joinable()) own_.join();  // a pool worker parks by itself
       return true;
     }
     // Still blocked: left to the process. The worker keeps its own reference to the state.
-    worker_.detach();
+    if (own_.joinable()) own_.detach();
     return false;
   }
 
  private:
   std::shared_ptr<WorkerState> state_;
-  std::thread worker_;
+  std::thread own_;  // the call's own thread; empty on a pool worker
+  bool settled_ = false;
 };
 
 // ---- overlapped and iocp --------------------------------------------------------------
@@ -500,6 +603,8 @@ class OverlappedCall final : public AsyncCall {
 bool AsyncCall::available(AsyncMechanism mechanism, std::string* why_not) {
   switch (mechanism) {
     case AsyncMechanism::thread:
+      (void)WorkerPool::instance();  // the pool's threads and handles exist from the first question on
+      return true;
     case AsyncMechanism::overlapped: return true;
     case AsyncMechanism::iocp:
       if (Port::instance().valid()) return true;
