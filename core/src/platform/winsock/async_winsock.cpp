@@ -420,6 +420,13 @@ const Extensions& extensions(Transport transport) {
     }
     made.failure = capture(ret, ret == SOCKET_ERROR);
   }
+  if (!made.failure.ok()) {
+    // A failed lookup is not kept: after the last WSACleanup it fails WSANOTINITIALISED,
+    // and a later session must still find the extensions.
+    static thread_local Extensions failed;
+    failed = made;
+    return failed;
+  }
   return loaded.emplace(transport, made).first->second;
 }
 
