@@ -321,7 +321,10 @@ TEST_CASE("runner: a call that completes before the model's cause is a divergenc
   entry.keyword = "pending";
   entry.source = "a wrong model";
   const std::string text = std::string("pair tcp4\na start thread recv 9 @1\n") +
-                           (linux_like ? "a shutdown receive\n" : "a close\n") + "b poll 200\nb poll 200\n";
+                           (linux_like ? "a shutdown receive\n" : "a close\n") +
+                           // Steps that take their time (b has nothing to read), so the
+                           // worker has returned when the runner looks after them.
+                           "b wait readable 200\nb wait readable 200\n";
   const auto as_native = run_with(text, native);
   INFO("native:\n" << as_native.report());
   CHECK(as_native.divergences() == 0);

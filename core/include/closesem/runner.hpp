@@ -46,6 +46,9 @@ class Streams {
   std::uint64_t receive_offset(int id) const;
   // The pattern bytes a send of `size` on socket `id` writes (from its send offset).
   std::vector<std::uint8_t> to_send(int id, std::size_t size) const;
+  // The same bytes, not copied: valid until the next call on this thread (one pattern
+  // buffer, grown to the largest send, filled once).
+  const std::uint8_t* bytes_to_send(int id, std::size_t size) const;
   // `bytes` of them were handed over: the send offset moves on.
   void sent(int id, std::uint64_t bytes);
   // Checks `size` bytes received on socket `id` and moves its receive offset on. Returns
