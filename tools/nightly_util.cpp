@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "nightly_util.hpp"
 
+#include "closesem/platform.hpp"
 #include "fuzzing/files.hpp"
 
 #include <algorithm>
@@ -185,11 +186,7 @@ int day_of_year() {
   return parts.tm_yday + 1;
 }
 
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "?";
-  return name;
-}
+std::string host_name() { return platform::identity().host; }
 
 long own_pid() { return static_cast<long>(::getpid()); }
 

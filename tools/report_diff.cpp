@@ -59,8 +59,8 @@ int report_diff(const DiffOptions& options, std::ostream& out, std::ostream& err
         header = true;
       }
       out << "  " << (differ ? "* " : "  ") << operation << '\n'
-          << "      " << pad(left.platform) << "  " << describe_outcomes(left, l) << '\n'
-          << "      " << pad(right.platform) << "  " << describe_outcomes(right, r) << '\n';
+          << "      " << pad(left.platform) << "  " << describe_outcomes(left, name, operation, l) << '\n'
+          << "      " << pad(right.platform) << "  " << describe_outcomes(right, name, operation, r) << '\n';
       if (differ) ++differing_operations;
     }
     bool any = false;

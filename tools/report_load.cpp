@@ -65,10 +65,10 @@ bool load_report(const std::string& path, const std::string& command, Report& re
       for (const auto& o : test.at("observations")) {
         const auto observed = o.at("observed").get<std::string>();
         const auto native = o.at("native").get<std::string>();
-        // A success reads "ret=N"; a failure adds the native error that carried it.
-        if (observed.rfind("ret=", 0) != 0) report.native_text[observed] = observed + " " + native;
         const auto variant = o.value("variant", "");
         const auto operation = o.at("operation").get<std::string>();
+        // A success reads "ret=N"; a failure adds the native error that carried it.
+        if (observed.rfind("ret=", 0) != 0) report.native_text[{name, operation, observed}].insert(native);
         operations[operation][observed].insert(variant.empty() ? "-" : variant);
         const auto status = o.value("status", "pass");
         if (kStatuses.count(status) == 0) {
@@ -87,10 +87,18 @@ bool load_report(const std::string& path, const std::string& command, Report& re
   return true;
 }
 
-std::string describe_outcomes(const Report& report, const std::map<std::string, std::set<std::string>>& outcomes) {
-  const auto text_of = [&report](const std::string& token) {
-    const auto found = report.native_text.find(token);
-    return found == report.native_text.end() ? token : found->second;
+std::string describe_outcomes(const Report& report, const std::string& test, const std::string& operation,
+                              const std::map<std::string, std::set<std::string>>& outcomes) {
+  const auto text_of = [&](const std::string& token) {
+    const auto found = report.native_text.find({test, operation, token});
+    if (found == report.native_text.end()) return token;
+    std::string text = token;
+    const char* separator = " ";
+    for (const auto& native : found->second) {
+      text += separator + native;
+      separator = " / ";
+    }
+    return text;
   };
   if (outcomes.empty()) return "(not run)";
   if (outcomes.size() == 1) return text_of(outcomes.begin()->first);

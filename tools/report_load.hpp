@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace closesem::tool {
@@ -16,8 +17,10 @@ struct Report {
   std::map<std::string, std::map<std::string, std::map<std::string, std::set<std::string>>>> outcomes;
   // test -> operation -> the worst status of its observations (fail, unexpected_pass, known, pass)
   std::map<std::string, std::map<std::string, std::string>> statuses;
-  // portable outcome -> how it reads natively ("not_socket WSAENOTSOCK(10038)")
-  std::map<std::string, std::string> native_text;
+  // (test, operation, portable outcome) -> how it read natively ("WSAENOTSOCK(10038)"):
+  // per operation, and every native error seen, since one portable outcome (`other`)
+  // stands for several native errors
+  std::map<std::tuple<std::string, std::string, std::string>, std::set<std::string>> native_text;
   std::map<std::string, std::string> verdicts;  // test -> verdict
   std::vector<std::string> order;               // tests in report order
 };
@@ -27,9 +30,12 @@ struct Report {
 // and returns false.
 bool load_report(const std::string& path, const std::string& command, Report& report, std::ostream& err);
 
-// "not_socket WSAENOTSOCK(10038)", or "ret=0 on tcp4, tcp6; connection_reset ... on unix";
-// "(not run)" when the report has no outcome for the operation.
-std::string describe_outcomes(const Report& report, const std::map<std::string, std::set<std::string>>& outcomes);
+// "not_socket WSAENOTSOCK(10038)", or "ret=0 on tcp4, tcp6; connection_reset ... on unix",
+// or "other ERROR_OPERATION_ABORTED(995) / ERROR_NETNAME_DELETED(64)" when one portable
+// outcome came with several native errors; "(not run)" when the report has no outcome for
+// the operation.
+std::string describe_outcomes(const Report& report, const std::string& test, const std::string& operation,
+                              const std::map<std::string, std::set<std::string>>& outcomes);
 
 // The portable outcomes alone (what comparisons look at: variants one platform cannot
 // run, unix under Wine, are not a behaviour difference).

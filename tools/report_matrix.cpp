@@ -55,7 +55,7 @@ std::vector<Row> rows_of(const std::vector<Report>& reports, const std::string& 
         row.cells.push_back({"(not run)", "not_run"});
         continue;
       }
-      row.cells.push_back({describe_outcomes(report, o->second), report.statuses.at(test).at(operation)});
+      row.cells.push_back({describe_outcomes(report, test, operation, o->second), report.statuses.at(test).at(operation)});
       const auto texts = outcome_texts(o->second);
       if (!have_first) {
         first = texts;

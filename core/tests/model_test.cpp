@@ -274,6 +274,8 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
        [](model::Traits& t) { t.notifier_event_select.value ^= true; }},
       {"event_select_sets_nonblocking", "winsock", "pair tcp4\na events\na recv 1\n",
        [](model::Traits& t) { t.event_select_sets_nonblocking.value ^= true; }},
+      {"close_after_both_fins_resets", "linux", "pair tcp4\nb send 1\na shutdown send\nb shutdown send\na close\nb poll\n",
+       [](model::Traits& t) { t.close_after_both_fins_resets.value ^= true; }},
       {"recv_clears_recorded_read", "wine-8", "pair tcp4\na events\nb send 5\nb shutdown send\na recv 10\na events\n",
        [](model::Traits& t) { t.recv_clears_recorded_read.value ^= true; }},
   };
@@ -332,6 +334,10 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       "c socket tcp4\nc listen\ncleanup\nc start overlapped accept d @1\n",  // start_accept_after_last_cleanup
       "pair tcp4\na close\na start iocp recv 9 @1\n",                    // start_iocp_closed_handle
       "pair tcp4\nb close\na send 100000\n",                             // send_large_to_closed_peer
+      "pair tcp4\na start thread recv 0 @1\nb send 5\ncollect @1\n",              // pending_zero_recv_data
+      "pair tcp4\na start thread recv 0 @1\nb linger on 0\nb close\ncollect @1\n",  // pending_zero_recv_reset
+      "pair tcp4\na start thread recv 0 @1\ncancel @1\ncollect @1\n",            // pending_cancel_thread_zero_recv
+      "pair tcp4\na start thread recv 0 @1\na shutdown send\ncollect @1\n",      // pending_zero_recv_own_shutdown
   };
   ops::Outcome marker;
   marker.type = ops::Outcome::Type::failure;

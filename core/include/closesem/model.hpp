@@ -80,6 +80,11 @@ enum class Fact {
   pending_cancel_overlapped,         // CancelIoEx
   pending_cancel_uring,              // IORING_OP_ASYNC_CANCEL
   pending_recv_peer_reset,           // a recv pending when the peer's reset arrives
+  // A zero-byte recv pending (TCP): what a wake-up that ends other recvs gives it.
+  pending_zero_recv_data,            // ... when data arrives (the data stays queued)
+  pending_zero_recv_reset,           // ... when the peer's reset arrives
+  pending_cancel_thread_zero_recv,   // ... when the cancel (a signal, CancelSynchronousIo) comes
+  pending_zero_recv_own_shutdown,    // ... when its own socket is shut down for sending
   // --- Notifications: the event set in each state (in .ops syntax, "{in,out}").
   poll_unconnected,                  // a TCP socket never connected
   poll_after_fin,                    // the peer's FIN arrived (nothing queued)
@@ -138,6 +143,8 @@ struct Traits {
   Trait<bool> pending_after_reset_may_read_0; // FIONREAD after a reset may read 0 (buffered data may be gone)
   Trait<bool> shutdown_both_with_unread_ends; // shutting down both ways with bytes unread ends the connection
   Trait<bool> so_error_reports_reset;         // reading SO_ERROR reports a reset, so later calls see it reported
+  Trait<bool> close_after_both_fins_resets;   // TCP: a close after both FINs went (each side shut sending) resets
+                                              // the peer where it would otherwise (unread data, linger {1,0})
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
   // say which other mechanisms the platform has (the runner still reports not_supported
   // at run time where the kernel refuses one: then the rest of the input is skipped).
@@ -284,7 +291,7 @@ class Model {
   const Socket* sock(int endpoint) const;
   // Whether closing this connected socket's last handle resets its peer rather than
   // ending its stream with a FIN: the one home of that rule (close and the query).
-  static bool close_is_abortive(const Socket& s);
+  bool close_is_abortive(const Socket& s) const;
   Socket* sock(int endpoint);
   int add_socket(ops::Transport kind);
   void close_socket(int index);

@@ -288,6 +288,7 @@ struct Identity {
   std::string os_version;    // "6.18.44-fc-v782", "10.0.26100", "6.1.7601"; "unknown" if not told
   std::string wine_version;  // under Wine: "8.0"; empty elsewhere
   std::string wine_host;     // under Wine: the host system and release, "Linux 6.18.44"; empty if not told
+  std::string host = "?";    // the machine's name (uname's nodename, GetComputerNameA); "?" if not told
 
   bool under_wine() const { return !wine_version.empty(); }
   // The major version of Wine (8 for "8.0", "8.21"), -1 when not under Wine or unreadable.

@@ -788,8 +788,13 @@ void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& 
     arrived(peer->peer);
     arrived(s.peer);
   } else {
-    peer->inbound += static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+    const auto added = static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+    peer->inbound += added;
     if (ret > 0) ++peer->chunks;
+    // A zero-byte send queues nothing (tcp_sendmsg, unix_stream_sendmsg: no segment for
+    // len 0), so nothing arrives and nothing wakes (found by fuzz_close_sequences: an
+    // edge-triggered epoll reported nothing; regression zero-send-wakes-nothing).
+    if (added == 0) return;
     // Data reaching a socket shut down for receiving arrives where a profile deviation
     // says it is not reset: a pending recv that takes it was decided by that deviation.
     const auto& kept = facts[Fact::data_after_shutdown_receive_resets];
@@ -816,6 +821,7 @@ void Model::apply_shutdown(const ops::Op& op, Socket& s, Socket* peer) {
       peer->fin_in = true;
       arrived(s.peer);
     }
+    if (op.how == 1) shutdown_pending_calls(handles_[op.endpoint].socket, op.how);
     // Linux, both directions shut with bytes unread: the connection was seen to end
     // (a later shutdown failed ENOTCONN; fuzz_close_sequences), when is not pinned
     // down: not modelled further.

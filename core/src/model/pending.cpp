@@ -46,8 +46,9 @@ Fact shutdown_fact(Mechanism m) {
   return m == Mechanism::thread ? Fact::pending_shutdown_receive_thread : Fact::pending_shutdown_receive_overlapped;
 }
 
-Fact cancel_fact(Mechanism m) {
+Fact cancel_fact(Mechanism m, PendingCall call, std::uint32_t count) {
   if (m == Mechanism::uring) return Fact::pending_cancel_uring;
+  if (m == Mechanism::thread && call == PendingCall::recv && count == 0) return Fact::pending_cancel_thread_zero_recv;
   return m == Mechanism::thread ? Fact::pending_cancel_thread : Fact::pending_cancel_overlapped;
 }
 
@@ -326,7 +327,7 @@ Prediction Model::predict_cancel(const ops::Op& op, std::string* error) const {
   if (slot.completed)
     return said({value(0), any_failure()}, "cancel after the completion: nothing left to cancel (the platform "
                                            "answers 0 or not found)");
-  const auto& entry = (*profile_)[cancel_fact(slot.mechanism)];
+  const auto& entry = (*profile_)[cancel_fact(slot.mechanism, slot.call, slot.count)];
   if (entry.keyword == "pending") {
     // The cancel finds nothing to cancel: it fails, and the call stays pending.
     Prediction p = said({any_failure()}, entry.source);
@@ -341,7 +342,7 @@ void Model::apply_cancel(const ops::Op& op, const Outcome& observed) {
   auto& slot = slots_[op.slot];
   if (!slot.used || slot.completed || slot.unknown || !observed.succeeded()) return;
   if (!expects_pending(op.slot)) return;  // its socket is not followed
-  const auto& entry = (*profile_)[cancel_fact(slot.mechanism)];
+  const auto& entry = (*profile_)[cancel_fact(slot.mechanism, slot.call, slot.count)];
   if (entry.keyword == "pending") return;
   if (!entry.keyword.empty() || entry.outcomes.empty()) {
     slot_unknown(op.slot, "cancel of a " + std::string(ops::to_string(slot.mechanism)) + " call: " + entry.source);
@@ -424,6 +425,27 @@ void Model::arrived(int index) {
   }
   const int slot = recvs.front();
   const std::uint32_t count = slots_[slot].count;
+  if (count == 0 && slots_[slot].mechanism != Mechanism::thread && s.inbound > 0) {
+    slot_unknown(slot, "a zero-byte pending " + std::string(ops::to_string(slots_[slot].mechanism)) +
+                           " recv when data arrives: not measured");
+    return;
+  }
+  if (count == 0 && slots_[slot].mechanism == Mechanism::thread &&
+      (s.inbound > 0 || (s.reset_in && !s.reset_after_fin))) {
+    // A zero-byte recv (TCP: AF_UNIX ones are not followed) takes nothing: the data stays
+    // queued; whether a reset is reported by it or left for the next call is the row's.
+    const bool reset = s.inbound == 0;
+    const auto& entry = (*profile_)[reset ? Fact::pending_zero_recv_reset : Fact::pending_zero_recv_data];
+    if (!entry.keyword.empty() || entry.outcomes.empty()) {
+      slot_unknown(slot, "a zero-byte pending recv: " + entry.source);
+      return;
+    }
+    if (reset && std::any_of(entry.outcomes.begin(), entry.outcomes.end(),
+                             [](const Outcome& o) { return o.type == Outcome::Type::failure; }))
+      s.reset_reported = true;
+    complete(slot, entry.outcomes, entry.source, entry.deviation ? entry.reason : "");
+    return;
+  }
   if (s.inbound > 0) {
     if (s.chunks > 1 || s.inbound > kSurelyBuffered) {
       // Several sends (or one larger than a segment train): the recv may get part.
@@ -435,10 +457,6 @@ void Model::arrived(int index) {
     s.inbound -= taken;
     if (s.inbound == 0) s.chunks = 0;
     s.fd_read_enabled = true;
-    if (count == 0) {
-      slot_unknown(slot, "a zero-byte pending recv: not modelled");
-      return;
-    }
     complete(slot, {value(static_cast<std::int64_t>(taken))}, "the pending recv takes the data that arrived",
              arrival_deviation_);
     return;
@@ -481,12 +499,14 @@ bool Model::close_pending_calls(int index) {
   return held;
 }
 
-void Model::shutdown_pending_calls(int index, int) {
+void Model::shutdown_pending_calls(int index, int how) {
   for (int i = 0; i < ops::kPendingSlots; ++i) {
     auto& slot = slots_[i];
     if (!slot.used || slot.completed || slot.unknown || slot.socket != index || slot.call != PendingCall::recv)
       continue;
-    const auto& entry = (*profile_)[shutdown_fact(slot.mechanism)];
+    const bool zero = slot.mechanism == Mechanism::thread && slot.count == 0;
+    if (how == 1 && !zero) continue;  // shutdown(send) leaves a recv alone (P1)
+    const auto& entry = (*profile_)[how == 1 ? Fact::pending_zero_recv_own_shutdown : shutdown_fact(slot.mechanism)];
     if (entry.keyword == "pending") continue;
     if (!entry.keyword.empty() || entry.outcomes.empty()) {
       slot_unknown(i, "shutdown(receive) with a " + std::string(ops::to_string(slot.mechanism)) +

@@ -163,6 +163,36 @@ const Row kRows[] = {
      "documented, not measured on Windows: recv R2; Wine's test_tcp_reset records ERROR_NETNAME_DELETED for a pending "
      "WSARecv (contract §3, wine:13941)",
      "connection_reset", "tcp_reset wakes the reader, which reports sk_err (recv.2 ECONNRESET)"},
+    // A zero-byte recv waits like any other, but Linux's tcp_recvmsg_locked (net/ipv4/tcp.c)
+    // loops `while (len > 0)`: with len 0 the loop ends after the first wake-up, before it
+    // looks at sk_err or signal_pending, and returns 0 whatever woke it. Found by
+    // fuzz_close_sequences (regressions pending-zero-recv-*); measured on Linux 6.18 and
+    // Wine 8.0 by the conformance test "threads: a zero-byte recv ...".
+    {Fact::pending_zero_recv_data, "0",
+     "not measured on Windows (the zero-byte receive completes when data arrives and leaves it queued); measured on "
+     "Wine 8.0 (conformance: threads: a zero-byte recv blocked in another thread)",
+     "0",
+     "net/ipv4/tcp.c tcp_recvmsg_locked (the loop ends after the wake-up for len 0, copying nothing); measured on "
+     "Linux 6.18 (conformance: threads: a zero-byte recv blocked in another thread)"},
+    {Fact::pending_zero_recv_reset, "connection_reset",
+     "not measured on Windows: recv R2, as for any recv; measured on Wine 8.0 (conformance: threads: a zero-byte recv "
+     "blocked in another thread)",
+     "0",
+     "net/ipv4/tcp.c tcp_recvmsg_locked (the zero-byte read ends after the wake-up before sock_error: 0, and the "
+     "reset is left for the next call); measured on Linux 6.18 (conformance: threads: a zero-byte recv blocked in "
+     "another thread)"},
+    {Fact::pending_zero_recv_own_shutdown, "pending",
+     "not measured on Windows; measured on Wine 8.0: the zero-byte recv stays pending (conformance: threads: "
+     "shutdown(send) ends a zero-byte recv blocked in another thread on Linux, not on Winsock)",
+     "0",
+     "net/ipv4/af_inet.c inet_shutdown ends with sk_state_change, which wakes every waiter of the socket, and "
+     "tcp_recvmsg_locked ends a zero-byte read at its first wake-up; measured on Linux 6.18 (conformance: threads: "
+     "shutdown(send) ends a zero-byte recv blocked in another thread on Linux, not on Winsock)"},
+    {Fact::pending_cancel_thread_zero_recv, "interrupted | operation_aborted",
+     "documented, not measured on Windows: CancelSynchronousIo, as for any blocked call",
+     "0",
+     "net/ipv4/tcp.c tcp_recvmsg_locked (the zero-byte read ends after the wake-up before signal_pending: 0, not "
+     "EINTR); measured on Linux 6.18 (conformance: threads: a zero-byte recv blocked in another thread)"},
     // --- Notifications (event sets).
     {Fact::poll_unconnected, "{}",
      "documented, not measured on Windows: a never-connected TCP socket gives no WSAPoll events (contract §4 #29, "
@@ -283,6 +313,14 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   winsock.so_error_reports_reset = {false, "contract §2.4 #7: SO_ERROR reads 0 after a reset, which persists"};
   on_linux.so_error_reports_reset = {true, "socket.7 (SO_ERROR is cleared when read), contract §4 #8 (reported "
                                            "once)"};
+  winsock.close_after_both_fins_resets = {
+      false, "not measured on Windows (RFC 9293 section 3.10.4: a connection whose FINs both went is in TIME-WAIT or "
+             "CLOSED, with nothing to reset); measured on Wine 8.0: no error at the peer (conformance: reset: no "
+             "reset once both FINs went)"};
+  on_linux.close_after_both_fins_resets = {
+      false, "net/ipv4/tcp.c __tcp_close: a socket already in TCP_CLOSE (both FINs went) goes to adjudge_to_death "
+             "before the unread-data and zero-linger checks, so no RST is sent; measured on Linux 6.18 "
+             "(conformance: reset: no reset once both FINs went)"};
   winsock.mechanism_overlapped = {true, "WSARecv/WSASend/AcceptEx/ConnectEx with an OVERLAPPED (Winsock 2)"};
   on_linux.mechanism_overlapped = {false, "no overlapped I/O in the POSIX socket API (contract §4 #26)"};
   winsock.mechanism_iocp = {true, "CreateIoCompletionPort / GetQueuedCompletionStatus"};
@@ -333,6 +371,7 @@ const WineDeviation kWine8[] = {
     {Fact::socket_call_after_last_cleanup, "not_socket", "wine8-calls-after-last-cleanup-not-socket"},
     {Fact::recv_listening_tcp_nonblocking, "would_block | not_connected", "wine8-nonblocking-recv-on-listener-would-block"},
     {Fact::pending_cancel_thread, "pending", "wine8-cancel-synchronous-io-finds-nothing"},
+    {Fact::pending_cancel_thread_zero_recv, "pending", "wine8-cancel-synchronous-io-finds-nothing"},
     {Fact::pending_shutdown_receive_thread, "pending", "wine8-shutdown-leaves-blocked-recv-pending"},
     {Fact::events_reset_close, "{close}", "wine8-fd-close-after-reset-carries-0"},
     {Fact::events_close_with_unread_data, "{read}", "wine8-fd-close-waits-for-unread-data"},

@@ -12,14 +12,9 @@
 // instead of being restarted. Everything the worker touches lives in a shared_ptr that
 // the worker holds too: a worker that will not return is left behind, never freed under.
 //
-// Workers are reused (a thread per call cost a clone, a stack mmap and a join each): a
-// fixed set of kPoolSize pool workers, made together on the first use and parked on a
-// condition variable between calls, each runs one call at a time. When none is parked (more
-// calls pending at once, or pool workers stuck in calls that never returned) a call gets a
-// thread of its own, joined at its reap as before. A pool worker whose call has not
-// returned is simply not parked: nothing waits for it, and it parks again if its call ever
-// returns. The set never grows after the first use (nothing is made mid-input that would
-// outlive it).
+// Workers are reused: the pool in ../async_pool.hpp (async_common.cpp), shared with
+// Winsock; this file gives it the primitives (the signal mask and the tid around a call,
+// the worker's pthread_t for the signal).
 //
 // The cancel race with reuse: a cancel must interrupt its own call, never a parked worker
 // or the worker's next call. (1) cancel() signals only under the call's mutex and only
@@ -35,7 +30,7 @@
 //
 // uring: a ring per call in flight, never two calls on one ring, so every completion
 // queue entry is its call's own (no demultiplexing; completions() counts exactly its CQEs).
-// Rings are reused: kPoolSize pool rings made together with the availability probe; a call
+// Rings are reused: kRingPoolSize pool rings made together with the availability probe; a call
 // takes a parked one (or, when none is parked, sets up a ring of its own, torn down at its
 // reap). A ring goes back to the pool only when it is quiet: its call completed and every
 // cancel submitted on it was answered (all its CQEs read); otherwise it is torn down. A
@@ -44,6 +39,7 @@
 // never be taken for this call's. Completions are read on the caller's thread only (wait,
 // cancel, reap), so a uring call needs no lock beyond the pool's.
 #include "closesem/platform.hpp"
+#include "../async_pool.hpp"
 #include "../sockaddr.hpp"
 
 #include <pthread.h>
@@ -172,21 +168,14 @@ std::vector<long> syscalls_of(AsyncCallKind call) {
   return numbers;
 }
 
-// What the worker and its owner share. The worker holds a reference, so a worker left
-// behind never touches freed memory.
-struct ThreadShared {
-  AsyncRequest request;
-  std::vector<std::uint8_t> buffer;  // recv: the bytes received; send: the bytes to send
-  std::atomic<long> tid{0};          // the worker's kernel thread id, once it runs this call
-  pthread_t thread{};                // the worker (set before the worker gets the call)
-
-  std::mutex mutex;                  // guards everything below
-  std::condition_variable completed;
-  bool done = false;
-  int completions = 0;
-  CallResult result;
-  Socket accepted;
+// The backend's part of the state the worker and its owner share (pool::CallState).
+struct ThreadShared : pool::CallState {
+  std::atomic<long> tid{0};  // the worker's kernel thread id, once it runs this call
+  pthread_t thread{};        // the worker (set before the worker gets the call)
 };
+
+// Every call state on POSIX is a ThreadShared (start_thread makes them).
+ThreadShared& shared_of(pool::CallState& call) { return static_cast<ThreadShared&>(call); }
 
 sigset_t cancel_set() {
   sigset_t set;
@@ -201,109 +190,54 @@ void block_cancel_signal() {
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-// Runs one call on this thread (a pool worker or a thread of its own): the cancel signal
-// is unblocked around the call only, after the pending ones (late signals of an earlier
-// call) were drained; `done` is set under the call's mutex once the call returned.
-void run_call(const std::shared_ptr<ThreadShared>& shared) {
+}  // namespace
+
+// The pool's primitives (../async_pool.hpp). One call on a thread (a pool worker or a
+// thread of its own): the cancel signal is unblocked around the call only, after the
+// pending ones (late signals of an earlier call) were drained.
+namespace backend {
+
+// Parked as they are made: a POSIX worker makes nothing that must exist before its first
+// call (a call handed to it before it ran waits for it).
+bool workers_park_themselves() { return false; }
+
+void* worker_started() {
+  block_cancel_signal();
+  return nullptr;
+}
+
+void before_call(pool::CallState& call, void* /*token*/) {
   const sigset_t set = cancel_set();
   const timespec zero{};
   while (::sigtimedwait(&set, nullptr, &zero) > 0) {
   }
-  shared->tid.store(static_cast<long>(::gettid()), std::memory_order_release);
-  const auto& request = shared->request;
-  CallResult outcome;
-  Socket accepted;
+  shared_of(call).tid.store(static_cast<long>(::gettid()), std::memory_order_release);
   ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-  switch (request.call) {
-    case AsyncCallKind::recv:
-      outcome = recv(request.handle, shared->buffer.data(), shared->buffer.size());
-      break;
-    case AsyncCallKind::send:
-      outcome = send(request.handle, shared->buffer.data(), shared->buffer.size());
-      break;
-    case AsyncCallKind::accept: outcome = accept(request.handle, accepted); break;
-    case AsyncCallKind::connect: outcome = connect(request.handle, request.to); break;
-  }
-  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::lock_guard<std::mutex> lock(shared->mutex);
-  shared->result = outcome;
-  shared->accepted = std::move(accepted);
-  shared->done = true;
-  ++shared->completions;
-  shared->completed.notify_all();
 }
 
-// The pool workers (see the top of the file). Never destroyed: parked workers wait on it
-// until the process ends.
-class WorkerPool {
- public:
-  static constexpr std::size_t kPoolSize = 4;
+void after_call(pool::CallState& /*call*/) { block_cancel_signal(); }
 
-  static WorkerPool& instance() {
-    static auto* pool = new WorkerPool();
-    return *pool;
+void runs_on(pool::CallState& call, std::thread::native_handle_type thread) { shared_of(call).thread = thread; }
+
+// It starts with the cancel signal blocked (inherited from this thread's mask for the
+// creation) until run_call unblocks it, as a pool worker does.
+std::thread own_thread(const std::shared_ptr<pool::CallState>& call) {
+  const sigset_t set = cancel_set();
+  sigset_t previous;
+  ::pthread_sigmask(SIG_BLOCK, &set, &previous);
+  try {
+    std::thread own([call] { pool::run_call(call, nullptr); });
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return own;
+  } catch (const std::system_error&) {
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
   }
-
-  // Hands `shared` to a parked worker (setting shared->thread): false when none is parked.
-  bool dispatch(const std::shared_ptr<ThreadShared>& shared) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (parked_.empty()) return false;
-    Worker* worker = parked_.back();
-    parked_.pop_back();
-    shared->thread = worker->thread;
-    worker->call = shared;
-    worker->wake.notify_one();
-    return true;
-  }
-
- private:
-  struct Worker {
-    pthread_t thread{};
-    std::condition_variable wake;
-    std::shared_ptr<ThreadShared> call;  // the call to run; empty while parked
-  };
-
-  WorkerPool() {
-    install_cancel_handler();
-    for (std::size_t i = 0; i < kPoolSize; ++i) {
-      auto* worker = new Worker();  // lives as long as its thread: never freed
-      try {
-        std::thread thread([this, worker] { loop(*worker); });
-        worker->thread = thread.native_handle();
-        thread.detach();
-      } catch (const std::system_error&) {
-        delete worker;
-        break;  // fewer pool workers; calls get threads of their own
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      workers_.push_back(worker);
-      parked_.push_back(worker);
-    }
-  }
-
-  void loop(Worker& worker) {
-    block_cancel_signal();
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      worker.wake.wait(lock, [&] { return worker.call != nullptr; });
-      const auto call = std::move(worker.call);
-      worker.call.reset();
-      lock.unlock();
-      run_call(call);  // may never return: then this worker is never parked again
-      lock.lock();
-      parked_.push_back(&worker);
-    }
-  }
-
-  std::mutex mutex_;
-  std::vector<Worker*> workers_;  // every pool worker (keeps them reachable)
-  std::vector<Worker*> parked_;
-};
-
-bool worker_done(ThreadShared& shared) {
-  std::lock_guard<std::mutex> lock(shared.mutex);
-  return shared.done;
 }
+
+}  // namespace backend
+
+namespace {
 
 // The first number of /proc/self/task/TID/syscall (`file`, open): the system call a
 // blocked task is in; nullopt when the task runs ("running"), is in none (-1) or the file
@@ -322,7 +256,7 @@ void wait_until_blocked(ThreadShared& shared, const std::vector<long>& numbers) 
   long tid = 0;
   int file = -1;  // the worker's syscall file, opened once and read again from offset 0
   int round = 0;
-  while (Clock::now() < deadline && !worker_done(shared)) {
+  while (Clock::now() < deadline && !pool::done(shared)) {
     if (tid == 0) tid = shared.tid.load(std::memory_order_acquire);
     if (tid != 0) {
       if (file == -1) {
@@ -331,7 +265,7 @@ void wait_until_blocked(ThreadShared& shared, const std::vector<long>& numbers) 
         if (file == -1) {
           // No /proc here: a short grace instead, then the call counts as started.
           std::unique_lock<std::mutex> lock(shared.mutex);
-          shared.completed.wait_for(lock, scaled(milliseconds(20)), [&] { return shared.done; });
+          shared.changed.wait_for(lock, scaled(milliseconds(20)), [&] { return shared.done; });
           return;
         }
       }
@@ -364,7 +298,7 @@ class ThreadCall final : public AsyncCall {
     // A zero bound only looks: wait_for would still make a futex call with a deadline
     // already past (the runner looks at every pending call after every step).
     if (timeout <= milliseconds(0) ? !shared_->done
-                                   : !shared_->completed.wait_for(lock, clamp_bound(timeout), [&] { return shared_->done; }))
+                                   : !shared_->changed.wait_for(lock, clamp_bound(timeout), [&] { return shared_->done; }))
       return false;
     if (!copied_) {
       result_ = shared_->result;
@@ -393,21 +327,21 @@ class ThreadCall final : public AsyncCall {
   }
 
   bool reap(milliseconds bound) override {
-    if (settled_) return worker_done(*shared_);  // reaped (or left) before
+    if (settled_) return pool::done(*shared_);  // reaped (or left) before
     const auto deadline = Clock::now() + clamp_bound(bound);
     // The signal again and again: one that came before the worker entered its call (a
     // start that ran out of patience) interrupted nothing.
     auto slice = milliseconds(5);
-    while (!worker_done(*shared_)) {
+    while (!pool::done(*shared_)) {
       cancel();
       const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
       if (left <= milliseconds(0)) break;
       std::unique_lock<std::mutex> lock(shared_->mutex);
-      shared_->completed.wait_for(lock, std::min(slice, left), [&] { return shared_->done; });
+      shared_->changed.wait_for(lock, std::min(slice, left), [&] { return shared_->done; });
       slice = std::min(slice * 2, milliseconds(200));
     }
     settled_ = true;
-    if (worker_done(*shared_)) {
+    if (pool::done(*shared_)) {
       // It has set `done`: nothing is left for its own thread but to return (a pool
       // worker parks by itself).
       if (own_.joinable()) own_.join();
@@ -426,32 +360,13 @@ class ThreadCall final : public AsyncCall {
 };
 
 CallResult start_thread(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
-  install_cancel_handler();
+  install_cancel_handler();  // before any worker unblocks the signal
   auto shared = std::make_shared<ThreadShared>();
   const auto numbers = syscalls_of(request.call);
-  if (request.call == AsyncCallKind::recv) shared->buffer.resize(request.size);
-  if (request.call == AsyncCallKind::send) shared->buffer = std::move(request.data);
-  shared->request = std::move(request);
+  pool::prepare(*shared, std::move(request));
   std::thread own;
-  if (!WorkerPool::instance().dispatch(shared)) {
-    // No pool worker parked: a thread of this call's own. It starts with the cancel signal
-    // blocked (inherited from this thread's mask for the creation) until run_call
-    // unblocks it, as a pool worker does.
-    const sigset_t set = cancel_set();
-    sigset_t previous;
-    ::pthread_sigmask(SIG_BLOCK, &set, &previous);
-    try {
-      own = std::thread([shared] { run_call(shared); });
-    } catch (const std::system_error& error) {
-      ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-      return failure(error.code().value());
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    // Set before anyone can cancel (the call object is made below); the worker itself
-    // never reads it.
-    std::lock_guard<std::mutex> lock(shared->mutex);
-    shared->thread = own.native_handle();
-  }
+  const std::error_code made = pool::start(shared, own);
+  if (made) return failure(made.value());
   wait_until_blocked(*shared, numbers);
   out = std::make_unique<ThreadCall>(std::move(shared), std::move(own));
   return CallResult{};

@@ -316,6 +316,7 @@ Identity backend::make_identity() {
   identity.os = name.sysname;
   for (auto& c : identity.os) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   identity.os_version = name.release;
+  if (name.nodename[0] != '\0') identity.host = name.nodename;
   return identity;
 }
 

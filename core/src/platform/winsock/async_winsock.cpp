@@ -4,6 +4,7 @@
 // (`overlapped`) or through one process-wide I/O completion port (`iocp`). What Wine 8.0
 // does with each of them pending: the Wine 8.0 measurements (docs/contract.md §4).
 #include "closesem/platform.hpp"
+#include "../async_pool.hpp"
 #include "../backend.hpp"
 #include "../sockaddr.hpp"
 
@@ -54,16 +55,14 @@ std::chrono::milliseconds destructor_bound() { return scaled(std::chrono::millis
 
 // ---- thread ---------------------------------------------------------------------------
 
-// What the worker touches. Shared with the call object, so that a worker that never
-// returns (left to the process by reap) never writes into freed memory.
+// What the worker touches (pool::CallState, and below what CancelSynchronousIo needs).
+// Shared with the call object, so that a worker that never returns (left to the process by
+// reap) never writes into freed memory.
 //
-// Workers are reused, as on POSIX (async_posix.cpp): a fixed set of kPoolSize pool
-// workers, made together on the first use (available() or start()) and parked between
-// calls, each runs one call at a time; when none is parked, the call gets a thread of its
-// own, joined at its reap as before. The set never grows afterwards: every thread and
-// handle of the pool exists from the first use on, so a call never leaves one more handle
-// open than it found (the fuzz targets count them). A pool worker whose call has not
-// returned is not parked, so nothing waits for it; it parks again if its call returns.
+// Workers are reused, as on POSIX: the pool in ../async_pool.hpp (async_common.cpp), made
+// on the first use (available() or start()). The set never grows afterwards: every thread
+// and handle of the pool exists from the first use on, so a call never leaves one more
+// handle open than it found (the fuzz targets count them).
 //
 // The cancel race with reuse: CancelSynchronousIo acts on the thread's synchronous I/O at
 // the moment it is made and leaves nothing pending (unlike a signal), so it is enough that
@@ -72,16 +71,9 @@ std::chrono::milliseconds destructor_bound() { return scaled(std::chrono::millis
 // cancel reaches this call or nothing, never the worker's next call; a parked worker is
 // never the target (its call is `done`). A cancel of a completed call answers
 // ERROR_NOT_FOUND without a call (what CancelSynchronousIo answers when nothing is pending).
-struct WorkerState {
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool entered = false;   // about to make the call (its thread handle is set)
-  bool done = false;      // the call returned; result, buffer and accepted are final
+struct WorkerState : pool::CallState {
+  bool entered = false;     // about to make the call (its thread handle is set)
   HANDLE thread = nullptr;  // a real handle of the worker (CancelSynchronousIo), the worker's own
-  AsyncRequest request;
-  CallResult result;
-  std::vector<std::uint8_t> buffer;  // recv's buffer
-  Socket accepted;
 };
 
 // A real handle of this thread: std::thread's native handle is a winpthreads id, not a
@@ -93,111 +85,45 @@ HANDLE own_thread_handle() {
   return self;
 }
 
-// Runs one call on this thread, whose real handle is `self`.
-void run_call(const std::shared_ptr<WorkerState>& state, HANDLE self) {
+}  // namespace
+
+// The pool's primitives (../async_pool.hpp): a worker's token is its real handle.
+namespace backend {
+
+// Every worker is parked with its handle before the first call is dispatched (the handles
+// exist from the first use on).
+bool workers_park_themselves() { return true; }
+
+void* worker_started() { return own_thread_handle(); }  // kept for the worker's life
+
+void before_call(pool::CallState& call, void* token) {
+  auto& state = static_cast<WorkerState&>(call);  // every call state here is a WorkerState
   {
-    std::lock_guard<std::mutex> lock(state->mutex);
-    state->thread = self;
-    state->entered = true;
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.thread = token;
+    state.entered = true;
   }
-  state->changed.notify_all();
-  // The request is not touched by anyone else once the worker runs.
-  const AsyncRequest& request = state->request;
-  CallResult result;
-  Socket accepted;
-  switch (request.call) {
-    case AsyncCallKind::recv:
-      result = platform::recv(request.handle, state->buffer.data(), state->buffer.size());
-      break;
-    case AsyncCallKind::send:
-      result = platform::send(request.handle, request.data.data(), request.data.size());
-      break;
-    case AsyncCallKind::accept: result = platform::accept(request.handle, accepted); break;
-    case AsyncCallKind::connect: result = platform::connect(request.handle, request.to); break;
-  }
-  {
-    std::lock_guard<std::mutex> lock(state->mutex);
-    state->result = result;
-    state->accepted = std::move(accepted);
-    state->done = true;
-  }
-  state->changed.notify_all();
+  state.changed.notify_all();
 }
+
+void after_call(pool::CallState& /*call*/) {}
+
+// The handle CancelSynchronousIo needs is the worker's own (before_call), not this id.
+void runs_on(pool::CallState& /*call*/, std::thread::native_handle_type /*thread*/) {}
 
 // A thread of the call's own: its handle is closed once its call is done (no cancel can
 // use it then).
-void run_own_thread(const std::shared_ptr<WorkerState>& state) {
-  HANDLE self = own_thread_handle();
-  run_call(state, self);
-  if (self != nullptr) ::CloseHandle(self);
+std::thread own_thread(const std::shared_ptr<pool::CallState>& call) {
+  return std::thread([call] {
+    HANDLE self = own_thread_handle();
+    pool::run_call(call, self);
+    if (self != nullptr) ::CloseHandle(self);
+  });
 }
 
-// The pool workers. Never destroyed: parked workers wait on it until the process ends.
-class WorkerPool {
- public:
-  static constexpr std::size_t kPoolSize = 4;
+}  // namespace backend
 
-  static WorkerPool& instance() {
-    static auto* pool = new WorkerPool();
-    return *pool;
-  }
-
-  // Hands `state` to a parked worker: false when none is parked.
-  bool dispatch(const std::shared_ptr<WorkerState>& state) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (parked_.empty()) return false;
-    Worker* worker = parked_.back();
-    parked_.pop_back();
-    worker->call = state;
-    worker->wake.notify_one();
-    return true;
-  }
-
- private:
-  struct Worker {
-    std::condition_variable wake;
-    std::shared_ptr<WorkerState> call;  // the call to run; empty while parked
-  };
-
-  WorkerPool() {
-    for (std::size_t i = 0; i < kPoolSize; ++i) {
-      auto* worker = new Worker();  // lives as long as its thread: never freed
-      try {
-        std::thread(&WorkerPool::loop, this, worker).detach();
-      } catch (const std::system_error&) {
-        delete worker;
-        break;  // fewer pool workers; calls get threads of their own
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      workers_.push_back(worker);
-    }
-    // Every worker is parked (with its handle) before the first call is dispatched.
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_for(lock, scaled(std::chrono::milliseconds(5000)),
-                    [&] { return parked_.size() == workers_.size(); });
-  }
-
-  void loop(Worker* worker) {
-    HANDLE self = own_thread_handle();  // kept for the worker's life
-    std::unique_lock<std::mutex> lock(mutex_);
-    parked_.push_back(worker);
-    ready_.notify_all();
-    for (;;) {
-      worker->wake.wait(lock, [&] { return worker->call != nullptr; });
-      const auto call = std::move(worker->call);
-      worker->call.reset();
-      lock.unlock();
-      run_call(call, self);  // may never return: then this worker is never parked again
-      lock.lock();
-      parked_.push_back(worker);
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::vector<Worker*> workers_;  // every pool worker (keeps them reachable)
-  std::vector<Worker*> parked_;
-};
+namespace {
 
 class ThreadCall final : public AsyncCall {
  public:
@@ -208,16 +134,12 @@ class ThreadCall final : public AsyncCall {
 
   static CallResult start(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
     auto state = std::make_shared<WorkerState>();
-    if (request.call == AsyncCallKind::recv) state->buffer.resize(request.size);
-    state->request = std::move(request);
+    pool::prepare(*state, std::move(request));
     auto call = std::unique_ptr<ThreadCall>(new ThreadCall(state));
-    if (!WorkerPool::instance().dispatch(state)) {
-      try {
-        call->own_ = std::thread(run_own_thread, state);
-      } catch (const std::system_error& error) {
-        call->settled_ = true;
-        return failure_with(error.code().value());
-      }
+    const std::error_code made = pool::start(state, call->own_);
+    if (made) {
+      call->settled_ = true;
+      return failure_with(made.value());
     }
     std::unique_lock<std::mutex> lock(state->mutex);
     // Thread creation is quick; the bound only keeps a broken host from hanging us.
@@ -610,7 +532,7 @@ class OverlappedCall final : public AsyncCall {
 bool AsyncCall::available(AsyncMechanism mechanism, std::string* why_not) {
   switch (mechanism) {
     case AsyncMechanism::thread:
-      (void)WorkerPool::instance();  // the pool's threads and handles exist from the first question on
+      pool::make_workers();  // the pool's threads and handles exist from the first question on
       return true;
     case AsyncMechanism::overlapped: return true;
     case AsyncMechanism::iocp:

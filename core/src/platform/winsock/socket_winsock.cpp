@@ -314,6 +314,9 @@ Identity backend::make_identity() {
   identity.api = Api::winsock;
   identity.os = "windows";
   identity.os_version = "unknown";
+  char computer[MAX_COMPUTERNAME_LENGTH + 1] = {};
+  DWORD computer_size = sizeof(computer);
+  if (::GetComputerNameA(computer, &computer_size) && computer_size > 0) identity.host.assign(computer, computer_size);
   OSVERSIONINFOW info{};
   info.dwOSVersionInfoSize = sizeof(info);
   if (rtl_get_version != nullptr && rtl_get_version(&info) == 0)
