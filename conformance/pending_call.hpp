@@ -85,6 +85,22 @@ inline platform::CallResult completes_within(platform::AsyncCall& call, std::chr
   return out;
 }
 
+// A recv of `size` bytes on `second` started on a thread of its own, and still blocked
+// after the quiet timeout (nothing was sent): how the "blocked in another thread" tests
+// begin. Both steps are REQUIREd.
+inline std::unique_ptr<platform::AsyncCall> start_blocked_thread_recv(platform::NativeHandle second, std::size_t size) {
+  CLOSESEM_REQUIRE_MECHANISM(platform::AsyncMechanism::thread);
+  const std::string call = "recv(second, " + std::to_string(size) + ")";
+  std::unique_ptr<platform::AsyncCall> started;
+  REQUIRE_THAT(observe("start thread " + call,
+                       platform::AsyncCall::start(platform::AsyncMechanism::thread, recv_request(second, size), started)),
+               succeeds());
+  REQUIRE_THAT(observe(call + " in another thread completed with nothing sent",
+                       completes_within(*started, quiet_timeout())),
+               succeeds_with(0));
+  return started;
+}
+
 // How long a pending call gets to complete after the action that should complete it. A
 // call that is not completed costs the test this long (shorter than positive_timeout()).
 inline std::chrono::milliseconds completion_time() {

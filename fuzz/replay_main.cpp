@@ -116,6 +116,13 @@ int main(int argc, char** argv) {
   LLVMFuzzerInitialize(&argc, &argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage("give inputs to replay, or --random");
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::cout << "usage: TARGET FILE|DIR...    replay inputs (files, or every file of a folder)\n"
+                 "       TARGET --random --seed S --budget SECONDS [--max-len N]\n"
+                 "                             random inputs for SECONDS; a failing one is saved as crash-S-N\n"
+                 "A finding prints `closesem finding: ...` and aborts (CLOSESEM_FUZZ_KEEP_GOING=1: goes on).\n";
+    return 0;
+  }
   if (args[0] != "--random") {
     for (const auto& arg : args)
       if (!arg.empty() && arg[0] == '-') return usage("unknown option " + arg);

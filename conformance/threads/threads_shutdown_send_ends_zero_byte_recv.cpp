@@ -18,17 +18,9 @@ namespace platform = closesem::platform;
 
 TEST_CASE("threads: shutdown(send) ends a zero-byte recv blocked in another thread on Linux, not on Winsock",
           "[threads][P10]") {
-  CLOSESEM_REQUIRE_MECHANISM(platform::AsyncMechanism::thread);
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start thread recv(second, 0)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread,
-                                                  recv_request(pair.second.get(), 0), call)),
-               succeeds());
-  REQUIRE_THAT(observe("recv(second, 0) in another thread completed with nothing sent",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_blocked_thread_recv(pair.second.get(), 0);
   CHECK_THAT(observe("shutdown(second, send) while another thread is blocked in recv(second, 0)",
                      platform::shutdown(pair.second.get(), platform::ShutdownHow::send)),
              succeeds());

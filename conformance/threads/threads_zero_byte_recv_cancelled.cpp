@@ -17,17 +17,9 @@ using namespace closesem::testing;
 namespace platform = closesem::platform;
 
 TEST_CASE("threads: a cancelled zero-byte recv blocked in another thread returns 0 on Linux", "[threads][P9]") {
-  CLOSESEM_REQUIRE_MECHANISM(platform::AsyncMechanism::thread);
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start thread recv(second, 0)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread,
-                                                  recv_request(pair.second.get(), 0), call)),
-               succeeds());
-  REQUIRE_THAT(observe("recv(second, 0) in another thread completed with nothing sent",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_blocked_thread_recv(pair.second.get(), 0);
   CHECK_THAT(observe("cancel the recv(second, 0) blocked in another thread", call->cancel()), succeeds());
   CHECK_THAT(observe("recv(second, 0) in another thread completed soon after the cancel",
                      completes_within(*call, completion_time())),

@@ -256,6 +256,10 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
     case PendingCall::recv:
       if (completion.admissible.size() == 1 && first.type != Outcome::Type::ok) {
         apply_on_handle(call, first);
+        // As after a plain recv (Model::apply): reading may wake an edge-triggered epoll
+        // at the sender (regression pending-recv-wakes-sender-edge).
+        wake(index, false);
+        wake(sockets_[static_cast<std::size_t>(index)].peer, false);
       } else {
         forget_around(index, started + ": how much of the queued data it took is not modelled");
       }
@@ -457,6 +461,10 @@ void Model::arrived(int index) {
     s.inbound -= taken;
     if (s.inbound == 0) s.chunks = 0;
     s.fd_read_enabled = true;
+    // Reading frees the sender's buffer, which may wake an edge-triggered epoll there, as
+    // a plain recv does (AF_UNIX: unix_write_space on every skb freed; found by
+    // fuzz_close_sequences).
+    wake(s.peer, false);
     complete(slot, {value(static_cast<std::int64_t>(taken))}, "the pending recv takes the data that arrived",
              arrival_deviation_);
     return;
