@@ -274,6 +274,10 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
        [](model::Traits& t) { t.notifier_event_select.value ^= true; }},
       {"event_select_sets_nonblocking", "winsock", "pair tcp4\na events\na recv 1\n",
        [](model::Traits& t) { t.event_select_sets_nonblocking.value ^= true; }},
+      {"listener_shutdown_receive_stops", "linux", "c socket tcp4\nc listen\nc shutdown receive\nc accept d\n",
+       [](model::Traits& t) { t.listener_shutdown_receive_stops.value ^= true; }},
+      {"failed_shutdown_sticks", "linux", "a socket tcp4\na shutdown both\nc socket tcp4\nc listen\na connect c\na send 1\n",
+       [](model::Traits& t) { t.failed_shutdown_sticks.value ^= true; }},
       {"close_after_both_fins_resets", "linux", "pair tcp4\nb send 1\na shutdown send\nb shutdown send\na close\nb poll\n",
        [](model::Traits& t) { t.close_after_both_fins_resets.value ^= true; }},
       {"recv_clears_recorded_read", "wine-8", "pair tcp4\na events\nb send 5\nb shutdown send\na recv 10\na events\n",
@@ -338,6 +342,7 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       "pair tcp4\na start thread recv 0 @1\nb linger on 0\nb close\ncollect @1\n",  // pending_zero_recv_reset
       "pair tcp4\na start thread recv 0 @1\ncancel @1\ncollect @1\n",            // pending_cancel_thread_zero_recv
       "pair tcp4\na start thread recv 0 @1\na shutdown send\ncollect @1\n",      // pending_zero_recv_own_shutdown
+      "c socket tcp4\nc listen\nc listen\n",                                        // listen_not_unconnected
   };
   ops::Outcome marker;
   marker.type = ops::Outcome::Type::failure;

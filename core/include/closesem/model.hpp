@@ -112,8 +112,9 @@ enum class Fact {
   start_accept_after_last_cleanup,   // an AcceptEx after the last WSACleanup (its new socket cannot be made)
   start_iocp_closed_handle,          // an iocp start on a closed handle (CreateIoCompletionPort comes first)
   send_large_to_closed_peer,         // a blocking send larger than the buffers to a peer that closed
+  listen_not_unconnected,            // `listen` (bind, then listen) on a socket listening or connected already
 };
-inline constexpr int kFacts = static_cast<int>(Fact::send_large_to_closed_peer) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::listen_not_unconnected) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
@@ -143,6 +144,10 @@ struct Traits {
   Trait<bool> pending_after_reset_may_read_0; // FIONREAD after a reset may read 0 (buffered data may be gone)
   Trait<bool> shutdown_both_with_unread_ends; // shutting down both ways with bytes unread ends the connection
   Trait<bool> so_error_reports_reset;         // reading SO_ERROR reports a reset, so later calls see it reported
+  Trait<bool> listener_shutdown_receive_stops; // shutdown(receive or both) of a TCP listener stops it: its
+                                               // queued connections are reset, the port is given back
+  Trait<bool> failed_shutdown_sticks;         // TCP: a shutdown that failed ENOTCONN on a never-connected
+                                              // socket still applies once it connects
   Trait<bool> close_after_both_fins_resets;   // TCP: a close after both FINs went (each side shut sending) resets
                                               // the peer where it would otherwise (unread data, linger {1,0})
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
@@ -182,6 +187,10 @@ struct Settle {
   // >= 0: instead, "pending slot `slot` completes" (the op causes the completion of the
   // call pending there; the runner waits on that call, bounded by its patience).
   int slot = -1;
+  // > 0 (readable): until this many bytes are queued there (FIONREAD). A small send may
+  // wait in the sender for the ACK of the one before (Nagle), and a peer that already has
+  // bytes is readable at once: without this the next op could run before it arrived.
+  std::uint64_t bytes = 0;
 };
 
 struct Prediction {
@@ -246,6 +255,9 @@ class Model {
     enum class Phase { unconnected, listening, connected, closed } phase = Phase::unconnected;
     int peer = -1;               // the other end's socket
     bool shut_rd = false, shut_wr = false;
+    // shut_wr came from a shutdown that failed before the connection existed (trait
+    // failed_shutdown_sticks): no FIN went; the next shutdown(send) or close sends it.
+    bool fin_unsent = false;
     bool fin_in = false;         // the peer's FIN arrived (after `inbound`)
     bool reset_in = false;       // an RST arrived
     bool reset_reported = false; // a call reported it already (POSIX reports it once)
@@ -295,6 +307,9 @@ class Model {
   Socket* sock(int endpoint);
   int add_socket(ops::Transport kind);
   void close_socket(int index);
+  // A listener stops: its queued connections are reset (catalogue #41); it is left
+  // unconnected, unbound (`listening`: it still listens until then).
+  void reset_backlog(int index);
   void forget(int index, const std::string& why);  // mark unknown
   void forget_around(int index, const std::string& why);  // and its peer, queued connections and their peers
   void apply_unmodelled(const ops::Op& op, const ops::Outcome& observed);

@@ -312,7 +312,25 @@ Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
     return said({value(op.count)}, "catalogue #3: the first send to a closed peer succeeds and draws an RST");
   }
   const std::uint64_t queued = peer ? peer->inbound : 0;
-  if (queued + op.count <= kSurelyBuffered) return said({value(op.count)}, "send: buffered whole");
+  if (queued + op.count <= kSurelyBuffered) {
+    Prediction p = said({value(op.count)}, "send: buffered whole");
+    // The bytes are to be there before the next op (Settle::bytes): where the peer is open
+    // and nothing else takes them (no recv pending there, not shut down for receiving,
+    // no reset on the way). Found by fuzz_handles (regression nagle-held-byte).
+    const int peer_index = s.peer;
+    const int peer_endpoint = [&] {
+      for (int e = 0; e < ops::kEndpoints; ++e)
+        if (socket_of(e) == peer_index) return e;
+      return -1;
+    }();
+    if (op.count > 0 && peer != nullptr && peer_endpoint >= 0 && peer->phase == Phase::connected && !peer->shut_rd &&
+        !peer->reset_in && !peer->unknown && !has_pending(peer_index, ops::PendingCall::recv)) {
+      model::Settle settle{peer_endpoint, ops::WaitKind::readable, -1};
+      settle.bytes = queued + op.count;
+      p.settle.push_back(settle);
+    }
+    return p;
+  }
   // A blocking send returns what it handed over when its send timeout runs out (the
   // runner's patience), or, with nothing handed over, the platform's timeout error.
   if (s.nonblocking) return said({any_ok(), fail(Errc::would_block)}, "send: the peer's window may fill");
@@ -388,17 +406,18 @@ Prediction Model::predict_shutdown(const ops::Op& op, const Socket& s) const {
   }
   if (s.phase == Phase::listening) return from_fact(facts, Fact::shutdown_listening);
   if (!connected) return from_fact(facts, unix_kind ? Fact::shutdown_unconnected_unix : Fact::shutdown_unconnected);
-  if (unix_kind && (s.reset_in || (s.shut_wr && s.fin_in)))
+  if (unix_kind && (s.reset_in || (s.shut_wr && !s.fin_unsent && s.fin_in)))
     return from_fact(facts, Fact::shutdown_unconnected_unix);  // AF_UNIX does not look at the state
   if (s.reset_in) return from_fact(facts, Fact::shutdown_after_reset);
-  if (s.shut_wr && s.fin_in) return from_fact(facts, Fact::shutdown_after_both_fins);
+  if (s.shut_wr && !s.fin_unsent && s.fin_in) return from_fact(facts, Fact::shutdown_after_both_fins);
   Prediction p = said({value(0)}, "shutdown S1");
   const int peer_endpoint = [&] {
     for (int e = 0; e < ops::kEndpoints; ++e)
       if (socket_of(e) == s.peer) return e;
     return -1;
   }();
-  if (op.how != 0 && !s.shut_wr && peer_endpoint >= 0) p.settle.push_back({peer_endpoint, end_of_stream()});
+  if (op.how != 0 && (!s.shut_wr || s.fin_unsent) && peer_endpoint >= 0)
+    p.settle.push_back({peer_endpoint, end_of_stream()});
   return p;
 }
 
@@ -483,7 +502,9 @@ Prediction Model::predict_query(const ops::Op& op, const Socket& s) const {
 Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::string* error) const {
   switch (op.kind) {
     case OpKind::listen:
-      if (s.phase != Phase::unconnected) return said({}, "listen on a connected socket: not modelled");
+      if (s.phase == Phase::listening || s.phase == Phase::connected)
+        return from_fact(*profile_, Fact::listen_not_unconnected);
+      if (s.phase != Phase::unconnected) return said({}, "listen on a closed socket: not modelled");
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
       if (s.phase != Phase::unconnected && s.phase != Phase::connected)
@@ -538,17 +559,7 @@ void Model::close_socket(int index) {
   const Phase was = s.phase;
   s.phase = Phase::closed;  // (before the peer hears of it: a deferred close there may come back here)
   if (was == Phase::listening) {
-    // Queued connections are reset (catalogue #41).
-    const auto backlog = std::move(s.backlog);
-    s.backlog.clear();
-    for (const int queued : backlog) {
-      Socket& server = sockets_[static_cast<std::size_t>(queued)];
-      server.phase = Phase::closed;
-      if (server.peer >= 0) {
-        sockets_[static_cast<std::size_t>(server.peer)].reset_in = true;
-        arrived(server.peer);
-      }
-    }
+    reset_backlog(index);
   } else if (was == Phase::connected && s.peer >= 0 && !s.reset_in) {
     Socket& peer = sockets_[static_cast<std::size_t>(s.peer)];
     if (close_is_abortive(s)) {
@@ -557,9 +568,23 @@ void Model::close_socket(int index) {
       if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
         peer.inbound = 0, peer.chunks = 0;
       arrived(s.peer);
-    } else if (!s.shut_wr) {
+    } else if (!s.shut_wr || s.fin_unsent) {
       peer.fin_in = true;  // D9: a graceful close sends FIN
       arrived(s.peer);
+    }
+  }
+}
+
+void Model::reset_backlog(int index) {
+  // Queued connections are reset (catalogue #41).
+  const auto backlog = std::move(sockets_[static_cast<std::size_t>(index)].backlog);
+  sockets_[static_cast<std::size_t>(index)].backlog.clear();
+  for (const int queued : backlog) {
+    Socket& server = sockets_[static_cast<std::size_t>(queued)];
+    server.phase = Phase::closed;
+    if (server.peer >= 0) {
+      sockets_[static_cast<std::size_t>(server.peer)].reset_in = true;
+      arrived(server.peer);
     }
   }
 }
@@ -679,6 +704,31 @@ void Model::apply_make(const ops::Op& op, bool ok) {
 void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
   const bool ok = observed.succeeded();
   Socket* s = sock(op.endpoint);
+  if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 && s->phase == Phase::unconnected &&
+      s->kind != ops::Transport::unix_stream && !ok) {
+    // TCP, never connected: the shutdown failed (not connected). Linux records it all
+    // the same; Winsock leaves no trace (trait failed_shutdown_sticks).
+    if (profile_->traits.failed_shutdown_sticks.value) {
+      if (op.how == 0 || op.how == 2) s->shut_rd = true;
+      if ((op.how == 1 || op.how == 2) && !s->shut_wr) s->shut_wr = s->fin_unsent = true;
+    }
+    return;
+  }
+  if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 && s->phase == Phase::listening &&
+      s->kind != ops::Transport::unix_stream && !has_pending(socket_of(op.endpoint), ops::PendingCall::accept)) {
+    // A TCP listener (trait listener_shutdown_receive_stops): a failed shutdown leaves it
+    // alone; shutdown(send) changes nothing; shutdown(receive or both) stops it.
+    if (ok && op.how != 1 && profile_->traits.listener_shutdown_receive_stops.value) {
+      const int index = socket_of(op.endpoint);
+      reset_backlog(index);
+      auto& stopped = sockets_[static_cast<std::size_t>(index)];
+      stopped.phase = Phase::unconnected;
+      stopped.bound = false;
+    } else if (ok && op.how != 1) {
+      forget_around(socket_of(op.endpoint), "a listener shutdown that succeeded where the profile says it fails");
+    }
+    return;
+  }
   if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 &&
       (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
     // Linux records the shutdown even where it fails ENOTCONN (inet_shutdown on
@@ -781,7 +831,7 @@ void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& 
     arrived(peer->peer);
   } else if (ret > 0 && peer->shut_rd &&
              (facts[Fact::data_after_shutdown_receive_resets].keyword == "reset" ||
-              (peer->shut_wr && s.kind != ops::Transport::unix_stream &&
+              (peer->shut_wr && !peer->fin_unsent && s.kind != ops::Transport::unix_stream &&
                facts[Fact::data_after_shutdown_both_resets].keyword == "reset"))) {
     s.reset_in = peer->reset_in = true;
     s.reset_after_fin = s.fin_in;
@@ -817,10 +867,11 @@ void Model::apply_shutdown(const ops::Op& op, Socket& s, Socket* peer) {
     shutdown_pending_calls(handles_[op.endpoint].socket, op.how);
   }
   if ((op.how == 1 || op.how == 2) && s.phase == Phase::connected) {
-    if (!s.shut_wr && peer != nullptr) {
+    if ((!s.shut_wr || s.fin_unsent) && peer != nullptr) {
       peer->fin_in = true;
       arrived(s.peer);
     }
+    s.fin_unsent = false;
     if (op.how == 1) shutdown_pending_calls(handles_[op.endpoint].socket, op.how);
     // Linux, both directions shut with bytes unread: the connection was seen to end
     // (a later shutdown failed ENOTCONN; fuzz_close_sequences), when is not pinned

@@ -351,7 +351,7 @@ Prediction Model::predict_names(const ops::Op& op, const Socket* s) const {
     }
     return p;
   }
-  if (s->fin_in && s->shut_wr) return from_fact(facts, Fact::peername_after_both_fins);
+  if (s->fin_in && s->shut_wr && !s->fin_unsent) return from_fact(facts, Fact::peername_after_both_fins);
   return said({value(0)}, "getpeername: connected (also after a shutdown: wine test_shutdown, getpeername.2)");
 }
 

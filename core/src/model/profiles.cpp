@@ -193,6 +193,13 @@ const Row kRows[] = {
      "0",
      "net/ipv4/tcp.c tcp_recvmsg_locked (the zero-byte read ends after the wake-up before signal_pending: 0, not "
      "EINTR); measured on Linux 6.18 (conformance: threads: a zero-byte recv blocked in another thread)"},
+    {Fact::listen_not_unconnected, "invalid_argument",
+     "bind: WSAEINVAL when the socket is already bound (the runner's listen binds first); measured on Wine 8.0 "
+     "(fuzz_close_sequences), not on Windows",
+     "invalid_argument",
+     "net/ipv4/af_inet.c __inet_bind (EINVAL for a socket already bound or not in TCP_CLOSE), net/unix/af_unix.c "
+     "unix_bind (EINVAL with an address) and unix_listen (EINVAL unless TCP_CLOSE or TCP_LISTEN); measured on Linux "
+     "6.18 (fuzz_close_sequences)"},
     // --- Notifications (event sets).
     {Fact::poll_unconnected, "{}",
      "documented, not measured on Windows: a never-connected TCP socket gives no WSAPoll events (contract §4 #29, "
@@ -313,6 +320,23 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   winsock.so_error_reports_reset = {false, "contract §2.4 #7: SO_ERROR reads 0 after a reset, which persists"};
   on_linux.so_error_reports_reset = {true, "socket.7 (SO_ERROR is cleared when read), contract §4 #8 (reported "
                                            "once)"};
+  winsock.listener_shutdown_receive_stops = {
+      false, "shutdown S2: shutdown on a listener fails WSAENOTCONN and the listener is unaffected (measured on Wine "
+             "8.0: it still accepts; not measured on Windows)"};
+  on_linux.listener_shutdown_receive_stops = {
+      true, "net/ipv4/af_inet.c inet_shutdown: on TCP_LISTEN with RCV_SHUTDOWN it calls tcp_disconnect, which stops "
+            "the listener (inet_csk_listen_stop resets the queued connections) and gives back a port bound as 0; "
+            "then accept fails EINVAL, a connect is refused, listen works again; shutdown(send) changes nothing "
+            "(measured on Linux 6.18: conformance: shutdown on a listening socket; fuzz_close_sequences)"};
+  winsock.failed_shutdown_sticks = {
+      false, "measured on Wine 8.0: a shutdown that failed WSAENOTCONN on a never-connected socket leaves no trace; "
+             "after a later connect send and recv work (conformance: shutdown: a shutdown that failed before the "
+             "connection still applies after connect ...); not measured on Windows"};
+  on_linux.failed_shutdown_sticks = {
+      true, "net/ipv4/af_inet.c inet_shutdown: on TCP_CLOSE it sets sk_shutdown and then returns ENOTCONN; after a "
+            "later connect, send fails EPIPE and recv reads 0, and no FIN goes until the next shutdown(send) or the "
+            "close; measured on Linux 6.18 (conformance: shutdown: a shutdown that failed before the connection still "
+            "applies after connect ...)"};
   winsock.close_after_both_fins_resets = {
       false, "not measured on Windows (RFC 9293 section 3.10.4: a connection whose FINs both went is in TIME-WAIT or "
              "CLOSED, with nothing to reset); measured on Wine 8.0: no error at the peer (conformance: reset: no "

@@ -14,7 +14,7 @@ bool Model::close_resets_peer(int endpoint) const {
 bool Model::close_is_abortive(const Socket& s) const {
   // A TCP connection whose FINs both went is over: nothing to reset (trait
   // close_after_both_fins_resets).
-  if (s.kind != ops::Transport::unix_stream && s.shut_wr && s.fin_in &&
+  if (s.kind != ops::Transport::unix_stream && s.shut_wr && !s.fin_unsent && s.fin_in &&
       !profile_->traits.close_after_both_fins_resets.value)
     return false;
   // closesocket's linger table (linger {1,0}: a hard close) and catalogue #5 (unread

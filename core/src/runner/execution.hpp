@@ -90,6 +90,7 @@ class Execution {
   platform::CallResult connect(const ops::Op& op, Slot& slot, Step& step);
   platform::CallResult accept(const ops::Op& op, Slot& slot, Step& step);
   void settle(Step& step);
+  void settle_bytes(Step& step, const model::Settle& settle, const Slot& slot);
 
   // pending.cpp: the pending calls.
   std::chrono::milliseconds bound_for(const ops::Op& op, bool nothing) const;

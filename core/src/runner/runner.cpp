@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace closesem::runner {
 namespace {
@@ -551,6 +552,28 @@ platform::CallResult Execution::accept(const ops::Op& op, Slot& slot, Step& step
   return out;
 }
 
+// Until `settle.bytes` are queued at the endpoint (FIONREAD), bounded by the patience:
+// a wait for readability, then the count; while short, a 1 ms pause and again (no
+// primitive waits for "more bytes" on a socket that is readable already).
+void Execution::settle_bytes(Step& step, const model::Settle& settle, const Slot& slot) {
+  const auto deadline = std::chrono::steady_clock::now() + platform::scaled(options_.patience);
+  std::int64_t queued = -1;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto seen = platform::wait(slot.value, platform::WaitFor::readable, std::max(left, std::chrono::milliseconds(0)));
+    const auto counted = platform::bytes_pending(slot.value);
+    queued = counted.ok() ? counted.ret : -1;
+    if (!seen.ok() || !counted.ok() || queued >= static_cast<std::int64_t>(settle.bytes)) break;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (queued >= static_cast<std::int64_t>(settle.bytes)) return;
+  step.prediction_held = false;
+  step.note += (step.note.empty() ? "" : "; ") + std::string("settle: ") + ops::endpoint_name(settle.endpoint) +
+               " had " + std::to_string(queued) + " of the " + std::to_string(settle.bytes) + " bytes sent to it queued after " +
+               std::to_string(platform::scaled(options_.patience).count()) + " ms";
+}
+
 void Execution::settle(Step& step) {
   for (const auto& settle : step.predicted.settle) {
     if (settle.slot >= 0) {
@@ -567,6 +590,10 @@ void Execution::settle(Step& step) {
     }
     const auto& slot = slots_[static_cast<std::size_t>(settle.endpoint)];
     if (!slot.open) continue;
+    if (settle.bytes > 0) {
+      settle_bytes(step, settle, slot);
+      continue;
+    }
     const auto seen = platform::wait(slot.value, wait_for(settle.what), platform::scaled(options_.patience));
     if (!seen.ok() || seen.ret == 0) {
       step.prediction_held = false;
