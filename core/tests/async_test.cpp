@@ -47,10 +47,19 @@ bool wine_cannot_cancel_a_blocking_call() { return platform::identity().wine_maj
 
 std::string name_of(AsyncMechanism mechanism) { return std::string(platform::to_string(mechanism)); }
 
-// Skips (with the platform's reason) where io_uring exists in this API but the host
+// The Linux facts below hold for this kernel's sockets only.
+bool on_linux() { return platform::api() == platform::Api::posix && platform::identity().os == "linux"; }
+
+// Every pair of these tests: tcp4 on loopback.
+const closesem::PairKind kTcp4{platform::Transport::tcp4, false};
+
+// Names the mechanism in every failure of the test that follows (the INFO stands at the
+// test's own scope, outside the do-block, so that it lasts to the test's end). Skips
+// (with the platform's reason) where io_uring exists in this API but the host
 // refuses it at run time (a sandbox, io_uring_disabled, an old kernel). Every other
 // mechanism of the API must be there: its absence is a failure, never a skip.
 #define MECHANISM_OR_SKIP(mechanism)                                                   \
+  INFO("mechanism: " << name_of(mechanism));                                           \
   do {                                                                                 \
     std::string why_not_;                                                              \
     const bool available_ = AsyncCall::available((mechanism), &why_not_);             \
@@ -79,6 +88,14 @@ platform::Socket make_listener(platform::Endpoint& at) {
   return listener;
 }
 
+// A client connected to the listener at `at` (a blocking connect).
+platform::Socket connected_client(const platform::Endpoint& at) {
+  platform::Socket client;
+  REQUIRE_THAT(observe("socket(tcp4)", platform::open_stream(platform::Transport::tcp4, client)), succeeds());
+  REQUIRE_THAT(observe("connect(client, listener)", platform::connect(client.get(), at)), succeeds());
+  return client;
+}
+
 // Starts a call that must be accepted by the platform.
 std::unique_ptr<AsyncCall> start_or_fail(AsyncMechanism mechanism, platform::AsyncRequest request) {
   std::unique_ptr<AsyncCall> call;
@@ -89,6 +106,48 @@ std::unique_ptr<AsyncCall> start_or_fail(AsyncMechanism mechanism, platform::Asy
   REQUIRE_THAT(observe(what, started), succeeds());
   REQUIRE(call != nullptr);
   return call;
+}
+
+// Starts a recv of 100 bytes on `handle`; whether it is pending is the caller's to check.
+std::unique_ptr<AsyncCall> start_recv(AsyncMechanism mechanism, platform::NativeHandle handle) {
+  auto request = request_of(AsyncCallKind::recv, handle);
+  request.size = 100;
+  return start_or_fail(mechanism, std::move(request));
+}
+
+// Starts a recv of 100 bytes on `handle` that must stay pending until the peer sends.
+std::unique_ptr<AsyncCall> pending_recv(AsyncMechanism mechanism, platform::NativeHandle handle) {
+  auto call = start_recv(mechanism, handle);
+  CHECK_FALSE(call->wait(std::chrono::milliseconds(0)));
+  return call;
+}
+
+// The peer (`peer_name` in the messages) sends `count` bytes; `call` (a recv on the other
+// end) completes with that count.
+void completes_when_peer_sends(const std::string& what, AsyncCall& call, platform::NativeHandle peer,
+                               std::size_t count, const std::string& peer_name = "peer") {
+  REQUIRE_THAT(observe("send(" + peer_name + ", " + std::to_string(count) + ")",
+                       closesem::testing::send_pattern(peer, count)),
+               succeeds_with(static_cast<std::int64_t>(count)));
+  REQUIRE(call.wait(positive_timeout()));
+  CHECK_THAT(observe(what, call.result()), succeeds_with(static_cast<std::int64_t>(count)));
+}
+
+// The peer sends `count` bytes; `call` (a recv on the other end) completes with them, once.
+void completes_with_sent(const std::string& what, AsyncCall& call, platform::NativeHandle peer, std::size_t count,
+                         const std::string& peer_name = "peer") {
+  completes_when_peer_sends(what, call, peer, count, peer_name);
+  REQUIRE(call.received().size() == count);
+  CHECK(closesem::pattern::first_mismatch(call.received().data(), count, 0) == count);
+  CHECK(call.completions() == 1);
+}
+
+// `count` bytes of the pattern arrive on `handle`, as sent.
+void reads_pattern(const std::string& what, platform::NativeHandle handle, std::size_t count) {
+  bool pattern_ok = false;
+  CHECK_THAT(observe(what, closesem::testing::recv_pattern(handle, count, &pattern_ok)),
+             succeeds_with(static_cast<std::int64_t>(count)));
+  CHECK(pattern_ok);
 }
 
 // The error a cancelled pending call completes with: overlapped I/O, completion ports
@@ -103,22 +162,14 @@ std::vector<Errc> cancelled_errors(AsyncMechanism mechanism) {
 
 TEST_CASE("pending: each mechanism completes a recv when the data comes, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
-  auto request = request_of(AsyncCallKind::recv, pair.first.get());
-  request.size = 100;
-  auto call = start_or_fail(mechanism, std::move(request));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
+  auto call = start_recv(mechanism, pair.first.get());
   // Nothing came yet: the call is pending.
   CHECK_FALSE(call->wait(quiet_timeout()));
   CHECK(call->completions() == 0);
-  REQUIRE_THAT(observe("send(second, 5)", closesem::testing::send_pattern(pair.second.get(), 5)), succeeds_with(5));
-  REQUIRE(call->wait(positive_timeout()));
-  CHECK_THAT(observe(name_of(mechanism) + " recv(first, 100) after the peer sent 5", call->result()),
-             succeeds_with(5));
-  REQUIRE(call->received().size() == 5);
-  CHECK(closesem::pattern::first_mismatch(call->received().data(), 5, 0) == 5);
-  CHECK(call->completions() == 1);
+  completes_with_sent(name_of(mechanism) + " recv(first, 100) after the peer sent 5", *call, pair.second.get(), 5,
+                      "second");
   // Still one completion after a second look, and the reap of a completed call succeeds.
   CHECK(call->wait(std::chrono::milliseconds(0)));
   CHECK(call->completions() == 1);
@@ -127,9 +178,8 @@ TEST_CASE("pending: each mechanism completes a recv when the data comes, once", 
 
 TEST_CASE("pending: each mechanism completes a send, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   auto request = request_of(AsyncCallKind::send, pair.first.get());
   request.data.resize(1000);
   closesem::pattern::fill(request.data.data(), request.data.size(), 0);
@@ -139,24 +189,17 @@ TEST_CASE("pending: each mechanism completes a send, once", "[unit][pending]") {
   CHECK_THAT(observe(name_of(mechanism) + " send(first, 1000) on an empty window", call->result()),
              succeeds_with(1000));
   CHECK(call->completions() == 1);
-  bool pattern_ok = false;
-  CHECK_THAT(observe("recv(second) until 1000 bytes",
-                     closesem::testing::recv_pattern(pair.second.get(), 1000, &pattern_ok)),
-             succeeds_with(1000));
-  CHECK(pattern_ok);
+  reads_pattern("recv(second) until 1000 bytes", pair.second.get(), 1000);
 }
 
 TEST_CASE("pending: each mechanism completes an accept when a client connects, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
   platform::Endpoint at;
   auto listener = make_listener(at);
   auto call = start_or_fail(mechanism, request_of(AsyncCallKind::accept, listener.get()));
   CHECK_FALSE(call->wait(quiet_timeout()));
-  platform::Socket client;
-  REQUIRE_THAT(observe("socket(tcp4)", platform::open_stream(platform::Transport::tcp4, client)), succeeds());
-  REQUIRE_THAT(observe("connect(client, listener)", platform::connect(client.get(), at)), succeeds());
+  auto client = connected_client(at);
   REQUIRE(call->wait(positive_timeout()));
   CHECK_THAT(observe(name_of(mechanism) + " accept(listener) after a client connected", call->result()),
              succeeds_with(0));
@@ -166,15 +209,11 @@ TEST_CASE("pending: each mechanism completes an accept when a client connects, o
   CHECK_FALSE(call->take_accepted().valid());  // handed over once
   // The accepted socket is the client's peer: a byte crosses.
   REQUIRE_THAT(observe("send(client, 1)", closesem::testing::send_pattern(client.get(), 1)), succeeds_with(1));
-  bool pattern_ok = false;
-  CHECK_THAT(observe("recv(accepted) 1 byte", closesem::testing::recv_pattern(accepted.get(), 1, &pattern_ok)),
-             succeeds_with(1));
-  CHECK(pattern_ok);
+  reads_pattern("recv(accepted) 1 byte", accepted.get(), 1);
 }
 
 TEST_CASE("pending: each mechanism completes a connect to a listener, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
   platform::Endpoint at;
   auto listener = make_listener(at);
@@ -197,13 +236,9 @@ TEST_CASE("pending: each mechanism completes a connect to a listener, once", "[u
 
 TEST_CASE("pending: a cancel ends a pending recv with the mechanism's error, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
-  auto request = request_of(AsyncCallKind::recv, pair.first.get());
-  request.size = 100;
-  auto call = start_or_fail(mechanism, std::move(request));
-  CHECK_FALSE(call->wait(std::chrono::milliseconds(0)));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
+  auto call = pending_recv(mechanism, pair.first.get());
   if (mechanism == AsyncMechanism::thread && wine_cannot_cancel_a_blocking_call()) {
     // Measured on wine-8.0: CancelSynchronousIo finds nothing to cancel (ERROR_NOT_FOUND,
     // 1168: Wine's ws2_32 waits for the blocking call itself), and the recv stays blocked.
@@ -213,9 +248,7 @@ TEST_CASE("pending: a cancel ends a pending recv with the mechanism's error, onc
     INFO("cancel thread recv under Wine: " << cancelled.describe());
     CHECK_FALSE(cancelled.ok());
     CHECK_FALSE(call->wait(quiet_timeout()));
-    REQUIRE_THAT(observe("send(second, 2)", closesem::testing::send_pattern(pair.second.get(), 2)), succeeds_with(2));
-    REQUIRE(call->wait(positive_timeout()));
-    CHECK_THAT(observe("thread recv after the peer's data", call->result()), succeeds_with(2));
+    completes_when_peer_sends("thread recv after the peer's data", *call, pair.second.get(), 2, "second");
     CHECK(call->completions() == 1);
     return;
   }
@@ -229,19 +262,15 @@ TEST_CASE("pending: a cancel ends a pending recv with the mechanism's error, onc
   CHECK(call->completions() == 1);
   // The socket is untouched: data sent afterwards is still there to read.
   REQUIRE_THAT(observe("send(second, 3)", closesem::testing::send_pattern(pair.second.get(), 3)), succeeds_with(3));
-  bool pattern_ok = false;
-  CHECK_THAT(observe("recv(first) after the cancelled recv",
-                     closesem::testing::recv_pattern(pair.first.get(), 3, &pattern_ok)),
-             succeeds_with(3));
-  CHECK(pattern_ok);
+  reads_pattern("recv(first) after the cancelled recv", pair.first.get(), 3);
 }
 
 TEST_CASE("pending: a reap of a call that nothing completes returns within its bound", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
   const auto kind = GENERATE(AsyncCallKind::recv, AsyncCallKind::accept);
-  INFO("mechanism: " << name_of(mechanism) << ", call: " << platform::to_string(kind));
+  INFO("call: " << platform::to_string(kind));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   platform::Endpoint at;
   auto listener = make_listener(at);
   auto request = request_of(kind, kind == AsyncCallKind::recv ? pair.first.get() : listener.get());
@@ -263,10 +292,7 @@ TEST_CASE("pending: a reap of a call that nothing completes returns within its b
     if (kind == AsyncCallKind::recv)
       REQUIRE_THAT(observe("send(second, 1)", closesem::testing::send_pattern(pair.second.get(), 1)), succeeds_with(1));
     else
-    {
-      REQUIRE_THAT(observe("socket(tcp4)", platform::open_stream(platform::Transport::tcp4, client)), succeeds());
-      REQUIRE_THAT(observe("connect(client, listener)", platform::connect(client.get(), at)), succeeds());
-    }
+      client = connected_client(at);
     REQUIRE(call->wait(positive_timeout()));
     CHECK(call->completions() == 1);
     return;
@@ -284,7 +310,7 @@ TEST_CASE("pending: mechanisms this platform lacks are not_supported, with a rea
   std::string why_not;
   CHECK_FALSE(AsyncCall::available(mechanism, &why_not));
   CHECK_FALSE(why_not.empty());
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   std::unique_ptr<AsyncCall> call;
   std::string start_why;
   auto request = request_of(AsyncCallKind::recv, pair.first.get());
@@ -298,36 +324,25 @@ TEST_CASE("pending: mechanisms this platform lacks are not_supported, with a rea
 
 TEST_CASE("pending: on Linux a close does not complete a pending recv, the peer's data does",
           "[unit][pending][linux]") {
-  if (platform::api() != platform::Api::posix || platform::identity().os != "linux")
-    CLOSESEM_SKIP("a Linux fact (the pending call holds its own file reference)");
+  if (!on_linux()) CLOSESEM_SKIP("a Linux fact (the pending call holds its own file reference)");
   const auto mechanism = GENERATE(AsyncMechanism::thread, AsyncMechanism::uring);
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
-  auto request = request_of(AsyncCallKind::recv, pair.first.get());
-  request.size = 100;
-  auto call = start_or_fail(mechanism, std::move(request));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
+  auto call = start_recv(mechanism, pair.first.get());
   REQUIRE_THAT(observe("close(first) with a recv pending", pair.first.close()), succeeds());
   CHECK_FALSE(call->wait(quiet_timeout()));
-  REQUIRE_THAT(observe("send(second, 3)", closesem::testing::send_pattern(pair.second.get(), 3)), succeeds_with(3));
-  REQUIRE(call->wait(positive_timeout()));
-  CHECK_THAT(observe(name_of(mechanism) + " recv pending across close(first), then the peer sent 3",
-                     call->result()),
-             succeeds_with(3));
+  completes_when_peer_sends(name_of(mechanism) + " recv pending across close(first), then the peer sent 3", *call,
+                            pair.second.get(), 3, "second");
   CHECK(call->completions() == 1);
 }
 
 TEST_CASE("pending: on Linux shutdown(receive) completes a pending recv with end of stream",
           "[unit][pending][linux]") {
-  if (platform::api() != platform::Api::posix || platform::identity().os != "linux")
-    CLOSESEM_SKIP("a Linux fact (inet_shutdown wakes the receiver)");
+  if (!on_linux()) CLOSESEM_SKIP("a Linux fact (inet_shutdown wakes the receiver)");
   const auto mechanism = GENERATE(AsyncMechanism::thread, AsyncMechanism::uring);
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
-  auto request = request_of(AsyncCallKind::recv, pair.first.get());
-  request.size = 100;
-  auto call = start_or_fail(mechanism, std::move(request));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
+  auto call = start_recv(mechanism, pair.first.get());
   REQUIRE_THAT(observe("shutdown(first, receive) with a recv pending",
                        platform::shutdown(pair.first.get(), platform::ShutdownHow::receive)),
                succeeds());
@@ -346,34 +361,13 @@ std::vector<AsyncMechanism> reused_mechanisms() {
   return by_api<std::vector<AsyncMechanism>>({AsyncMechanism::thread}, {AsyncMechanism::thread, AsyncMechanism::uring});
 }
 
-// Starts a recv of `size` on `handle` that must stay pending until the peer sends.
-std::unique_ptr<AsyncCall> pending_recv(AsyncMechanism mechanism, platform::NativeHandle handle) {
-  auto request = request_of(AsyncCallKind::recv, handle);
-  request.size = 100;
-  auto call = start_or_fail(mechanism, std::move(request));
-  CHECK_FALSE(call->wait(std::chrono::milliseconds(0)));
-  return call;
-}
-
-// The peer sends `count` bytes; `call` (a recv on the other end) completes with them, once.
-void completes_with_sent(const std::string& what, AsyncCall& call, platform::NativeHandle peer, std::size_t count) {
-  REQUIRE_THAT(observe("send(peer, " + std::to_string(count) + ")", closesem::testing::send_pattern(peer, count)),
-               succeeds_with(static_cast<std::int64_t>(count)));
-  REQUIRE(call.wait(positive_timeout()));
-  CHECK_THAT(observe(what, call.result()), succeeds_with(static_cast<std::int64_t>(count)));
-  REQUIRE(call.received().size() == count);
-  CHECK(closesem::pattern::first_mismatch(call.received().data(), count, 0) == count);
-  CHECK(call.completions() == 1);
-}
-
 }  // namespace
 
 TEST_CASE("pending: a worker or ring reused after a completed call serves the next call alone",
           "[unit][pending][reuse]") {
   const auto mechanism = GENERATE(from_range(reused_mechanisms()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   // Several rounds, each on a worker or ring the round before gave back: the first call
   // of each round completes, is reaped, and the next one must be pending again (nothing of
   // the previous completion in it) and complete with its own bytes only, once.
@@ -391,11 +385,10 @@ TEST_CASE("pending: a worker or ring reused after a completed call serves the ne
 
 TEST_CASE("pending: a cancelled call's worker or ring serves the next call untouched", "[unit][pending][reuse]") {
   const auto mechanism = GENERATE(from_range(reused_mechanisms()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
   if (mechanism == AsyncMechanism::thread && wine_cannot_cancel_a_blocking_call())
     CLOSESEM_SKIP("Wine 8 cannot cancel a thread's blocking call (the cancel case above asserts that)");
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   for (int round = 0; round < 4; ++round) {
     INFO("round " << round);
     auto cancelled = pending_recv(mechanism, pair.first.get());
@@ -414,10 +407,9 @@ TEST_CASE("pending: a cancelled call's worker or ring serves the next call untou
 TEST_CASE("pending: a cancel of a completed call does not touch the worker's next call",
           "[unit][pending][reuse]") {
   const auto mechanism = GENERATE(from_range(reused_mechanisms()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
-  CLOSESEM_PAIR_OR_SKIP(first_pair, (closesem::PairKind{platform::Transport::tcp4, false}));
-  CLOSESEM_PAIR_OR_SKIP(second_pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(first_pair, kTcp4);
+  CLOSESEM_PAIR_OR_SKIP(second_pair, kTcp4);
   for (int round = 0; round < 4; ++round) {
     INFO("round " << round);
     auto done = pending_recv(mechanism, first_pair.first.get());
@@ -444,7 +436,6 @@ TEST_CASE("pending: a cancel of a completed call does not touch the worker's nex
 
 TEST_CASE("pending: calls left pending do not hold up the next call", "[unit][pending][reuse]") {
   const auto mechanism = GENERATE(from_range(reused_mechanisms()));
-  INFO("mechanism: " << name_of(mechanism));
   MECHANISM_OR_SKIP(mechanism);
   // More pending calls than the pool has workers or rings (4), each on its own pair and
   // left pending: the next call still starts and completes at once.
@@ -452,11 +443,11 @@ TEST_CASE("pending: calls left pending do not hold up the next call", "[unit][pe
   std::vector<closesem::PairResult> pairs;
   std::vector<std::unique_ptr<AsyncCall>> held;
   for (int i = 0; i < kHeld; ++i) {
-    pairs.push_back(closesem::testing::make_pair_or_fail(closesem::PairKind{platform::Transport::tcp4, false}));
+    pairs.push_back(closesem::testing::make_pair_or_fail(kTcp4));
     if (pairs.back().status == closesem::PairStatus::unavailable) CLOSESEM_SKIP(pairs.back().message);
     held.push_back(pending_recv(mechanism, pairs.back().pair.first.get()));
   }
-  CLOSESEM_PAIR_OR_SKIP(pair, (closesem::PairKind{platform::Transport::tcp4, false}));
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
   auto next = pending_recv(mechanism, pair.first.get());
   completes_with_sent(name_of(mechanism) + " recv while " + std::to_string(kHeld) + " calls are pending", *next,
                       pair.second.get(), 5);

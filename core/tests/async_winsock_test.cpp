@@ -43,6 +43,50 @@ std::unique_ptr<platform::AsyncCall> start_or_fail(AsyncMechanism mechanism, pla
   return call;
 }
 
+// A request of `call` on `handle`; a recv reads up to `size` bytes.
+platform::AsyncRequest request_of(AsyncCallKind call, platform::NativeHandle handle, std::size_t size = 0) {
+  platform::AsyncRequest request;
+  request.call = call;
+  request.handle = handle;
+  request.size = size;
+  return request;
+}
+
+// A recv of up to 100 bytes on the pair's first end stays pending while nothing came, then
+// completes with the bytes the peer sends (`text`), once.
+std::unique_ptr<platform::AsyncCall> recv_gets(AsyncMechanism mechanism, closesem::PairResult& made,
+                                               const std::string& text) {
+  auto call = start_or_fail(mechanism, request_of(AsyncCallKind::recv, made.pair.first.get(), 100));
+  CHECK_FALSE(call->wait(quiet_timeout()));  // nothing sent yet: pending
+  const auto count = static_cast<std::int64_t>(text.size());
+  REQUIRE_THAT(observe("peer send " + std::to_string(count),
+                       platform::send(made.pair.second.get(), text.data(), text.size())),
+               succeeds_with(count));
+  REQUIRE(call->wait(positive_timeout()));
+  CHECK_THAT(observe(name(mechanism, AsyncCallKind::recv), call->result()), succeeds_with(count));
+  CHECK(std::string(call->received().begin(), call->received().end()) == text);
+  CHECK(call->completions() == 1);
+  return call;
+}
+
+// A thread call that must be blocked (not completed within the quiet wait).
+std::unique_ptr<platform::AsyncCall> blocked_thread_call(platform::AsyncRequest request) {
+  auto call = start_or_fail(AsyncMechanism::thread, std::move(request));
+  REQUIRE_FALSE(call->wait(quiet_timeout()));
+  return call;
+}
+
+// A blocked thread call ended by closesocket fails: with the error measured under Wine
+// (`wine`, the caller says which), with any error elsewhere.
+void fails_after_closesocket(bool wine, const std::string& what, const platform::CallResult& result,
+                             Errc measured_under_wine) {
+  if (wine) {
+    CHECK_THAT(observe(what, result), fails_with(measured_under_wine));
+  } else {
+    CHECK_FALSE(result.ok());
+  }
+}
+
 struct Listener {
   platform::Socket socket;
   platform::Endpoint at;
@@ -122,6 +166,15 @@ void make_pending(AsyncCallKind call, Pending& out) {
   out.request.handle = out.handle;
 }
 
+// Makes a `kind` call of `mechanism` pending on sockets of its own (`pending`, see
+// make_pending), started as `call`; skips where this host completes it at once.
+#define PENDING_CALL_OR_SKIP(pending, call, mechanism, kind)                                 \
+  Pending pending;                                                                           \
+  make_pending((kind), pending);                                                             \
+  auto call = start_or_fail((mechanism), pending.request);                                   \
+  if (call->wait(quiet_timeout()))                                                           \
+    CLOSESEM_SKIP(name((mechanism), (kind)) + " did not stay pending on this host")
+
 }  // namespace
 
 TEST_CASE("async: overlapped and iocp calls complete once with their results", "[unit][async][winsock]") {
@@ -130,24 +183,11 @@ TEST_CASE("async: overlapped and iocp calls complete once with their results", "
 
   SECTION("recv completes with the peer's bytes") {
     auto made = make_pair_or_fail(kTcp4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::recv;
-    request.handle = made.pair.first.get();
-    request.size = 100;
-    auto call = start_or_fail(mechanism, request);
-    CHECK_FALSE(call->wait(quiet_timeout()));  // nothing sent yet: pending
-    const char data[5] = {'h', 'e', 'l', 'l', 'o'};
-    REQUIRE_THAT(observe("peer send 5", platform::send(made.pair.second.get(), data, sizeof(data))), succeeds_with(5));
-    REQUIRE(call->wait(positive_timeout()));
-    CHECK_THAT(observe(name(mechanism, AsyncCallKind::recv), call->result()), succeeds_with(5));
-    CHECK(std::string(call->received().begin(), call->received().end()) == "hello");
-    CHECK(call->completions() == 1);
+    recv_gets(mechanism, made, "hello");
   }
   SECTION("send completes with all its bytes") {
     auto made = make_pair_or_fail(kTcp4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::send;
-    request.handle = made.pair.first.get();
+    auto request = request_of(AsyncCallKind::send, made.pair.first.get());
     request.data.assign(1000, 0x41);
     auto call = start_or_fail(mechanism, request);
     REQUIRE(call->wait(positive_timeout()));
@@ -164,10 +204,7 @@ TEST_CASE("async: overlapped and iocp calls complete once with their results", "
   }
   SECTION("AcceptEx completes with a connected socket") {
     auto listener = make_listener(4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::accept;
-    request.handle = listener.socket.get();
-    auto call = start_or_fail(mechanism, request);
+    auto call = start_or_fail(mechanism, request_of(AsyncCallKind::accept, listener.socket.get()));
     CHECK_FALSE(call->wait(quiet_timeout()));
     platform::Socket client;
     REQUIRE_THAT(observe("socket(client)", platform::open_stream(platform::Transport::tcp4, client)), succeeds());
@@ -188,9 +225,7 @@ TEST_CASE("async: overlapped and iocp calls complete once with their results", "
     auto listener = make_listener(4);
     platform::Socket client;
     REQUIRE_THAT(observe("socket(client)", platform::open_stream(platform::Transport::tcp4, client)), succeeds());
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::connect;
-    request.handle = client.get();
+    auto request = request_of(AsyncCallKind::connect, client.get());
     request.to = listener.at;
     auto call = start_or_fail(mechanism, request);
     REQUIRE(call->wait(positive_timeout()));
@@ -207,10 +242,7 @@ TEST_CASE("async: CancelIoEx completes each pending call with operation_aborted"
   const auto mechanism = GENERATE(AsyncMechanism::overlapped, AsyncMechanism::iocp);
   const auto kind = GENERATE(AsyncCallKind::recv, AsyncCallKind::send, AsyncCallKind::accept, AsyncCallKind::connect);
   INFO(name(mechanism, kind));
-  Pending pending;
-  make_pending(kind, pending);
-  auto call = start_or_fail(mechanism, pending.request);
-  if (call->wait(quiet_timeout())) CLOSESEM_SKIP(name(mechanism, kind) + " did not stay pending on this host");
+  PENDING_CALL_OR_SKIP(pending, call, mechanism, kind);
   CHECK_THAT(observe("CancelIoEx", call->cancel()), succeeds());
   REQUIRE(call->wait(positive_timeout()));
   // CancelIoEx: the operation completes with ERROR_OPERATION_ABORTED (995).
@@ -227,10 +259,7 @@ TEST_CASE("async: closesocket with a call pending, and the completion that follo
   const auto mechanism = GENERATE(AsyncMechanism::overlapped, AsyncMechanism::iocp);
   const auto kind = GENERATE(AsyncCallKind::recv, AsyncCallKind::send, AsyncCallKind::accept, AsyncCallKind::connect);
   INFO(name(mechanism, kind));
-  Pending pending;
-  make_pending(kind, pending);
-  auto call = start_or_fail(mechanism, pending.request);
-  if (call->wait(quiet_timeout())) CLOSESEM_SKIP(name(mechanism, kind) + " did not stay pending on this host");
+  PENDING_CALL_OR_SKIP(pending, call, mechanism, kind);
   REQUIRE_THAT(observe("closesocket", platform::close_handle(pending.handle)), succeeds());
   // Ours no more (closed above): the owners must not close the value again.
   pending.pair.pair.first.release();
@@ -268,18 +297,12 @@ TEST_CASE("async: the completion port delivers exactly one packet per call", "[u
   // Two calls on the one port: waiting on the second drains any packet still queued for
   // the first, which the dispatcher would count.
   auto made = make_pair_or_fail(kTcp4);
-  platform::AsyncRequest request;
-  request.call = AsyncCallKind::send;
-  request.handle = made.pair.first.get();
+  auto request = request_of(AsyncCallKind::send, made.pair.first.get());
   request.data.assign(10, 0x42);
   auto first = start_or_fail(AsyncMechanism::iocp, request);
   REQUIRE(first->wait(positive_timeout()));
   CHECK_THAT(observe("iocp send", first->result()), succeeds_with(10));
-  platform::AsyncRequest second_request;
-  second_request.call = AsyncCallKind::recv;
-  second_request.handle = made.pair.first.get();
-  second_request.size = 10;
-  auto second = start_or_fail(AsyncMechanism::iocp, second_request);
+  auto second = start_or_fail(AsyncMechanism::iocp, request_of(AsyncCallKind::recv, made.pair.first.get(), 10));
   CHECK_FALSE(second->wait(quiet_timeout()));
   REQUIRE(first->wait(std::chrono::milliseconds(0)));
   CHECK(first->completions() == 1);
@@ -293,10 +316,7 @@ TEST_CASE("async: a submission that fails at once is that failure, with no call"
   const auto mechanism = GENERATE(AsyncMechanism::overlapped, AsyncMechanism::iocp);
   platform::Socket socket;
   REQUIRE_THAT(observe("socket", platform::open_stream(platform::Transport::tcp4, socket)), succeeds());
-  platform::AsyncRequest request;
-  request.call = AsyncCallKind::recv;
-  request.handle = socket.get();
-  request.size = 10;
+  const auto request = request_of(AsyncCallKind::recv, socket.get(), 10);
   std::unique_ptr<platform::AsyncCall> call;
   // WSARecv on a socket that is not connected: WSAENOTCONN, not WSA_IO_PENDING.
   CHECK_THAT(observe(name(mechanism, AsyncCallKind::recv) + " unconnected",
@@ -322,62 +342,29 @@ TEST_CASE("async: thread calls complete with the blocking call's outcome", "[uni
 
   SECTION("recv completes with the peer's bytes") {
     auto made = make_pair_or_fail(kTcp4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::recv;
-    request.handle = made.pair.first.get();
-    request.size = 100;
-    auto call = start_or_fail(AsyncMechanism::thread, request);
-    CHECK_FALSE(call->wait(quiet_timeout()));
-    const char data[3] = {'a', 'b', 'c'};
-    REQUIRE_THAT(observe("peer send 3", platform::send(made.pair.second.get(), data, sizeof(data))), succeeds_with(3));
-    REQUIRE(call->wait(positive_timeout()));
-    CHECK_THAT(observe("thread recv", call->result()), succeeds_with(3));
-    CHECK(std::string(call->received().begin(), call->received().end()) == "abc");
-    CHECK(call->completions() == 1);
+    auto call = recv_gets(AsyncMechanism::thread, made, "abc");
     CHECK(call->reap(std::chrono::milliseconds(0)));
   }
   SECTION("recv blocked, then closesocket from this thread") {
     auto made = make_pair_or_fail(kTcp4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::recv;
-    request.handle = made.pair.first.get();
-    request.size = 100;
-    auto call = start_or_fail(AsyncMechanism::thread, request);
-    REQUIRE_FALSE(call->wait(quiet_timeout()));
+    auto call = blocked_thread_call(request_of(AsyncCallKind::recv, made.pair.first.get(), 100));
     REQUIRE_THAT(observe("closesocket", made.pair.first.close()), succeeds());
     REQUIRE(call->wait(positive_timeout()));
-    if (wine) {
-      // Measured under Wine 8.0: WSAEINVAL (the Windows Sockets 1.1 specification says
-      // WSAEINTR; closesocket's page calls it undefined). Wine only.
-      CHECK_THAT(observe("thread recv after closesocket", call->result()), fails_with(Errc::invalid_argument));
-    } else {
-      CHECK_FALSE(call->result().ok());
-    }
+    // Measured under Wine 8.0: WSAEINVAL (the Windows Sockets 1.1 specification says
+    // WSAEINTR; closesocket's page calls it undefined). Wine only.
+    fails_after_closesocket(wine, "thread recv after closesocket", call->result(), Errc::invalid_argument);
   }
   SECTION("accept blocked, then closesocket of the listener") {
     auto listener = make_listener(4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::accept;
-    request.handle = listener.socket.get();
-    auto call = start_or_fail(AsyncMechanism::thread, request);
-    REQUIRE_FALSE(call->wait(quiet_timeout()));
+    auto call = blocked_thread_call(request_of(AsyncCallKind::accept, listener.socket.get()));
     REQUIRE_THAT(observe("closesocket(listener)", listener.socket.close()), succeeds());
     REQUIRE(call->wait(positive_timeout()));
-    if (wine) {
-      // Measured under Wine 8.0: WSA_OPERATION_ABORTED. Wine only.
-      CHECK_THAT(observe("thread accept after closesocket", call->result()), fails_with(Errc::operation_aborted));
-    } else {
-      CHECK_FALSE(call->result().ok());
-    }
+    // Measured under Wine 8.0: WSA_OPERATION_ABORTED. Wine only.
+    fails_after_closesocket(wine, "thread accept after closesocket", call->result(), Errc::operation_aborted);
   }
   SECTION("CancelSynchronousIo on a blocked recv") {
     auto made = make_pair_or_fail(kTcp4);
-    platform::AsyncRequest request;
-    request.call = AsyncCallKind::recv;
-    request.handle = made.pair.first.get();
-    request.size = 100;
-    auto call = start_or_fail(AsyncMechanism::thread, request);
-    REQUIRE_FALSE(call->wait(quiet_timeout()));
+    auto call = blocked_thread_call(request_of(AsyncCallKind::recv, made.pair.first.get(), 100));
     const auto cancelled = call->cancel();
     if (wine) {
       // Measured under Wine 8.0: ERROR_NOT_FOUND, and the recv stays blocked (Windows

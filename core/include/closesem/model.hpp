@@ -264,6 +264,9 @@ class Model {
     bool reset_after_fin = false;  // the RST came after the peer's FIN (we sent to a closed peer)
     bool error_read = false;     // SO_ERROR consumed the pending error (POSIX)
     std::uint64_t inbound = 0;   // bytes readable
+    // Some of `inbound` came from a send the runner did not wait for at this end
+    // (Settle::bytes): how much is queued at a given moment is not known.
+    bool inbound_unsettled = false;
     int chunks = 0;              // sends those bytes came from (more than one: a recv may get part)
     bool sent_to_closed_peer = false;
     bool linger_on = false;
@@ -307,6 +310,9 @@ class Model {
   Socket* sock(int endpoint);
   int add_socket(ops::Transport kind);
   void close_socket(int index);
+  // The endpoint whose queue a send of `count` bytes from `s` is waited for at
+  // (Settle::bytes), or -1 when it is not.
+  int send_settle_endpoint(const Socket& s, std::uint64_t count) const;
   // A listener stops: its queued connections are reset (catalogue #41); it is left
   // unconnected, unbound (`listening`: it still listens until then).
   void reset_backlog(int index);

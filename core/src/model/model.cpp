@@ -63,7 +63,10 @@ Prediction with_data(const FactEntry& entry, std::int64_t available) {
 // a recv of 64 KiB with three 16 KiB sends queued returned 32768; measured by
 // fuzz_close_sequences), so then any count of at least one byte is right.
 Prediction queued_bytes(const Model::Socket& s, std::int64_t exact, const std::string& source) {
-  if (s.chunks <= 1) return said({value(exact)}, source);
+  // A recv returns as much as is queued, up to its buffer (Microsoft's recv page: "as
+  // much data as is currently available, up to the size of the buffer"; recv.2), across
+  // sends: every byte sent was waited for at this end (Settle::bytes), so all are queued.
+  if (s.chunks <= 1 || !s.inbound_unsettled) return said({value(exact)}, source);
   Outcome some;  // `ok`: a success with any count
   return said({some}, source + " (several sends queued: part of them, at least one byte)");
 }
@@ -314,17 +317,8 @@ Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
   const std::uint64_t queued = peer ? peer->inbound : 0;
   if (queued + op.count <= kSurelyBuffered) {
     Prediction p = said({value(op.count)}, "send: buffered whole");
-    // The bytes are to be there before the next op (Settle::bytes): where the peer is open
-    // and nothing else takes them (no recv pending there, not shut down for receiving,
-    // no reset on the way). Found by fuzz_handles (regression nagle-held-byte).
-    const int peer_index = s.peer;
-    const int peer_endpoint = [&] {
-      for (int e = 0; e < ops::kEndpoints; ++e)
-        if (socket_of(e) == peer_index) return e;
-      return -1;
-    }();
-    if (op.count > 0 && peer != nullptr && peer_endpoint >= 0 && peer->phase == Phase::connected && !peer->shut_rd &&
-        !peer->reset_in && !peer->unknown && !has_pending(peer_index, ops::PendingCall::recv)) {
+    const int peer_endpoint = send_settle_endpoint(s, op.count);
+    if (peer_endpoint >= 0) {
       model::Settle settle{peer_endpoint, ops::WaitKind::readable, -1};
       settle.bytes = queued + op.count;
       p.settle.push_back(settle);
@@ -566,13 +560,27 @@ void Model::close_socket(int index) {
       peer.reset_in = true;  // closesocket linger table; catalogue #5
       peer.reset_after_fin = peer.fin_in && s.kind != ops::Transport::unix_stream;  // AF_UNIX: ECONNRESET all the same
       if (profile_->facts[static_cast<std::size_t>(Fact::buffered_data_after_reset)].keyword != "data")
-        peer.inbound = 0, peer.chunks = 0;
+        peer.inbound = 0, peer.chunks = 0, peer.inbound_unsettled = false;
       arrived(s.peer);
     } else if (!s.shut_wr || s.fin_unsent) {
       peer.fin_in = true;  // D9: a graceful close sends FIN
       arrived(s.peer);
     }
   }
+}
+
+int Model::send_settle_endpoint(const Socket& s, std::uint64_t count) const {
+  // The bytes are to be there before the next op: where the peer is open and nothing else
+  // takes them (no recv pending there, not shut down for receiving, no reset on the way),
+  // and they surely fit. Found by fuzz_handles (regression nagle-held-byte: a small send
+  // waited in the sender for the ACK of the one before, Nagle).
+  const Socket* peer = peer_of(s);
+  if (count == 0 || peer == nullptr || peer->phase != Phase::connected || peer->shut_rd || peer->reset_in ||
+      peer->unknown || has_pending(s.peer, ops::PendingCall::recv) || peer->inbound + count > kSurelyBuffered)
+    return -1;
+  for (int e = 0; e < ops::kEndpoints; ++e)
+    if (socket_of(e) == s.peer) return e;
+  return -1;
 }
 
 void Model::reset_backlog(int index) {
@@ -773,7 +781,7 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::send: apply_send(op, observed, *s, peer); break;
     case OpKind::recv:
       s->inbound -= std::min<std::uint64_t>(s->inbound, static_cast<std::uint64_t>(ret));
-      if (s->inbound == 0) s->chunks = 0;
+      if (s->inbound == 0) s->chunks = 0, s->inbound_unsettled = false;
       // recv re-enables FD_READ (WSAEventSelect), recorded again while data is queued.
       s->fd_read_enabled = true;
       if (profile_->traits.recv_clears_recorded_read.value) s->fd_recorded &= ~events::read;
@@ -839,6 +847,7 @@ void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& 
     arrived(s.peer);
   } else {
     const auto added = static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+    if (added > 0 && send_settle_endpoint(s, added) < 0) peer->inbound_unsettled = true;
     peer->inbound += added;
     if (ret > 0) ++peer->chunks;
     // A zero-byte send queues nothing (tcp_sendmsg, unix_stream_sendmsg: no segment for

@@ -459,7 +459,7 @@ void Model::arrived(int index) {
     }
     const auto taken = std::min<std::uint64_t>(s.inbound, count);
     s.inbound -= taken;
-    if (s.inbound == 0) s.chunks = 0;
+    if (s.inbound == 0) s.chunks = 0, s.inbound_unsettled = false;
     s.fd_read_enabled = true;
     // Reading frees the sender's buffer, which may wake an edge-triggered epoll there, as
     // a plain recv does (AF_UNIX: unix_write_space on every skb freed; found by
