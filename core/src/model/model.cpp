@@ -343,6 +343,9 @@ Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
     if (s.nonblocking) return from_fact(facts, Fact::recv_listening_tcp_nonblocking);
     return from_fact(facts, Fact::recv_listening_tcp);
   }
+  if (s.phase == Phase::unconnected && s.shut_rd && !unix_kind)
+    return said({value(0)}, "RCV_SHUTDOWN from a shutdown that failed (trait failed_shutdown_sticks): "
+                            "tcp_recvmsg_locked returns 0 before it looks at TCP_CLOSE");
   if (s.phase != Phase::connected)
     return from_fact(facts, unix_kind ? Fact::recv_unconnected_unix : Fact::recv_unconnected_tcp);
   const auto available = static_cast<std::int64_t>(std::min<std::uint64_t>(s.inbound, op.count));
@@ -456,6 +459,8 @@ Prediction Model::predict_wait(const ops::Op& op, const Socket& s) const {
       return said({value(s.backlog.empty() ? 0 : 1)}, "a listener is readable with a connection queued");
     return said({value(0)}, "a listener is never writable");
   }
+  if (s.phase == Phase::unconnected && s.shut_rd && op.wait_kind == ops::WaitKind::readable)
+    return said({value(1)}, "RCV_SHUTDOWN from a shutdown that failed (trait failed_shutdown_sticks): readable (tcp_poll)");
   if (s.phase != Phase::connected) return from_fact(*profile_, Fact::wait_unconnected);
   const bool ended = s.fin_in || s.reset_in;
   switch (op.wait_kind) {

@@ -60,7 +60,17 @@ Prediction Model::poll_prediction(const Socket& s) const {
   const auto& facts = *profile_;
   if (s.phase == Phase::listening)  // a connection queued: readable (WSAPoll: POLLRDNORM)
     return said({event_set(bits(s.backlog.empty() ? 0u : events::in))}, "poll on a listener: in with a connection queued");
-  if (s.phase == Phase::unconnected) return from_fact(facts, Fact::poll_unconnected);
+  if (s.phase == Phase::unconnected) {
+    Prediction p = from_fact(facts, Fact::poll_unconnected);
+    // A shutdown(receive) that failed there was recorded (trait failed_shutdown_sticks):
+    // tcp_poll adds POLLIN|POLLRDHUP for RCV_SHUTDOWN.
+    if (s.shut_rd) {
+      for (auto& o : p.admissible)
+        if (o.type == Outcome::Type::events) o.set.bits |= events::in | events::rdhup;
+      p.source += "; RCV_SHUTDOWN from the failed shutdown adds in and rdhup (tcp_poll; trait failed_shutdown_sticks)";
+    }
+    return p;
+  }
   if (s.phase != Phase::connected) return said({}, "poll on a socket in this state: not modelled");
   const bool unix_kind = s.kind == ops::Transport::unix_stream;
   const bool ended = s.reset_in || s.fin_in || s.shut_rd || s.shut_wr;
