@@ -343,6 +343,8 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       "pair tcp4\na start thread recv 0 @1\ncancel @1\ncollect @1\n",            // pending_cancel_thread_zero_recv
       "pair tcp4\na start thread recv 0 @1\na shutdown send\ncollect @1\n",      // pending_zero_recv_own_shutdown
       "c socket tcp4\nc listen\nc listen\n",                                        // listen_not_unconnected
+      "c socket tcp4\nc listen\nd socket tcp4\nd listen\nc connect d\n",          // connect_listening
+      "c socket unix\nc listen\nd socket unix\nd listen\nc connect d\n",          // connect_listening_unix
   };
   ops::Outcome marker;
   marker.type = ops::Outcome::Type::failure;

@@ -113,8 +113,10 @@ enum class Fact {
   start_iocp_closed_handle,          // an iocp start on a closed handle (CreateIoCompletionPort comes first)
   send_large_to_closed_peer,         // a blocking send larger than the buffers to a peer that closed
   listen_not_unconnected,            // `listen` (bind, then listen) on a socket listening or connected already
+  connect_listening,                 // connect on a TCP listener
+  connect_listening_unix,            // connect on an AF_UNIX listener
 };
-inline constexpr int kFacts = static_cast<int>(Fact::listen_not_unconnected) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::connect_listening_unix) + 1;
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds

@@ -506,8 +506,11 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
       if (s.phase != Phase::unconnected) return said({}, "listen on a closed socket: not modelled");
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
+      if (s.phase == Phase::listening)
+        return from_fact(*profile_, s.kind == ops::Transport::unix_stream ? Fact::connect_listening_unix
+                                                                          : Fact::connect_listening);
       if (s.phase != Phase::unconnected && s.phase != Phase::connected)
-        return said({}, "connect on a listening socket: not modelled");
+        return said({}, "connect on a socket in this state: not modelled");
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
         return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
       // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
@@ -524,8 +527,12 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
         return from_fact(*profile_, Fact::connect_connected);
       }
       if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
+      // A listener of another family: the runner connects to an address of this socket's
+      // own family that nobody listens on instead (runner destination()), so the connect is
+      // refused: a convention of the suite, not a platform fact.
       if (target != nullptr && target->kind != s.kind)
-        return said({}, "connect to a socket of another address family: not modelled");
+        return said({fail(Errc::connection_refused)}, "connect to a socket of another address family: the runner "
+                                                      "connects to an address of its own family nobody listens on");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
       Prediction p = said({value(0)}, "connect to a listener");
@@ -749,7 +756,9 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     forget_around(socket_of(op.endpoint), "shutdown of a socket that is not connected is not modelled beyond its own outcome");
     return;
   }
-  if (s != nullptr && !ok && op.kind == OpKind::connect && s->phase == Phase::connected) return;  // is_connected
+  if (s != nullptr && !ok && op.kind == OpKind::connect &&
+      (s->phase == Phase::connected || s->phase == Phase::listening))
+    return;  // is_connected; a listener that refused to connect stays listening
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
     // What a socket whose connect failed does next (Linux: recv reads 0, listen and a
     // second connect fail) is not modelled.

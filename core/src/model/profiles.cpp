@@ -200,6 +200,14 @@ const Row kRows[] = {
      "net/ipv4/af_inet.c __inet_bind (EINVAL for a socket already bound or not in TCP_CLOSE), net/unix/af_unix.c "
      "unix_bind (EINVAL with an address) and unix_listen (EINVAL unless TCP_CLOSE or TCP_LISTEN); measured on Linux "
      "6.18 (fuzz_close_sequences)"},
+    {Fact::connect_listening, "invalid_argument",
+     "connect: WSAEINVAL, \"the parameter s is a listening socket\"; measured on Wine 8.0 (fuzz_close_sequences)",
+     "is_connected",
+     "net/ipv4/af_inet.c __inet_stream_connect (EISCONN for an unconnected struct socket whose sock is not in "
+     "TCP_CLOSE); measured on Linux 6.18 (fuzz_close_sequences)"},
+    {Fact::connect_listening_unix, "unknown", "not measured on Windows (no AF_UNIX under Wine 8.0)", "invalid_argument",
+     "net/unix/af_unix.c unix_stream_connect (EINVAL for a socket not in TCP_CLOSE); measured on Linux 6.18 "
+     "(fuzz_close_sequences)"},
     // --- Notifications (event sets).
     {Fact::poll_unconnected, "{}",
      "documented, not measured on Windows: a never-connected TCP socket gives no WSAPoll events (contract §4 #29, "
