@@ -506,9 +506,20 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
       if (s.phase != Phase::unconnected) return said({}, "listen on a closed socket: not modelled");
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
-      if (s.phase == Phase::listening)
-        return from_fact(*profile_, s.kind == ops::Transport::unix_stream ? Fact::connect_listening_unix
-                                                                          : Fact::connect_listening);
+      if (s.phase == Phase::listening && s.kind != ops::Transport::unix_stream)
+        return from_fact(*profile_, Fact::connect_listening);
+      if (s.phase == Phase::listening) {
+        // AF_UNIX looks the destination up first (unix_stream_connect): nobody listening
+        // there (or a listener of another family: the runner's refusing address) is
+        // refused before the socket's own state is looked at.
+        if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made) return Prediction{};
+        const Socket& target = sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
+        if (target.unknown) return said({}, "not predicted: " + target.unknown_since);
+        if (target.phase != Phase::listening || target.kind != s.kind)
+          return said({fail(Errc::connection_refused)}, "AF_UNIX: the destination is looked up first; nobody "
+                                                        "listens there (unix_stream_connect)");
+        return from_fact(*profile_, Fact::connect_listening_unix);
+      }
       if (s.phase != Phase::unconnected && s.phase != Phase::connected)
         return said({}, "connect on a socket in this state: not modelled");
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)

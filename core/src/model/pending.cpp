@@ -196,6 +196,10 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
   // How io_uring and overlapped calls treat a non-blocking socket is not measured.
   if (s->nonblocking && op.mechanism != Mechanism::thread)
     return said({}, std::string(ops::to_string(op.mechanism)) + " on a non-blocking socket: not modelled");
+  // A thread's connect on a non-blocking socket returns at once, EINPROGRESS or done
+  // (found by fuzz_close_sequences: EINPROGRESS where a refusal was predicted).
+  if (s->nonblocking && op.call == PendingCall::connect)
+    return said({}, "a connect in another thread on a non-blocking socket (EINPROGRESS, or done at once): not modelled");
   const ops::Op call = as_call(op);
   switch (op.call) {
     case PendingCall::recv: {
