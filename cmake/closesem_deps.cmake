@@ -30,6 +30,11 @@ macro(closesem_find_dependencies)
   find_package(Threads REQUIRED)
   if(CLOSESEM_FUZZ_ONLY)
     find_package(Asio 1.18 REQUIRED)
+    # The runner writes the check-counts file (CLOSESEM_CHECK_COUNTS) with nlohmann-json
+    # (3.7: ClusterFuzzLite's Ubuntu 20.04 image has 3.7.3; check_counts.cpp needs no more).
+    find_package(nlohmann_json 3.7 REQUIRED)
+    add_library(closesem::json INTERFACE IMPORTED GLOBAL)
+    target_link_libraries(closesem::json INTERFACE nlohmann_json::nlohmann_json)
   elseif(CMAKE_CROSSCOMPILING)
     _closesem_staged_headers(closesem::catch2 catch2)
     _closesem_staged_headers(closesem::json nlohmann)

@@ -3,6 +3,7 @@
 
 #include "finding_record.hpp"
 
+#include "closesem/check_counts.hpp"
 #include "closesem/model.hpp"
 #include "closesem/platform.hpp"
 #include "closesem/program_builder.hpp"
@@ -11,11 +12,22 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
+#include <system_error>
+
+#ifdef _WIN32
+#include <process.h>  // _getpid
+#else
+#include <unistd.h>  // getpid
+#endif
 
 namespace closesem::fuzz {
 namespace {
@@ -58,6 +70,93 @@ bool keep_going() {
   }();
   return on;
 }
+
+// CLOSESEM_CHECK_COUNTS=PATH: how much of every input the model checked, summed over the
+// process (closesem/check_counts.hpp), written to PATH ("%p": the process id, so that
+// libFuzzer's fork-mode children each write their own) after the first input, then at
+// most once a second, at exit and just before a finding aborts. Atomically (PATH.tmp,
+// then a rename), so that a reader never sees half a file. A failed write is said once
+// and does not stop fuzzing.
+class CountsFile {
+ public:
+  // The process's file, or nullptr when CLOSESEM_CHECK_COUNTS is not set. Never
+  // destroyed: the atexit write comes after static destructors may have run.
+  static CountsFile* get() {
+    static CountsFile* file = [] {
+      const char* value = std::getenv("CLOSESEM_CHECK_COUNTS");
+      if (value == nullptr || *value == '\0') return static_cast<CountsFile*>(nullptr);
+      auto* made = new CountsFile(value);
+      std::atexit([] { get()->write(); });
+      return made;
+    }();
+    return file;
+  }
+
+  void add(const char* target, const runner::Trace& trace) {
+    target_ = target;
+    counts_.add(trace);
+    const auto now = std::chrono::steady_clock::now();
+    if (written_ && now - last_write_ < std::chrono::seconds(1)) return;
+    write();
+  }
+
+  // Now, whatever the time since the last write (at exit, before an abort).
+  void write() {
+    if (target_.empty()) return;  // no input yet
+    last_write_ = std::chrono::steady_clock::now();
+    written_ = true;
+    const auto text = counts_.to_json(target_);
+    const auto temporary = path_ + ".tmp";
+    std::string problem;
+    if (std::FILE* out = std::fopen(temporary.c_str(), "wb")) {
+      bool wrote = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+      int failure = wrote ? 0 : errno;
+      if (std::fclose(out) != 0 && wrote) {  // (a full disk may only show when the buffer goes out)
+        wrote = false;
+        failure = errno;
+      }
+      if (!wrote) problem = "cannot write " + temporary + ": " + std::strerror(failure);
+    } else {
+      problem = "cannot write " + temporary + ": " + std::strerror(errno);
+    }
+    if (problem.empty()) {
+      // (std::filesystem::rename replaces PATH on Windows too, where std::rename does not)
+      std::error_code error;
+      std::filesystem::rename(temporary, path_, error);
+      if (error) problem = "cannot rename " + temporary + " to " + path_ + ": " + error.message();
+    }
+    if (!problem.empty() && !failed_) {
+      failed_ = true;
+      std::fprintf(stderr, "fuzz: CLOSESEM_CHECK_COUNTS: %s (fuzzing goes on; said once)\n", problem.c_str());
+      std::fflush(stderr);
+    }
+  }
+
+ private:
+  explicit CountsFile(const std::string& path) {
+    // "%p" -> the process id, every time it appears.
+#ifdef _WIN32
+    const auto pid = std::to_string(_getpid());
+#else
+    const auto pid = std::to_string(getpid());
+#endif
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      if (path.compare(i, 2, "%p") == 0) {
+        path_ += pid;
+        ++i;
+      } else {
+        path_ += path[i];
+      }
+    }
+  }
+
+  std::string path_;
+  std::string target_;
+  runner::CheckCounts counts_;
+  std::chrono::steady_clock::time_point last_write_{};
+  bool written_ = false;
+  bool failed_ = false;
+};
 
 std::string observed_class(const runner::Step& step) {
   if (!step.called) return "not-called";
@@ -127,6 +226,8 @@ void report_finding(const char* target, const std::string& what, const std::stri
   record.program = trace.replay();
   write_finding_record(record);
   if (keep_going()) return;
+  // (the counts up to and with the input that found it: nothing runs atexit after abort)
+  if (auto* counts = CountsFile::get()) counts->write();
   std::abort();
 }
 
@@ -287,6 +388,7 @@ runner::Trace check(const char* target, const ops::Program& program) {
   const long before = counted >= 0 ? counted : platform::open_handle_count();
   counted = -1;
   const auto trace = runner::run(program, profile_of_platform(), "input", fuzz_options());
+  if (auto* counts = CountsFile::get()) counts->add(target, trace);
   rebalance_sessions(trace);
   std::string what, signature;
   if (!trace.script_error.empty()) {

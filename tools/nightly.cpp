@@ -7,6 +7,7 @@
 // report.
 #include "nightly.hpp"
 
+#include "fuzzing/check_counts_file.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/promote.hpp"
 #include "fuzzing/target_run.hpp"
@@ -44,6 +45,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage = R"(Usage: ./closesem nightly [--budget TIME] [--jobs N] [--engine libfuzzer|replay]
                           [--targets T1,T2] [--corpus DIR] [--reports DIR] [--no-conformance]
+                          [--checked-floor PERCENT]
 
 The nightly job: fuzz every target at once for the budget, keep what the fuzzers
 found, run the conformance suite, and write a report a person reads in a minute.
@@ -63,12 +65,18 @@ found, run the conformance suite, and write a report a person reads in a minute.
                    (default: build/fuzz-corpus, shared with './closesem fuzz').
   --reports DIR    where reports/<date>/ goes (default: reports).
   --no-conformance skip the conformance suite (no behaviour.json).
+  --checked-floor PERCENT
+                   the share of its ops a target's model must check (default 95):
+                   a target below it, or one that wrote no counts, is named at the
+                   top of the summary. Every fuzzing process counts what the model
+                   checked (CLOSESEM_CHECK_COUNTS); the counts are summed per target.
 
 Writes REPORTS/<date>/ (a second run the same day: <date>.2, ...):
   summary.md      what a person reads first: new findings, what to do with them,
                   per-target figures, the conformance result, changes since last night
   stats.json      per target: executions, executions per second, coverage, corpus
-                  size before and after, new units, crash inputs, findings
+                  size before and after, new units, crash inputs, findings, ops
+                  run and the share the model checked, what it did not predict
   behaviour.json  the conformance suite's behaviour report (behaviour-asio.json: asio's)
   findings/TARGET/N.bin + N.ops (N.asio)  one minimised, decoded reproducer per
                   signature; N.log the confirming run; inputs/ every crash input
@@ -115,6 +123,8 @@ class Job {
     throw Stop{3};
   }
   std::string show(const std::string& path) const { return shown(path, top_); }
+  // Where a target's fuzzing processes write their counts ("%p": each its own).
+  std::string counts_path(const FuzzTarget& t) const { return work_ + "/counts/" + t.name + "-%p.json"; }
 
   // --- the phases
   void parse(const std::vector<std::string>& args);
@@ -144,6 +154,7 @@ class Job {
   int jobs_ = 0;
   std::string engine_, build_, fuzzers_, corpus_root_, reports_root_;
   bool conformance_ = true;
+  double checked_floor_ = 95;
   std::vector<const FuzzTarget*> targets_;
   long long merge_limit_ = 600;
   long long lock_wait_ = 0;
@@ -245,12 +256,13 @@ void Job::parse(const std::vector<std::string>& args) {
   CLI::App app{"The nightly job", "./closesem nightly"};
   app.set_help_flag();
   app.allow_windows_style_options(false);
-  std::string budget, jobs, targets;
+  std::string budget, jobs, targets, checked_floor;
   bool check_only = false, no_conformance = false;
   for (auto* option : {app.add_option("--budget", budget), app.add_option("--jobs", jobs),
                        app.add_option("--engine", engine_), app.add_option("--targets", targets),
                        app.add_option("--corpus", corpus_root_), app.add_option("--reports", reports_root_),
-                       app.add_option("--build", build_), app.add_option("--fuzzers", fuzzers_)})
+                       app.add_option("--build", build_), app.add_option("--fuzzers", fuzzers_),
+                       app.add_option("--checked-floor", checked_floor)})
     option->take_last();
   app.add_flag("--check-usage", check_only);
   app.add_flag("--no-conformance", no_conformance);
@@ -262,7 +274,7 @@ void Job::parse(const std::vector<std::string>& args) {
     usage_error(e.what());
   }
   for (const auto* option : {"--budget", "--jobs", "--engine", "--targets", "--corpus", "--reports", "--build",
-                             "--fuzzers"}) {
+                             "--fuzzers", "--checked-floor"}) {
     if (app.count(option) > 0 && app.get_option(option)->as<std::string>().empty())
       usage_error(std::string(option) + " needs a value");
   }
@@ -275,6 +287,10 @@ void Job::parse(const std::vector<std::string>& args) {
     if (!std::regex_match(jobs, std::regex("^[1-9][0-9]{0,2}$")))
       usage_error("--jobs needs a number from 1 to 999, not '" + jobs + "'");
     jobs_ = std::stoi(jobs);
+  }
+  if (app.count("--checked-floor") > 0) {
+    std::string why;
+    if (!parse_checked_floor(checked_floor, checked_floor_, why)) usage_error(why);
   }
   if (!engine_.empty() && engine_ != "libfuzzer" && engine_ != "replay")
     usage_error("--engine is libfuzzer or replay, not '" + engine_ + "'");
@@ -361,7 +377,7 @@ void Job::claim_report_folder() {
                   "pid " + std::to_string(own_pid()) + " on " + host_name() + " since " + utc_now() + "\n"))
     cannot_run("cannot write in " + out_dir_);
   work_ = out_dir_ + "/.work";
-  for (const auto& dir : {out_dir_ + "/findings", out_dir_ + "/logs", work_}) {
+  for (const auto& dir : {out_dir_ + "/findings", out_dir_ + "/logs", work_, work_ + "/counts"}) {
     fs::create_directories(dir, error);
     if (error) cannot_run("cannot make " + dir + ": " + error.message());
   }
@@ -491,6 +507,7 @@ void Job::fuzz() {
                  std::to_string(remaining), "--max-len", std::to_string(option_int(t, "max_len", 1024))};
     spec.log_path = log;
     spec.cwd = out_dir_ + "/findings/" + t.name + "/inputs";
+    spec.env = {{"CLOSESEM_CHECK_COUNTS", counts_path(t)}};
     spec.limit = std::chrono::seconds(remaining + kGrace);
     slot.run = std::make_unique<BoundedRun>();
     if (!slot.run->start(spec, error)) {
@@ -525,7 +542,8 @@ void Job::fuzz() {
         spec.argv.push_back(flag);
       spec.log_path = out_dir_ + "/logs/" + t.name + ".log";
       spec.cwd = work_ + "/" + t.name;
-      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"}};
+      // (fork mode's children inherit the environment: each writes its own counts file)
+      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"}, {"CLOSESEM_CHECK_COUNTS", counts_path(t)}};
       spec.limit = std::chrono::seconds(budget_ + kGrace);
       Slot slot{i, 0, 0, std::make_unique<BoundedRun>()};
       if (!slot.run->start(spec, error)) cannot_run("cannot start the fuzzer of " + t.name + ": " + error);
@@ -620,6 +638,9 @@ void Job::after_fuzzing(long long fuzz_seconds) {
       entry.new_units = count_files(work_ + "/" + name + "/new");
     }
     entry.crash_inputs = count_files(inputs);
+    // What the model checked: every fuzzing process's counts, summed (the fuzzers have
+    // ended; a file cut short by a stop is refused and named, not half counted).
+    entry.checks = night_checks(work_ + "/counts", name, writes_check_counts(*targets_[i]));
   }
 }
 
@@ -927,6 +948,7 @@ int Job::run(const std::vector<std::string>& args) {
     job.started = utc_now();
     job.engine = engine_;
     job.budget_seconds = budget_;
+    job.checked_floor_percent = checked_floor_;
     job.jobs = jobs_;
     job.cores = std::thread::hardware_concurrency();
     job.platform = platform::platform_id();
@@ -996,11 +1018,14 @@ int nightly_command(const std::vector<std::string>& args, std::ostream& out, std
                  "2 bad input.",
                  "./closesem nightly summary"};
     app.allow_windows_style_options(false);
-    std::string night, dir, history, corpora;
+    std::string night, dir, history, corpora, counts, checked_floor;
     app.add_option("--night", night, "The night record (JSON)")->required()->check(CLI::ExistingFile);
     app.add_option("--dir", dir, "The report folder")->required()->check(CLI::ExistingDirectory);
     app.add_option("--history", history, "The folder of earlier reports (<date>/stats.json)");
     app.add_option("--corpora", corpora, "corpora/ (regressions name their signatures)");
+    app.add_option("--counts", counts, "A folder of counts files (TARGET-*.json): what the model checked")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--checked-floor", checked_floor, "Percent of ops the model must check (default: the record's, 95)");
     std::vector<const char*> argv{"summary"};
     for (std::size_t i = 1; i < args.size(); ++i) argv.push_back(args[i].c_str());
     try {
@@ -1009,7 +1034,14 @@ int nightly_command(const std::vector<std::string>& args, std::ostream& out, std
       const int status = app.exit(e, out, err);
       return status == 0 ? 0 : 2;
     }
-    return nightly_summary_file(night, dir, history, corpora, out, err);
+    // (given empty is no floor: refused, as the job refuses it)
+    double floor_percent = 0;
+    std::string why;
+    if (app.count("--checked-floor") > 0 && !parse_checked_floor(checked_floor, floor_percent, why)) {
+      err << "nightly summary: " << why << "\n";
+      return 2;
+    }
+    return nightly_summary_file(night, dir, history, corpora, out, err, counts, checked_floor);
   }
   Job job(out, err);
   return job.run(args);

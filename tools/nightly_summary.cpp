@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "nightly_summary.hpp"
 
+#include "fuzzing/check_counts_file.hpp"
+#include "fuzzing/manifest.hpp"
+
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -42,6 +47,24 @@ class ObjectReader {
     if (!value->is_number_integer() || value->get<long long>() < 0)
       return fail(key, "expected a whole number (or null), got " + value->dump());
     out = value->get<long long>();
+  }
+  void real(const char* key, double& out) {
+    const auto* value = find(key, false);
+    if (value == nullptr) return;
+    if (!value->is_number() || value->get<double>() < 0)
+      return fail(key, "expected a number, got " + value->dump());
+    out = value->get<double>();
+  }
+  // An object of whole numbers: {"recv": 12, ...}.
+  void counts(const char* key, std::map<std::string, long long>& out) {
+    const auto* value = find(key, false);
+    if (value == nullptr) return;
+    if (!value->is_object()) return fail(key, "expected an object of whole numbers, got " + value->dump());
+    for (const auto& item : value->items()) {
+      if (!item.value().is_number_integer() || item.value().get<long long>() < 0)
+        return fail(std::string(key) + "/" + item.key(), "expected a whole number, got " + item.value().dump());
+      out[item.key()] = item.value().get<long long>();
+    }
   }
   void number(const char* key, int& out, bool required = false) {
     Count value;
@@ -111,6 +134,17 @@ class ObjectReader {
 
 void put(json& out, const char* key, const Count& value) { out[key] = value ? json(*value) : json(nullptr); }
 
+// 95 as 95, 97.5 as 97.5.
+json floor_json(double percent) {
+  return percent == std::floor(percent) ? json(static_cast<long long>(percent)) : json(percent);
+}
+
+json counts_json(const std::map<std::string, long long>& counts) {
+  json out = json::object();
+  for (const auto& [key, value] : counts) out[key] = value;
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const NightRecord& night) {
@@ -135,6 +169,7 @@ nlohmann::json to_json(const NightRecord& night) {
   put(job, "merge_seconds", j.merge_seconds);
   put(job, "triage_seconds", j.triage_seconds);
   put(job, "conformance_seconds", j.conformance_seconds);
+  job["checked_floor_percent"] = floor_json(j.checked_floor_percent);
   json targets = json::array();
   for (const auto& t : night.targets) {
     json entry;
@@ -153,6 +188,21 @@ nlohmann::json to_json(const NightRecord& night) {
     put(entry, "crash_inputs", t.crash_inputs);
     put(entry, "inputs_examined", t.inputs_examined);
     put(entry, "slow_units", t.slow_units);
+    if (t.checks) {
+      const auto& c = *t.checks;
+      json checks;
+      checks["expected"] = c.expected;
+      checks["files"] = c.files;
+      checks["inputs"] = c.inputs;
+      checks["ops_run"] = c.run;
+      checks["ops_exact"] = c.exact;
+      checks["ops_set"] = c.set;
+      checks["ops_unpredicted"] = c.unpredicted;
+      checks["unpredicted_by_kind"] = counts_json(c.unpredicted_by_kind);
+      checks["unpredicted_reasons"] = counts_json(c.unpredicted_reasons);
+      checks["problems"] = c.problems;
+      entry["checks"] = checks;
+    }
     targets.push_back(entry);
   }
   json findings = json::array();
@@ -225,6 +275,7 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     job.count("merge_seconds", j.merge_seconds);
     job.count("triage_seconds", j.triage_seconds);
     job.count("conformance_seconds", j.conformance_seconds);
+    job.real("checked_floor_percent", j.checked_floor_percent);
     if (!job.done()) return std::nullopt;
   } else if (top.ok()) {
     error = "/job: missing";
@@ -248,6 +299,29 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     r.count("crash_inputs", t.crash_inputs);
     r.count("inputs_examined", t.inputs_examined);
     r.count("slow_units", t.slow_units);
+    if (const auto* checks_json = r.object("checks"); checks_json != nullptr && r.ok()) {
+      NightChecks c;
+      ObjectReader k(*checks_json, where + "/checks", error);
+      k.flag("expected", c.expected);
+      Count files, inputs, run, exact, set, unpredicted;
+      k.count("files", files, true);
+      k.count("inputs", inputs);
+      k.count("ops_run", run, true);
+      k.count("ops_exact", exact, true);
+      k.count("ops_set", set, true);
+      k.count("ops_unpredicted", unpredicted, true);
+      k.counts("unpredicted_by_kind", c.unpredicted_by_kind);
+      k.counts("unpredicted_reasons", c.unpredicted_reasons);
+      k.texts("problems", c.problems);
+      if (!k.done()) return false;
+      c.files = files.value_or(0);
+      c.inputs = inputs.value_or(0);
+      c.run = run.value_or(0);
+      c.exact = exact.value_or(0);
+      c.set = set.value_or(0);
+      c.unpredicted = unpredicted.value_or(0);
+      t.checks = c;
+    }
     night.targets.push_back(t);
     return r.done();
   });
@@ -389,6 +463,61 @@ std::string cell(std::string text) {
   return text;
 }
 
+// Text from the inputs inside a code span: as a cell, and on one line.
+std::string code_text(std::string text) {
+  for (auto& c : text)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return cell(text);
+}
+
+// --- what the model checked ------------------------------------------------------------
+
+constexpr std::size_t kTopUnpredicted = 10;  // kinds and reasons in stats.json and summary.md
+
+// The record's figures as the counts reader's (for its percent and top lists).
+CheckTally tally_of(const NightChecks& c) {
+  CheckTally tally;
+  tally.run = static_cast<std::uint64_t>(c.run);
+  tally.exact = static_cast<std::uint64_t>(c.exact);
+  tally.set = static_cast<std::uint64_t>(c.set);
+  tally.unpredicted = static_cast<std::uint64_t>(c.unpredicted);
+  return tally;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> top_of(const std::map<std::string, long long>& counts) {
+  std::map<std::string, std::uint64_t> positive;
+  for (const auto& [key, value] : counts)
+    if (value > 0) positive[key] = static_cast<std::uint64_t>(value);
+  return top_counts(positive, kTopUnpredicted);
+}
+
+// 95 -> "95%", 97.5 -> "97.5%".
+std::string floor_text(double percent) {
+  std::ostringstream text;
+  text << std::round(percent * 100) / 100 << "%";
+  return text.str();
+}
+
+// Counts were read and ops ran (so there is a share).
+bool has_share(const NightChecks& c) { return c.expected && c.files > 0 && c.run > 0; }
+
+bool below_floor(const NightChecks& c, double floor_percent) {
+  return has_share(c) && static_cast<long double>(c.exact + c.set) * 100 <
+                             static_cast<long double>(floor_percent) * static_cast<long double>(c.run);
+}
+
+// The summary table's "ops run" and "checked" cells.
+std::string ops_run_cell(const std::optional<NightChecks>& c) {
+  if (!c) return "?";
+  if (!c->expected) return "–";
+  return c->files > 0 ? std::to_string(c->run) : "no file";
+}
+std::string checked_cell(const std::optional<NightChecks>& c) {
+  if (!c) return "?";
+  if (!c->expected) return "–";
+  return c->files > 0 ? checked_percent(tally_of(*c)) : "no file";
+}
+
 bool has_file(const NightFinding& finding, const std::string& extension) {
   const std::string name = std::to_string(finding.number) + extension;
   return std::find(finding.files.begin(), finding.files.end(), name) != finding.files.end();
@@ -484,8 +613,35 @@ json make_stats(const NightRecord& night, const std::vector<Finding>& findings, 
     put(entry, "slow_inputs", t.slow_units);
     entry["findings"] = count_findings(findings, t.name, false);
     entry["new_findings"] = count_findings(findings, t.name, true);
+    // What the model checked: null where unknown (no op model, no counts file, an old record).
+    const bool counted = t.checks && t.checks->expected && t.checks->files > 0;
+    if (counted) {
+      const auto& c = *t.checks;
+      entry["ops_run"] = c.run;
+      entry["ops_checked"] = c.exact + c.set;
+      entry["checked_share"] = c.run > 0 ? json(static_cast<double>(c.exact + c.set) / static_cast<double>(c.run))
+                                         : json(nullptr);
+      json kinds = json::object(), reasons = json::object();
+      for (const auto& [kind, count] : top_of(c.unpredicted_by_kind)) kinds[kind] = count;
+      for (const auto& [reason, count] : top_of(c.unpredicted_reasons)) reasons[reason] = count;
+      entry["unpredicted_by_kind"] = kinds;
+      entry["unpredicted_reasons"] = reasons;
+    } else {
+      for (const char* key : {"ops_run", "ops_checked", "checked_share", "unpredicted_by_kind", "unpredicted_reasons"})
+        entry[key] = nullptr;
+    }
+    if (t.checks) {
+      entry["check_counts_files"] = t.checks->files;
+      if (!t.checks->expected) entry["check_counts"] = "none: no op model";
+      else if (t.checks->files == 0)
+        entry["check_counts"] = t.checks->problems.empty() ? "missing: no counts file"
+                                                           : "unreadable: no counts file could be read";
+      if (!t.checks->problems.empty()) entry["check_counts_problems"] = t.checks->problems;
+      entry["below_checked_floor"] = below_floor(*t.checks, night.job.checked_floor_percent);
+    }
     targets[t.name] = entry;
   }
+  stats["checked_floor_percent"] = floor_json(night.job.checked_floor_percent);
   stats["targets"] = targets;
   json list = json::array();
   for (const auto& finding : findings) {
@@ -576,6 +732,60 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
   md << "\n";
 }
 
+// "What the model did not check": per target, its figures, the op kinds most often
+// unpredicted and the top reasons (text from the harness, so escaped like a signature).
+void write_unchecked(std::ostream& md, const NightRecord& night) {
+  md << "## What the model did not check\n\n"
+     << "Every op a fuzz target runs is checked against the model of the documented semantics: exactly (one "
+        "outcome), as a set (several outcomes, or any success or failure), or not at all (the model does not "
+        "predict it, and the op runs unchecked). \"checked\" above is the share of ops checked either way; a target "
+        "below "
+     << floor_text(night.job.checked_floor_percent) << " (`--checked-floor`) is named at the top.\n\n";
+  for (const auto& t : night.targets) {
+    if (!t.checks) {
+      md << "- " << t.name << ": not counted (this night's record has no counts).\n";
+      continue;
+    }
+    const auto& c = *t.checks;
+    if (!c.expected) {
+      md << "- " << t.name << ": no op model (it writes no counts).\n";
+      continue;
+    }
+    for (const auto& problem : c.problems) md << "- " << t.name << ": a counts file was not read: `" << code_text(problem) << "`\n";
+    if (c.files == 0) {
+      if (c.problems.empty())
+        md << "- **" << t.name << ": no counts file**: none of its fuzzing processes wrote one (CLOSESEM_CHECK_COUNTS), "
+              "so what its model checked is unknown.\n";
+      else
+        md << "- **" << t.name << ": no counts file that could be read** (above), so what its model checked is "
+              "unknown.\n";
+      continue;
+    }
+    if (c.run == 0) {
+      md << "- " << t.name << ": no ops (" << c.files << " counts file" << (c.files == 1 ? "" : "s") << ").\n";
+      continue;
+    }
+    md << "- " << (below_floor(c, night.job.checked_floor_percent) ? "**" + t.name + "** (below the floor)" : t.name)
+       << ": " << with_commas(c.run) << " ops, " << with_commas(c.exact + c.set) << " checked ("
+       << checked_percent(tally_of(c)) << ": " << with_commas(c.exact) << " exactly, " << with_commas(c.set)
+       << " as a set), " << with_commas(c.unpredicted) << " not predicted\n";
+    const auto kinds = top_of(c.unpredicted_by_kind);
+    if (!kinds.empty()) {
+      md << "  - op kinds most often unpredicted: ";
+      for (std::size_t i = 0; i < kinds.size(); ++i)
+        md << (i ? ", " : "") << "`" << code_text(kinds[i].first) << "` " << with_commas(static_cast<long long>(kinds[i].second));
+      md << "\n";
+    }
+    const auto reasons = top_of(c.unpredicted_reasons);
+    if (!reasons.empty()) {
+      md << "  - top reasons:\n";
+      for (const auto& [reason, count] : reasons)
+        md << "    - " << with_commas(static_cast<long long>(count)) << " × `" << code_text(reason) << "`\n";
+    }
+  }
+  md << "\n";
+}
+
 std::string headline(int new_count, int seen_count, bool conformance_bad, bool conformance_skipped) {
   std::string text;
   if (new_count > 0)
@@ -598,6 +808,20 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   const bool libfuzzer = job.engine == "libfuzzer";
   const auto seconds = [](const Count& value) { return clock_text(value.value_or(0)); };
   md << "# closesem nightly " << job.date << ": " << headline(new_count, seen_count, bad, skipped) << "\n\n";
+  // What the model checked, where it falls short: first, so that a night whose fuzzers
+  // mostly ran unchecked ops does not read as a clean one.
+  for (const auto& t : night.targets) {
+    if (!t.checks || !t.checks->expected) continue;
+    const auto& c = *t.checks;
+    if (c.files == 0)
+      md << "> " << t.name << ": " << (c.problems.empty() ? "no counts file" : "no counts file that could be read")
+         << ", so what its model checked is unknown (not a pass; see \"What the model did not check\").\n\n";
+    else if (c.run == 0)
+      md << "> " << t.name << ": its counts files show no ops run, so the model checked nothing.\n\n";
+    else if (below_floor(c, job.checked_floor_percent))
+      md << "> " << t.name << ": the model checked " << checked_percent(tally_of(c)) << " of its ops, below the floor of "
+         << floor_text(job.checked_floor_percent) << " (see \"What the model did not check\").\n\n";
+  }
   md << "**" << or_else(job.platform, "unknown platform") << "** · " << night.targets.size() << " fuzz targets for "
      << seconds(job.fuzz_seconds) << " with "
      << (libfuzzer ? "libFuzzer (fork mode)" : "the replay engine's random mode") << ", " << text_of(job.jobs)
@@ -627,9 +851,9 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   md << "## Fuzzing\n\n";
   if (libfuzzer) {
     md << "| target | runs | runs/s | coverage (edges / features) | corpus before → after | new units (kept) | "
-          "crash inputs | findings |\n|---|---:|---:|---|---|---|---:|---:|\n";
+          "crash inputs | findings | ops run | checked |\n|---|---:|---:|---|---|---|---:|---:|---:|---:|\n";
   } else {
-    md << "| target | runs | runs/s | crash inputs | findings |\n|---|---:|---:|---:|---:|\n";
+    md << "| target | runs | runs/s | crash inputs | findings | ops run | checked |\n|---|---:|---:|---:|---:|---:|---:|\n";
   }
   for (const auto& t : night.targets) {
     const int found = count_findings(findings, t.name, false);
@@ -642,7 +866,9 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
       if (t.new_units_kept) md << " (" << *t.new_units_kept << ")";
       md << " | ";
     }
-    md << text_of(t.crash_inputs, "0") << " | " << found << " |\n";
+    md << text_of(t.crash_inputs, "0") << " | " << found << " | "
+       << (t.checks && t.checks->files > 0 ? with_commas(t.checks->run) : ops_run_cell(t.checks)) << " | "
+       << checked_cell(t.checks) << " |\n";
   }
   md << "\n";
   if (libfuzzer) {
@@ -665,6 +891,8 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
          << t.name << "/slow/`)\n";
   }
   md << "\n";
+
+  write_unchecked(md, night);
 
   md << "## Conformance\n\n";
   if (skipped) {
@@ -726,6 +954,48 @@ std::string place(const std::string& file, const std::string& text, std::size_t 
 
 }  // namespace
 
+bool parse_checked_floor(const std::string& text, double& percent, std::string& error) {
+  std::string digits = text;
+  if (!digits.empty() && digits.back() == '%') digits.pop_back();
+  bool good = !digits.empty() && digits.size() <= 6 && std::isdigit(static_cast<unsigned char>(digits.front())) &&
+              std::isdigit(static_cast<unsigned char>(digits.back()));
+  int dots = 0;
+  for (const char c : digits) {
+    if (c == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c))) good = false;
+  }
+  if (good && dots <= 1) {
+    percent = std::stod(digits);
+    if (percent <= 100) return true;
+  }
+  error = "--checked-floor needs a percentage from 0 to 100 (such as 95 or 97.5), not '" + text + "'";
+  return false;
+}
+
+NightChecks night_checks(const std::string& dir, const std::string& target, bool expected) {
+  NightChecks checks;
+  checks.expected = expected;
+  if (!expected) return checks;
+  const CheckCountsSum sum = sum_check_counts(dir, target);
+  checks.files = sum.files;
+  checks.inputs = static_cast<long long>(sum.inputs);
+  checks.run = static_cast<long long>(sum.total.run);
+  checks.exact = static_cast<long long>(sum.total.exact);
+  checks.set = static_cast<long long>(sum.total.set);
+  checks.unpredicted = static_cast<long long>(sum.total.unpredicted);
+  for (const auto& [kind, counts] : sum.by_kind)
+    if (counts.unpredicted > 0) checks.unpredicted_by_kind[kind] = static_cast<long long>(counts.unpredicted);
+  for (const auto& [reason, count] : sum.unpredicted_reasons)
+    checks.unpredicted_reasons[reason] = static_cast<long long>(count);
+  // (the folder's own name stays: "counts/fuzz_linger-12.json: ...")
+  const std::string parent = fs::path(dir).lexically_normal().parent_path().string() + "/";
+  for (auto problem : sum.problems) {
+    if (parent.size() > 1 && problem.compare(0, parent.size(), parent) == 0) problem.erase(0, parent.size());
+    checks.problems.push_back(problem);
+  }
+  return checks;
+}
+
 int nightly_summary(const NightRecord& night, const NightlySummaryOptions& options, std::ostream& out,
                     std::ostream& err) {
   std::vector<Finding> findings;
@@ -764,7 +1034,14 @@ int nightly_summary(const NightRecord& night, const NightlySummaryOptions& optio
 }
 
 int nightly_summary_file(const std::string& night_file, const std::string& dir, const std::string& history_dir,
-                         const std::string& corpora, std::ostream& out, std::ostream& err) {
+                         const std::string& corpora, std::ostream& out, std::ostream& err, const std::string& counts,
+                         const std::string& checked_floor) {
+  double floor_percent = 0;
+  std::string floor_error;
+  if (!checked_floor.empty() && !parse_checked_floor(checked_floor, floor_percent, floor_error)) {
+    err << "nightly summary: " << floor_error << "\n";
+    return 2;
+  }
   std::ifstream in(night_file, std::ios::binary);
   if (!in) {
     err << "nightly summary: cannot read " << night_file << "\n";
@@ -780,10 +1057,17 @@ int nightly_summary_file(const std::string& night_file, const std::string& dir, 
     return 2;
   }
   std::string error;
-  const auto night = night_from_json(document, error);
+  auto night = night_from_json(document, error);
   if (!night) {
     err << "nightly summary: " << night_file << ": " << error << " (not a night record)\n";
     return 2;
+  }
+  if (!checked_floor.empty()) night->job.checked_floor_percent = floor_percent;
+  if (!counts.empty()) {
+    for (auto& t : night->targets) {
+      const FuzzTarget* target = find_fuzz_target(t.name);
+      t.checks = night_checks(counts, t.name, target == nullptr || writes_check_counts(*target));
+    }
   }
   NightlySummaryOptions options;
   options.dir = dir;

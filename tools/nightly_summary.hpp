@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,20 @@ struct NightJob {
   Count budget_seconds, fuzz_seconds, jobs, cores;
   Count stopped_early_after_seconds;  // interrupted before the budget was spent
   Count merge_seconds, triage_seconds, conformance_seconds;
+  // A target whose model checked a smaller share of its ops (percent) is named at the top
+  // of the summary (--checked-floor).
+  double checked_floor_percent = 95;
+};
+
+// What the model checked of a target's ops during the night: the counts files its fuzzing
+// processes wrote (CLOSESEM_CHECK_COUNTS, tools/fuzzing/check_counts_file.hpp), summed.
+struct NightChecks {
+  bool expected = true;                // the target has an op model and writes counts files
+  long long files = 0;                 // counts files read (0: none, which is no pass)
+  long long inputs = 0, run = 0, exact = 0, set = 0, unpredicted = 0;
+  std::map<std::string, long long> unpredicted_by_kind;   // op kind -> unpredicted ops
+  std::map<std::string, long long> unpredicted_reasons;   // "KIND: why" -> unpredicted ops
+  std::vector<std::string> problems;   // counts files not read: "counts/F.json: why"
 };
 
 struct NightTarget {
@@ -39,6 +54,7 @@ struct NightTarget {
   Count new_units, new_units_kept;
   std::string merge;                        // "ok", "no new units", "merge failed ..."; "" none
   Count crash_inputs, inputs_examined, slow_units;
+  std::optional<NightChecks> checks;        // unknown: a record from before the counts
 };
 
 struct NightFinding {
@@ -76,6 +92,15 @@ nlohmann::json to_json(const NightRecord&);
 // when the JSON is not a night record: a missing or unknown field, a wrong type.
 std::optional<NightRecord> night_from_json(const nlohmann::json&, std::string& error);
 
+// "--checked-floor"'s value: a percentage from 0 to 100 ("95", "97.5"). False with `error`
+// (the message for the option) otherwise.
+bool parse_checked_floor(const std::string& text, double& percent, std::string& error);
+
+// The counts files of a target in DIR (DIR/TARGET-*.json), summed into a record's form;
+// `expected` says whether the target writes them. Problems name files relative to DIR's
+// parent ("counts/fuzz_linger-12.json: ...").
+NightChecks night_checks(const std::string& dir, const std::string& target, bool expected);
+
 struct NightlySummaryOptions {
   std::string dir;                    // the report folder: stats.json and summary.md are written here
   std::vector<std::string> history;   // earlier finished reports (folders with stats.json)
@@ -88,10 +113,15 @@ struct NightlySummaryOptions {
 int nightly_summary(const NightRecord& night, const NightlySummaryOptions& options, std::ostream& out,
                     std::ostream& err);
 
-// `nightly summary --night FILE --dir DIR [--history DIR] [--corpora DIR]`: the same from
-// a record in a file; the history is every folder in DIR that has a stats.json. A file
-// that is not a night record is refused with its location (exit 2).
+// `nightly summary --night FILE --dir DIR [--history DIR] [--corpora DIR] [--counts DIR]
+// [--checked-floor PERCENT]`: the same from a record in a file; the history is every
+// folder in DIR that has a stats.json. A file that is not a night record, or a floor that
+// is no percentage, is refused with its location (exit 2).
+// With `counts` (a folder of counts files, as the job's .work/counts/), every target's
+// figures of what the model checked come from there; with `checked_floor` ("" none), the
+// floor replaces the record's.
 int nightly_summary_file(const std::string& night_file, const std::string& dir, const std::string& history_dir,
-                         const std::string& corpora, std::ostream& out, std::ostream& err);
+                         const std::string& corpora, std::ostream& out, std::ostream& err,
+                         const std::string& counts = "", const std::string& checked_floor = "");
 
 }  // namespace closesem::tool

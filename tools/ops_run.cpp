@@ -3,6 +3,7 @@
 
 #include "ops_tool.hpp"
 
+#include "closesem/check_counts.hpp"
 #include "closesem/model.hpp"
 #include "closesem/platform.hpp"
 #include "closesem/runner.hpp"
@@ -134,6 +135,10 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
     out << "  " << trace.steps.size() << " ops, " << divergences << " diverged from the model, " << failed
         << " failed their ->, " << payload << " received bytes off the pattern, " << trace.unpredicted()
         << " without a prediction\n";
+    // How much of it the model checked: one outcome, a set, or nothing (issue 18).
+    runner::CheckCounts checked;
+    checked.add(trace);
+    out << "  checked: " << checked.summary() << '\n';
     // Bytes off the pattern are a failure like a divergence: the stack lost, added or
     // reordered data (each such op's note says where).
     int file_status = divergences > 0 || failed > 0 || payload > 0 ? 1 : 0;

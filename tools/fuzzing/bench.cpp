@@ -9,11 +9,15 @@
 // counted and shown. fuzz_close_sequences runs twice: as it is, and without pending calls
 // (CLOSESEM_FUZZ_NO_PENDING=1, fuzz/harness.hpp: its inputs lose every start, collect and
 // cancel), so that the table shows what pending calls cost (issue 17: the ratio may drop
-// by at most a fifth).
+// by at most a fifth). Each program also runs with CLOSESEM_CHECK_COUNTS set to a file in
+// the run's scratch folder: the targets with an op model write there how many ops they ran
+// and how many the model checked (fuzzing/check_counts_file.hpp), the last two columns; a
+// target that should write one and did not is named below the table ("–" is no pass).
 #include "fuzzing/commands.hpp"
 #include "fuzzing/files.hpp"
 
 #include "closesem/platform.hpp"
+#include "fuzzing/check_counts_file.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/target_run.hpp"
 
@@ -40,6 +44,9 @@ struct Sample {
   long pair_failures = 0;
   long time_wait = 0;
   std::string findings_text;
+  // What the model checked (a target with an op model; the bare loop has none).
+  bool counts_expected = false;
+  CheckCountsSum counts;
 };
 
 [[maybe_unused]] std::string first_line_of(const std::string& path) {
@@ -93,8 +100,14 @@ class Bench {
   bool run(const std::string& name, int budget, Sample& sample, bool pending_calls = true) {
     RunSpec spec;
     spec.argv = {fuzzers_ + "/" + name, "--random", "--seed", "1", "--budget", std::to_string(budget)};
-    spec.log_path = scratch_ + "/" + name + (pending_calls ? "" : ".no-pending") + ".out";
-    spec.env = {{"CLOSESEM_FUZZ_KEEP_GOING", "1"}};
+    const std::string label = name + (pending_calls ? "" : ".no-pending");
+    spec.log_path = scratch_ + "/" + label + ".out";
+    // (a folder per run: the fuzz_close_sequences runs with and without pending calls
+    // are counted apart)
+    const std::string counts_dir = scratch_ + "/counts-" + label;
+    std::error_code ec;
+    fs::create_directories(counts_dir, ec);
+    spec.env = {{"CLOSESEM_FUZZ_KEEP_GOING", "1"}, {"CLOSESEM_CHECK_COUNTS", counts_dir + "/" + name + "-%p.json"}};
     if (!pending_calls) spec.env.emplace_back("CLOSESEM_FUZZ_NO_PENDING", "1");
     spec.limit = std::chrono::seconds(budget + 120);
     BoundedRun process;
@@ -122,6 +135,9 @@ class Bench {
     sample.findings = count_lines(result->log, "closesem finding:");
     sample.pair_failures = count_lines(result->log, "closesem signature: pair-setup");
     sample.time_wait = time_wait_count();
+    const FuzzTarget* target = find_fuzz_target(name);
+    sample.counts_expected = target != nullptr && writes_check_counts(*target);
+    sample.counts = sum_check_counts(counts_dir, name);
     sample.findings_text = std::to_string(sample.findings);
     if (result->status != 0) {
       err_ << "bench: " << name << " ended with status " << result->status
@@ -133,7 +149,11 @@ class Bench {
       sample.findings_text += " (exit " + std::to_string(result->status) + ")";
     }
     err_ << "bench: " << name << (pending_calls ? "" : " (no pending calls)") << ": " << sample.rate << " executions per second, descriptors " << sample.fds << ", "
-         << sample.findings_text << " finding(s)\n";
+         << sample.findings_text << " finding(s)"
+         << (sample.counts.files > 0 ? ", " + std::to_string(sample.counts.total.run) + " ops, " +
+                                           checked_percent(sample.counts.total) + " checked"
+                                     : std::string())
+         << "\n";
     return true;
   }
 
@@ -144,8 +164,19 @@ class Bench {
 };
 
 [[maybe_unused]] std::string row(const std::string& label, const Sample& s, const std::string& share) {
+  // (no file, or none that could be read: "–", and a line below the table says why)
+  const bool counted = s.counts.files > 0;
   return "| " + label + " | " + std::to_string(s.rate) + " | " + share + " | " + s.fds + " | " +
-         std::to_string(s.pair_failures) + " | " + s.findings_text + " | " + std::to_string(s.time_wait) + " |";
+         std::to_string(s.pair_failures) + " | " + s.findings_text + " | " + std::to_string(s.time_wait) + " | " +
+         (counted ? std::to_string(s.counts.total.run) : "–") + " | " +
+         (counted ? checked_percent(s.counts.total) : "–") + " |";
+}
+
+// Below the table: what went wrong with the counts of a program that has an op model.
+void counts_notes(std::ostream& out, const std::string& label, const Sample& s) {
+  for (const auto& problem : s.counts.problems) out << label << ": a counts file was not read: " << problem << "\n";
+  if (s.counts_expected && s.counts.files == 0)
+    out << label << " wrote no counts file (CLOSESEM_CHECK_COUNTS): what its model checked is unknown, not a pass.\n";
 }
 
 }  // namespace
@@ -211,8 +242,9 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   out << "\n## closesem bench: executions per second, " << files::utc_now("%Y-%m-%d %H:%M UTC") << ", " << closesem::platform::platform_id() << "\n\n";
   out << "Bare loop: one TCP loopback pair per execution, one byte each way, closed; mean of the two runs: " << bare
       << "/s.\n\n";
-  out << "| program | exec/s | of the bare loop | descriptors (min–max) | pair-setup failures | findings | TIME_WAIT after |\n";
-  out << "|---|---|---|---|---|---|---|\n";
+  out << "| program | exec/s | of the bare loop | descriptors (min–max) | pair-setup failures | findings | TIME_WAIT after "
+         "| ops run | checked |\n";
+  out << "|---|---|---|---|---|---|---|---|---|\n";
   out << row("bare loop (before)", before, "100%") << "\n";
   for (std::size_t i = 0; i < targets.size(); ++i) {
     out << row(targets[i], samples[i], share(samples[i].rate)) << "\n";
@@ -220,6 +252,13 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       out << row(targets[i] + " (no pending calls)", without, share(without.rate)) << "\n";
   }
   out << row("bare loop (after)", after, "100%") << "\n\n";
+  out << "\"checked\": the share of the ops run whose outcome the model predicted (one outcome or a set), rounded "
+         "down; – for a program without an op model.\n";
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    counts_notes(out, targets[i], samples[i]);
+    if (targets[i] == kWithout && ran_without) counts_notes(out, targets[i] + " (no pending calls)", without);
+  }
+  out << "\n";
   for (std::size_t i = 0; i < targets.size(); ++i)
     if (targets[i] == kWithout && bare > 0) {
       out << "fuzz_close_sequences runs at " << share(samples[i].rate) << " of the bare loop (goal: 50% or more)";

@@ -5,7 +5,9 @@
 #   check_nightly.sh libfuzzer BUILD FAULTS WORK FUZZERS
 # Under an injected fault (eof-as-reset: the stack reads a graceful close as a reset)
 # the job must find it, minimise, decode and confirm it, write the report and exit 1;
-# a second night with the same fault lists it as seen before and exits 0; (replay) a
+# the report says how many ops each target ran and the share its model checked (the
+# counts every fuzzing process wrote, summed); a second night with the same fault lists
+# it as seen before and exits 0; (replay) a
 # night without the fault runs the conformance suite too and exits 0, and a night
 # interrupted while it fuzzes stops its fuzzers and still writes its report.
 set -uo pipefail
@@ -56,6 +58,30 @@ grep -qE '^(==[0-9]+==|replay: |INFO: )' "$first/findings/fuzz_linger/1.ops" &&
 has "$first/findings/fuzz_linger/1.log" '^closesem signature: divergence/recv/connection_reset/'
 has "$first/stats.json" '"executions": [1-9]'
 has "$first/stats.json" '"status": "confirmed"'
+# What the model checked: every fuzzing process of both targets wrote its counts
+# (CLOSESEM_CHECK_COUNTS, libFuzzer's fork-mode children too), summed per target.
+python3 - "$first/stats.json" <<'EOF' || fail "first: stats.json lacks what the model checked (above)"
+import json, sys
+stats = json.load(open(sys.argv[1]))
+problems = []
+if stats.get("checked_floor_percent") != 95: problems.append(f"checked_floor_percent {stats.get('checked_floor_percent')}")
+for name in ("fuzz_linger", "fuzz_handles"):
+    t = stats["targets"][name]
+    run, checked, share = t.get("ops_run"), t.get("ops_checked"), t.get("checked_share")
+    if not isinstance(run, int) or run <= 0: problems.append(f"{name}: ops_run {run!r}")
+    elif not isinstance(checked, int) or not 0 <= checked <= run: problems.append(f"{name}: ops_checked {checked!r} of {run}")
+    elif not isinstance(share, (int, float)) or abs(share - checked / run) > 1e-9: problems.append(f"{name}: checked_share {share!r}")
+    if not t.get("check_counts_files", 0) >= 1: problems.append(f"{name}: check_counts_files {t.get('check_counts_files')!r}")
+    for key in ("unpredicted_by_kind", "unpredicted_reasons"):
+        if not isinstance(t.get(key), dict) or len(t[key]) > 10: problems.append(f"{name}: {key} {t.get(key)!r}")
+    if t.get("check_counts_problems"): problems.append(f"{name}: {t['check_counts_problems']}")
+for p in problems: print(f"{sys.argv[1]}: {p}", file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
+has "$first/summary.md" '^\| target \| runs \| runs/s \| .* \| ops run \| checked \|$'
+has "$first/summary.md" '^\| fuzz_linger \| [0-9,]+ \| .* \| [1-9][0-9,]* \| [0-9]+% \|$'
+has "$first/summary.md" '^## What the model did not check'
+grep -q 'no counts file' "$first/summary.md" && fail "first: a target wrote no counts file"
 if [ "$mode" = libfuzzer ]; then
   has "$first/summary.md" 'with libFuzzer \(fork mode\)'
   has "$first/stats.json" '"edges": [1-9]'

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ctest tool.nightly-usage: `./closesem nightly` and `closesem_tool nightly` refuse a
 # target list they cannot run as given (a target twice would run its fuzzers twice into
-# the same folders; a name not in the manifest; an empty name) with exit status 2 and a
-# message naming the culprit, before they build, fuzz or make a report folder; a good
-# list passes, and --help answers with exit status 0.
+# the same folders; a name not in the manifest; an empty name), and a --checked-floor
+# that is no percentage, with exit status 2 and a message naming the culprit, before
+# they build, fuzz or make a report folder; a good list passes, and --help answers with
+# exit status 0.
 #   check_nightly_usage.sh WORK TOOL
 # The front end runs from a folder of links to the source tree whose
 # build/release/tools/closesem_tool is TOOL (so that it builds nothing).
@@ -58,6 +59,15 @@ expect 0 "Usage: ./closesem nightly" "$tool" nightly --help
 expect 0 "Usage: ./closesem nightly" bash "$work/top/closesem" nightly --budget 5 --help
 expect 2 "--jobs needs a number from 1 to 999, not '0'" bash "$work/top/closesem" nightly --jobs 0
 expect 2 "--engine is libfuzzer or replay, not 'afl'" "$tool" nightly --engine afl
+# --checked-floor: a percentage from 0 to 100, checked before anything is built.
+expect 2 "--checked-floor needs a percentage from 0 to 100 \(such as 95 or 97.5\), not 'abc'" \
+  "$tool" nightly --check-usage --checked-floor abc
+expect 2 "--checked-floor needs a percentage from 0 to 100 .*, not '101'" \
+  bash "$work/top/closesem" nightly --checked-floor 101
+expect 2 "--checked-floor needs a percentage" "$tool" nightly --check-usage --checked-floor=-1
+expect 2 "--checked-floor needs a value" "$tool" nightly --check-usage --checked-floor ""
+expect 0 "" "$tool" nightly --check-usage --checked-floor 97.5
+expect 0 "--checked-floor PERCENT" "$tool" nightly --help
 
 [ "$failures" = 0 ] || { echo "check_nightly_usage: $failures check(s) failed" >&2; exit 1; }
 echo "check_nightly_usage: every bad target list refused with exit status 2"

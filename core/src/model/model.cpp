@@ -512,7 +512,8 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
         // AF_UNIX looks the destination up first (unix_stream_connect): nobody listening
         // there (or a listener of another family: the runner's refusing address) is
         // refused before the socket's own state is looked at.
-        if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made) return Prediction{};
+        if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
+          return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
         const Socket& target = sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
         if (target.unknown) return said({}, "not predicted: " + target.unknown_since);
         if (target.phase != Phase::listening || target.kind != s.kind)
