@@ -101,6 +101,18 @@ inline std::unique_ptr<platform::AsyncCall> start_blocked_thread_recv(platform::
   return started;
 }
 
+// A recv still blocked after the action under test is released by the peer (`first`),
+// which sends it a byte; then it must complete ("<call> in another thread completed at
+// last", REQUIREd, bounded). The release is named in the message of a failure.
+inline void release_blocked_recv(platform::AsyncCall& call, platform::NativeHandle first, const std::string& call_name) {
+  std::string release = "not needed";
+  if (!call.wait(std::chrono::milliseconds(0)))
+    release = "send(first, 1): " + send_pattern(first, 1).describe();
+  INFO("release: " << release);
+  REQUIRE_THAT(observe(call_name + " in another thread completed at last", completes_within(call, positive_timeout())),
+               succeeds_with(1));
+}
+
 // How long a pending call gets to complete after the action that should complete it. A
 // call that is not completed costs the test this long (shorter than positive_timeout()).
 inline std::chrono::milliseconds completion_time() {

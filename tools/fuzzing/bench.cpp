@@ -172,12 +172,14 @@ class Bench {
          (counted ? checked_percent(s.counts.total) : "–") + " |";
 }
 
+#ifndef _WIN32
 // Below the table: what went wrong with the counts of a program that has an op model.
 void counts_notes(std::ostream& out, const std::string& label, const Sample& s) {
   for (const auto& problem : s.counts.problems) out << label << ": a counts file was not read: " << problem << "\n";
   if (s.counts_expected && s.counts.files == 0)
     out << label << " wrote no counts file (CLOSESEM_CHECK_COUNTS): what its model checked is unknown, not a pass.\n";
 }
+#endif
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "fuzzing/check_counts_file.hpp"
 
+#include "closesem/check_counts.hpp"
 #include "fuzzing/files.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,119 +12,26 @@
 #include <system_error>
 
 namespace closesem::tool {
-namespace {
-
-using json = nlohmann::json;
-
-constexpr const char* kSchema = "closesem-check-counts/1";
-
-// "LINE:COLUMN" of a byte offset (1-based), for a parse error.
-std::string place(const std::string& text, std::size_t offset) {
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(column);
-}
-
-// A whole number >= 0 at `where` (a JSON pointer, for the message).
-bool count_at(const json& object, const char* key, const std::string& where, std::uint64_t& out, std::string& error) {
-  const auto it = object.find(key);
-  if (it == object.end()) {
-    error = where + "/" + key + ": missing";
-    return false;
-  }
-  if (!it->is_number_unsigned()) {
-    // (nlohmann reads a non-negative integer as unsigned; -1, 1.5 and "3" are not counts)
-    error = where + "/" + key + ": expected a whole number, got " + it->dump();
-    return false;
-  }
-  out = it->get<std::uint64_t>();
-  return true;
-}
-
-// run, exact, set and unpredicted of one object; run must be their sum.
-bool tally_at(const json& object, const std::string& where, const char* run, const char* exact, const char* set,
-              const char* unpredicted, CheckTally& out, std::string& error) {
-  if (!count_at(object, run, where, out.run, error) || !count_at(object, exact, where, out.exact, error) ||
-      !count_at(object, set, where, out.set, error) || !count_at(object, unpredicted, where, out.unpredicted, error))
-    return false;
-  if (out.exact + out.set + out.unpredicted != out.run) {
-    error = (where.empty() ? "/" : where) + ": " + run + " is " + std::to_string(out.run) + ", but " + exact + " + " +
-            set + " + " + unpredicted + " is " + std::to_string(out.exact + out.set + out.unpredicted);
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 bool add_check_counts(const std::string& text, const std::string& target, CheckCountsSum& sum, std::string& error) {
-  json document;
-  try {
-    document = json::parse(text);
-  } catch (const json::parse_error& e) {
-    error = place(text, e.byte > 0 ? e.byte - 1 : 0) + ": not JSON (" + e.what() + ")";
-    return false;
-  }
-  if (!document.is_object()) {
-    error = std::string("/: expected an object, got ") + document.type_name();
-    return false;
-  }
-  const auto schema = document.find("schema");
-  if (schema == document.end() || !schema->is_string() || schema->get<std::string>() != kSchema) {
-    error = std::string("/schema: expected \"") + kSchema + "\", got " + (schema == document.end() ? "none" : schema->dump());
-    return false;
-  }
-  const auto name = document.find("target");
-  if (name == document.end() || !name->is_string()) {
-    error = "/target: expected the target's name, got " + (name == document.end() ? std::string("none") : name->dump());
-    return false;
-  }
-  if (!target.empty() && name->get<std::string>() != target) {
-    error = "/target: expected \"" + target + "\", got " + name->dump() + " (another target's file)";
-    return false;
-  }
-  CheckCountsSum one;
-  if (!count_at(document, "inputs", "", one.inputs, error) ||
-      !tally_at(document, "", "ops_run", "ops_exact", "ops_set", "ops_unpredicted", one.total, error))
-    return false;
-  const auto by_kind = document.find("by_kind");
-  if (by_kind == document.end() || !by_kind->is_object()) {
-    error = "/by_kind: expected an object, got " + (by_kind == document.end() ? std::string("none") : by_kind->dump());
-    return false;
-  }
-  for (const auto& [kind, counts] : by_kind->items()) {
-    const std::string where = "/by_kind/" + kind;
-    if (!counts.is_object()) {
-      error = where + ": expected an object, got " + counts.dump();
+  // The format has one reader, the runner's (closesem/check_counts.hpp): what it refuses
+  // (not JSON, the schema, a field, counts that do not add up) is refused here too.
+  runner::CheckCounts one;
+  if (!runner::CheckCounts::from_json(text, one, error)) return false;
+  if (!target.empty()) {
+    // (from_json checked that "target" is a string)
+    const auto name = nlohmann::json::parse(text).at("target").get<std::string>();
+    if (name != target) {
+      error = "target: expected \"" + target + "\", found \"" + name + "\" (another target's file)";
       return false;
     }
-    if (!tally_at(counts, where, "run", "exact", "set", "unpredicted", one.by_kind[kind], error)) return false;
-  }
-  const auto reasons = document.find("unpredicted_reasons");
-  if (reasons == document.end() || !reasons->is_object()) {
-    error = "/unpredicted_reasons: expected an object, got " +
-            (reasons == document.end() ? std::string("none") : reasons->dump());
-    return false;
-  }
-  for (const auto& [reason, count] : reasons->items()) {
-    if (!count.is_number_unsigned()) {
-      error = "/unpredicted_reasons/" + reason + ": expected a whole number, got " + count.dump();
-      return false;
-    }
-    one.unpredicted_reasons[reason] += count.get<std::uint64_t>();
   }
   // Whole: only now does it join the sum.
+  const auto tally = [](const runner::CheckCounts::Counts& c) { return CheckTally{c.run, c.exact, c.set, c.unpredicted}; };
   sum.files += 1;
   sum.inputs += one.inputs;
-  sum.total.add(one.total);
-  for (const auto& [kind, counts] : one.by_kind) sum.by_kind[kind].add(counts);
+  sum.total.add(tally(one.total));
+  for (const auto& [kind, counts] : one.by_kind) sum.by_kind[kind].add(tally(counts));
   for (const auto& [reason, count] : one.unpredicted_reasons) sum.unpredicted_reasons[reason] += count;
   return true;
 }
@@ -147,9 +55,9 @@ CheckCountsSum sum_check_counts(const std::string& dir, const std::string& targe
       sum.problems.push_back(error);
       continue;
     }
-    // ("F:3:1: not JSON", "F: /ops_run: expected ...")
+    // ("F: not valid JSON: ...", "F: ops_run: expected a count ...")
     if (!add_check_counts(text, target, sum, error))
-      sum.problems.push_back(path + (error.rfind('/', 0) == 0 ? ": " : ":") + error);
+      sum.problems.push_back(path + ": " + error);
   }
   return sum;
 }

@@ -5,8 +5,7 @@
 // ops run, checked exactly, checked as a set, not predicted, per op kind, and why ops
 // were not predicted. `bench` and `nightly` read those files here and sum them (one per
 // process: libFuzzer's fork mode and the replay engine's rounds each write their own).
-// The reader is the tool's own (nlohmann-json), so that a file from another build of the
-// harness is read, or refused with its location, without linking the runner.
+// Each file is read by the runner's CheckCounts::from_json, the format's one reader.
 #pragma once
 
 #include "fuzzing/manifest.hpp"
@@ -41,8 +40,8 @@ struct CheckCountsSum {
   std::vector<std::string> problems;  // files that were not added: "PATH: why"
 };
 
-// Reads one file's text and adds it to `sum`. False with `error` ("/ops_run: expected a
-// whole number, got \"many\"", "3:1: not JSON (...)") when it is not a counts file, or
+// Reads one file's text and adds it to `sum`. False with `error` (CheckCounts::from_json's:
+// "ops_run: expected a count ...", "not valid JSON: ...") when it is not a counts file, or
 // not `target`'s (when `target` is not ""); `sum` is then unchanged.
 bool add_check_counts(const std::string& text, const std::string& target, CheckCountsSum& sum, std::string& error);
 
