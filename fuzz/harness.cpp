@@ -23,11 +23,6 @@
 #include <string_view>
 #include <system_error>
 
-#ifdef _WIN32
-#include <process.h>  // _getpid
-#else
-#include <unistd.h>  // getpid
-#endif
 
 namespace closesem::fuzz {
 namespace {
@@ -135,11 +130,7 @@ class CountsFile {
  private:
   explicit CountsFile(const std::string& path) {
     // "%p" -> the process id, every time it appears.
-#ifdef _WIN32
-    const auto pid = std::to_string(_getpid());
-#else
-    const auto pid = std::to_string(getpid());
-#endif
+    const auto pid = std::to_string(platform::process_id());
     for (std::size_t i = 0; i < path.size(); ++i) {
       if (path.compare(i, 2, "%p") == 0) {
         path_ += pid;

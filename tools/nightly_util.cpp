@@ -188,7 +188,7 @@ int day_of_year() {
 
 std::string host_name() { return platform::identity().host; }
 
-long own_pid() { return static_cast<long>(::getpid()); }
+long own_pid() { return static_cast<long>(platform::process_id()); }
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

@@ -313,6 +313,9 @@ const Identity& identity();
 // "wine-8.0 (windows-10.0.19045 on Linux 6.1.0)"
 std::string platform_id();
 
+// This process's id (getpid, GetCurrentProcessId).
+unsigned long process_id();
+
 // How many descriptors (POSIX: entries of /proc/self/fd) or handles (Windows:
 // GetProcessHandleCount) this process has open; -1 when the host cannot say. The fuzz
 // targets compare it before and after each input: a socket left open is a leak.

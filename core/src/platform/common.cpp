@@ -98,6 +98,8 @@ const Identity& identity() {
 
 std::string platform_id() { return identity().id(); }
 
+unsigned long process_id() { return backend::process_id(); }
+
 std::string_view to_string(Api value) {
   return value == Api::winsock ? "winsock" : "posix";
 }
