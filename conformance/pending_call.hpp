@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace closesem::testing {
 
@@ -85,32 +86,44 @@ inline platform::CallResult completes_within(platform::AsyncCall& call, std::chr
   return out;
 }
 
+// Starts `request` with `mechanism` and REQUIREs that it is still pending after the quiet
+// timeout: how every test of a call pending under the action it tests begins (thread and
+// io_uring alike). Both observations are named whole by the caller ("start uring
+// recv(second, 100)", "uring recv(second) completed with nothing sent"), since the
+// expectation files and the behaviour report match on their exact text.
+inline std::unique_ptr<platform::AsyncCall> start_pending_call(platform::AsyncMechanism mechanism,
+                                                               platform::AsyncRequest request,
+                                                               const std::string& start_name,
+                                                               const std::string& still_pending_name) {
+  std::unique_ptr<platform::AsyncCall> started;
+  REQUIRE_THAT(observe(start_name, platform::AsyncCall::start(mechanism, std::move(request), started)), succeeds());
+  REQUIRE_THAT(observe(still_pending_name, completes_within(*started, quiet_timeout())), succeeds_with(0));
+  return started;
+}
+
 // A recv of `size` bytes on `second` started on a thread of its own, and still blocked
 // after the quiet timeout (nothing was sent): how the "blocked in another thread" tests
 // begin. Both steps are REQUIREd.
 inline std::unique_ptr<platform::AsyncCall> start_blocked_thread_recv(platform::NativeHandle second, std::size_t size) {
   CLOSESEM_REQUIRE_MECHANISM(platform::AsyncMechanism::thread);
   const std::string call = "recv(second, " + std::to_string(size) + ")";
-  std::unique_ptr<platform::AsyncCall> started;
-  REQUIRE_THAT(observe("start thread " + call,
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread, recv_request(second, size), started)),
-               succeeds());
-  REQUIRE_THAT(observe(call + " in another thread completed with nothing sent",
-                       completes_within(*started, quiet_timeout())),
-               succeeds_with(0));
-  return started;
+  return start_pending_call(platform::AsyncMechanism::thread, recv_request(second, size), "start thread " + call,
+                            call + " in another thread completed with nothing sent");
 }
 
 // A recv still blocked after the action under test is released by the peer (`first`),
 // which sends it a byte; then it must complete ("<call> in another thread completed at
-// last", REQUIREd, bounded). The release is named in the message of a failure.
-inline void release_blocked_recv(platform::AsyncCall& call, platform::NativeHandle first, const std::string& call_name) {
+// last", REQUIREd, bounded). The release is named in the message of a failure; it is also
+// returned, for a test whose later checks should name it too (in an INFO of its own).
+inline std::string release_blocked_recv(platform::AsyncCall& call, platform::NativeHandle first,
+                                        const std::string& call_name) {
   std::string release = "not needed";
   if (!call.wait(std::chrono::milliseconds(0)))
     release = "send(first, 1): " + send_pattern(first, 1).describe();
   INFO("release: " << release);
   REQUIRE_THAT(observe(call_name + " in another thread completed at last", completes_within(call, positive_timeout())),
                succeeds_with(1));
+  return release;
 }
 
 // How long a pending call gets to complete after the action that should complete it. A
@@ -153,6 +166,16 @@ inline platform::CallResult close_error_outcome(const events::EventSet& seen) {
     out.native = platform::native_from_errc(seen.close_error).value_or(platform::kErrorSentinel);
   }
   return out;
+}
+
+// Opens a notifier of `kind` on `handle`, REQUIREd: how every events test of a notifier
+// begins. The observation is named whole by the caller ("WSAEventSelect on second",
+// "epoll level on second"), since the expectation files and the report match on it.
+inline std::unique_ptr<platform::Notifier> open_notifier(platform::Notifier::Kind kind, platform::NativeHandle handle,
+                                                         const std::string& name) {
+  std::unique_ptr<platform::Notifier> notifier;
+  REQUIRE_THAT(observe(name, platform::Notifier::open(kind, handle, notifier)), succeeds());
+  return notifier;
 }
 
 // Waits on `notifier` until every bit of `until` was reported (the union of the waits),

@@ -18,10 +18,7 @@ namespace events = closesem::events;
 TEST_CASE("events: edge-triggered epoll reports arriving data once", "[events][N8]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("epoll edge on second",
-                       platform::Notifier::open(platform::Notifier::Kind::epoll_edge, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier = open_notifier(platform::Notifier::Kind::epoll_edge, pair.second.get(), "epoll edge on second");
   // The registration's own edge (the socket is writable) is consumed first.
   events::EventSet initial;
   REQUIRE_THAT(observe("epoll_wait(second) after the registration", notifier->wait(positive_timeout(), initial)),

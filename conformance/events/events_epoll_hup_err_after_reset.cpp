@@ -17,10 +17,8 @@ namespace events = closesem::events;
 TEST_CASE("events: epoll after the peer's reset reports hup and err", "[events][N7]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("epoll level on second",
-                       platform::Notifier::open(platform::Notifier::Kind::epoll_level, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::epoll_level, pair.second.get(), "epoll level on second");
   REQUIRE_THAT(observe("set linger {1,0} on first", platform::set_linger(pair.first.get(), platform::Linger{true, 0})),
                succeeds());
   CHECK_THAT(observe("close(first) with linger {1,0}", pair.first.close()), succeeds());

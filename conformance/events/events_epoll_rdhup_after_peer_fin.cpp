@@ -18,10 +18,8 @@ namespace events = closesem::events;
 TEST_CASE("events: epoll after the peer's FIN reports rdhup, not hup", "[events][N6]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("epoll level on second",
-                       platform::Notifier::open(platform::Notifier::Kind::epoll_level, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::epoll_level, pair.second.get(), "epoll level on second");
   CHECK_THAT(observe("shutdown(first, send)", platform::shutdown(pair.first.get(), platform::ShutdownHow::send)),
              succeeds());
   REQUIRE_THAT(wait_for("second", pair.second.get(), platform::WaitFor::readable), succeeds_with(1));

@@ -21,10 +21,8 @@ TEST_CASE("events: WSAEventSelect records the peer's reset as FD_CLOSE with conn
           "[events][N11]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("WSAEventSelect on second",
-                       platform::Notifier::open(platform::Notifier::Kind::event_select, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::event_select, pair.second.get(), "WSAEventSelect on second");
   REQUIRE_THAT(observe("set linger {1,0} on first", platform::set_linger(pair.first.get(), platform::Linger{true, 0})),
                succeeds());
   CHECK_THAT(observe("close(first) with linger {1,0}", pair.first.close()), succeeds());

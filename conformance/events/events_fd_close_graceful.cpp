@@ -17,10 +17,8 @@ namespace events = closesem::events;
 TEST_CASE("events: WSAEventSelect records the peer's graceful close as FD_CLOSE with 0", "[events][N10]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("WSAEventSelect on second",
-                       platform::Notifier::open(platform::Notifier::Kind::event_select, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::event_select, pair.second.get(), "WSAEventSelect on second");
   CHECK_THAT(observe("close(first) with nothing unread", pair.first.close()), succeeds());
   const auto seen = collect_events(*notifier, events::close);
   check_event_bits("WSAEnumNetworkEvents(second) after the peer's close", seen, events::close, events::close);

@@ -16,10 +16,8 @@ namespace platform = closesem::platform;
 TEST_CASE("events: WSAEventSelect makes the socket non-blocking", "[events][N13]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("WSAEventSelect on second",
-                       platform::Notifier::open(platform::Notifier::Kind::event_select, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::event_select, pair.second.get(), "WSAEventSelect on second");
   char byte = 0;
   CHECK_THAT(observe("recv(second, 1) with nothing queued after WSAEventSelect",
                      platform::recv(pair.second.get(), &byte, 1)),

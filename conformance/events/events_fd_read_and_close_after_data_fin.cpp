@@ -20,10 +20,8 @@ TEST_CASE("events: WSAEventSelect records data then the peer's FIN as FD_READ an
           "[events][N12]") {
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::Notifier> notifier;
-  REQUIRE_THAT(observe("WSAEventSelect on second",
-                       platform::Notifier::open(platform::Notifier::Kind::event_select, pair.second.get(), notifier)),
-               succeeds());
+  const auto notifier =
+      open_notifier(platform::Notifier::Kind::event_select, pair.second.get(), "WSAEventSelect on second");
   CHECK_THAT(observe("send(first, 10)", send_pattern(pair.first.get(), 10)), succeeds_with(10));
   CHECK_THAT(observe("shutdown(first, send)", platform::shutdown(pair.first.get(), platform::ShutdownHow::send)),
              succeeds());

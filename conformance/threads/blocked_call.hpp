@@ -4,11 +4,13 @@
 #pragma once
 
 #include "closesem_testing/fixtures.hpp"
+#include "closesem_testing/listener.hpp"
 
 #include "closesem/platform.hpp"
 
 #include <chrono>
 #include <future>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -98,6 +100,56 @@ inline std::chrono::milliseconds wake_time() {
 inline long long milliseconds_between(BlockedCall::Clock::time_point from,
                                       BlockedCall::Clock::time_point to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+// The one-byte recv on `handle` that the "recv blocked in another thread" tests run in a
+// BlockedCall; it captures the handle by value, as BlockedCall asks.
+inline auto one_byte_recv(platform::NativeHandle handle) {
+  return [handle](platform::Socket&) {
+    char byte = 0;
+    return platform::recv(handle, &byte, 1);
+  };
+}
+
+// How every BlockedCall test begins, before the action under test: the thread started,
+// and its call is still blocked after settle_time(), both REQUIREd. The observation is
+// named whole by the caller ("recv(second) in another thread returned with nothing
+// sent"), since the expectation files and the behaviour report match on its exact text.
+inline void require_still_blocked(BlockedCall& call, const std::string& still_blocked_name) {
+  REQUIRE(call.started_within(positive_timeout()));
+  REQUIRE_THAT(observe(still_blocked_name, call.wait(settle_time())), succeeds_with(0));
+}
+
+// A recv still blocked after the action under test is released by the peer (`first`),
+// which sends it a byte; then it must return ("<call_name> in another thread returned at
+// last", REQUIREd, bounded). The release is named in the message of a failure here, and
+// returned for the caller's own INFO, so that the checks of the result that follow name
+// it too.
+inline std::string release_blocked_recv(BlockedCall& call, platform::NativeHandle first,
+                                        const std::string& call_name) {
+  std::string release = "not needed";
+  if (!call.returned()) release = "send(first, 1): " + platform::send(first, "x", 1).describe();
+  INFO("release: " << release);
+  REQUIRE_THAT(observe(call_name + " in another thread returned at last", call.wait(positive_timeout())),
+               succeeds_with(1));
+  return release;
+}
+
+// An accept still blocked after the action under test is released by a client that
+// connects to the listener's address `to` (`client`, which the caller keeps open until the
+// accept's result is checked); then it must return as above. Returned as above.
+inline std::string release_blocked_accept(BlockedCall& call, platform::Socket& client, const platform::Endpoint& to,
+                                          const std::string& call_name) {
+  std::string release = "not needed";
+  if (!call.returned()) {
+    auto released = platform::open_stream(to.transport, client);
+    if (released.ok()) released = connect_bounded(client.get(), to);
+    release = "a client's connect: " + released.describe();
+  }
+  INFO("release: " << release);
+  REQUIRE_THAT(observe(call_name + " in another thread returned at last", call.wait(positive_timeout())),
+               succeeds_with(1));
+  return release;
 }
 
 }  // namespace closesem::testing

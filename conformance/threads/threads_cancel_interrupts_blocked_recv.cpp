@@ -25,14 +25,9 @@ TEST_CASE("threads: cancelling a recv blocked in another thread interrupts it an
   CLOSESEM_REQUIRE_MECHANISM(platform::AsyncMechanism::thread);
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start thread recv(second, 1)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread,
-                                                  recv_request(pair.second.get(), 1), call)),
-               succeeds());
-  REQUIRE_THAT(observe("recv(second) in another thread completed with nothing sent",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::thread, recv_request(pair.second.get(), 1),
+                                       "start thread recv(second, 1)",
+                                       "recv(second) in another thread completed with nothing sent");
   CHECK_THAT(observe("cancel the recv(second) blocked in another thread", call->cancel()), succeeds());
   CHECK_THAT(observe("recv(second) in another thread completed soon after the cancel",
                      completes_within(*call, completion_time())),

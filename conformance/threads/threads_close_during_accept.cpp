@@ -24,10 +24,7 @@ TEST_CASE("threads: close aborts an accept blocked in another thread on Winsock,
   // Closed by the test below while the thread may still use it: never by RAII.
   const auto blocked = listener.socket.release();
   BlockedCall call([blocked](platform::Socket& accepted) { return platform::accept(blocked, accepted); });
-  REQUIRE(call.started_within(positive_timeout()));
-  REQUIRE_THAT(observe("accept(listener) in another thread returned with nobody connecting",
-                       call.wait(settle_time())),
-               succeeds_with(0));
+  require_still_blocked(call, "accept(listener) in another thread returned with nobody connecting");
 
   const auto closed_at = BlockedCall::Clock::now();
   CHECK_THAT(observe("close(listener) while another thread is blocked in accept(listener)",
@@ -40,15 +37,8 @@ TEST_CASE("threads: close aborts an accept blocked in another thread on Winsock,
   // (On Linux this socket may get the closed listener's number; the blocked accept holds
   // the listening socket itself, not the number.)
   platform::Socket client;
-  std::string release = "not needed";
-  if (!call.returned()) {
-    auto released = platform::open_stream(platform::Transport::tcp4, client);
-    if (released.ok()) released = connect_bounded(client.get(), listener.endpoint);
-    release = "a client's connect: " + released.describe();
-  }
+  const auto release = release_blocked_accept(call, client, listener.endpoint, "accept(listener)");
   INFO("release: " << release);
-  REQUIRE_THAT(observe("accept(listener) in another thread returned at last", call.wait(positive_timeout())),
-               succeeds_with(1));
   const auto result = call.take();
   INFO("the accept returned " << milliseconds_between(closed_at, result.returned_at) << " ms after close(listener)");
   CHECK_THAT(observe("accept(listener) in another thread, blocked when close(listener) came", result.outcome),

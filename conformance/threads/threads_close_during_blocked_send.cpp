@@ -28,14 +28,10 @@ TEST_CASE("threads: close aborts a send blocked on a full window in another thre
   const auto blocked = pair.first.release();
   const auto queued = fill_send_buffer(blocked);
   INFO(queued << " bytes queued before the blocking send");
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start thread send(first, 1 MiB) on a full window",
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread,
-                                                  send_request(blocked, std::size_t{1} << 20, queued), call)),
-               succeeds());
-  REQUIRE_THAT(observe("send(first) in another thread completed with the window full",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::thread,
+                                       send_request(blocked, std::size_t{1} << 20, queued),
+                                       "start thread send(first, 1 MiB) on a full window",
+                                       "send(first) in another thread completed with the window full");
 
   CHECK_THAT(observe("close(first) while another thread is blocked in send(first)", platform::close_handle(blocked)),
              succeeds());

@@ -21,10 +21,7 @@ TEST_CASE("threads: shutdown(both) wakes an accept blocked in another thread on 
   auto listener = open_listener(platform::Transport::tcp4, 8);
   const auto blocked = listener.socket.get();
   BlockedCall call([blocked](platform::Socket& accepted) { return platform::accept(blocked, accepted); });
-  REQUIRE(call.started_within(positive_timeout()));
-  REQUIRE_THAT(observe("accept(listener) in another thread returned with nobody connecting",
-                       call.wait(settle_time())),
-               succeeds_with(0));
+  require_still_blocked(call, "accept(listener) in another thread returned with nobody connecting");
 
   const auto shut_at = BlockedCall::Clock::now();
   CHECK_THAT(observe("shutdown(listener, both) while another thread is blocked in accept(listener)",
@@ -35,15 +32,8 @@ TEST_CASE("threads: shutdown(both) wakes an accept blocked in another thread on 
              succeeds_with(by_api(0, 1)));
   // Release an accept that is still blocked: a client connects to the listener.
   platform::Socket client;
-  std::string release = "not needed";
-  if (!call.returned()) {
-    auto released = platform::open_stream(platform::Transport::tcp4, client);
-    if (released.ok()) released = connect_bounded(client.get(), listener.endpoint);
-    release = "a client's connect: " + released.describe();
-  }
+  const auto release = release_blocked_accept(call, client, listener.endpoint, "accept(listener)");
   INFO("release: " << release);
-  REQUIRE_THAT(observe("accept(listener) in another thread returned at last", call.wait(positive_timeout())),
-               succeeds_with(1));
   const auto result = call.take();
   INFO("the accept returned " << milliseconds_between(shut_at, result.returned_at)
                               << " ms after shutdown(listener, both)");

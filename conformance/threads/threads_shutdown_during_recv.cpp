@@ -20,13 +20,8 @@ TEST_CASE("threads: shutdown(both) wakes a recv blocked in another thread on Lin
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
   const auto blocked = pair.second.get();
-  BlockedCall call([blocked](platform::Socket&) {
-    char byte = 0;
-    return platform::recv(blocked, &byte, 1);
-  });
-  REQUIRE(call.started_within(positive_timeout()));
-  REQUIRE_THAT(observe("recv(second) in another thread returned with nothing sent", call.wait(settle_time())),
-               succeeds_with(0));
+  BlockedCall call(one_byte_recv(blocked));
+  require_still_blocked(call, "recv(second) in another thread returned with nothing sent");
 
   const auto shut_at = BlockedCall::Clock::now();
   CHECK_THAT(observe("shutdown(second, both) while another thread is blocked in recv(second)",
@@ -36,11 +31,8 @@ TEST_CASE("threads: shutdown(both) wakes a recv blocked in another thread on Lin
                      call.wait(wake_time())),
              succeeds_with(by_api(0, 1)));
   // Release a recv that is still blocked: the peer sends it a byte.
-  std::string release = "not needed";
-  if (!call.returned()) release = "send(first, 1): " + platform::send(pair.first.get(), "x", 1).describe();
+  const auto release = release_blocked_recv(call, pair.first.get(), "recv(second)");
   INFO("release: " << release);
-  REQUIRE_THAT(observe("recv(second) in another thread returned at last", call.wait(positive_timeout())),
-               succeeds_with(1));
   const auto result = call.take();
   INFO("the recv returned " << milliseconds_between(shut_at, result.returned_at)
                             << " ms after shutdown(second, both)");

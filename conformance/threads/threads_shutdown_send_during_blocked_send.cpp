@@ -30,14 +30,9 @@ TEST_CASE("threads: shutdown(send) ends a send blocked on a full window on Linux
   const auto queued = fill_send_buffer(writer);
   INFO(queued << " bytes queued before the blocking send");
   constexpr std::size_t kSize = std::size_t{1} << 20;
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start thread send(first, 1 MiB) on a full window",
-                       platform::AsyncCall::start(platform::AsyncMechanism::thread,
-                                                  send_request(writer, kSize, queued), call)),
-               succeeds());
-  REQUIRE_THAT(observe("send(first) in another thread completed with the window full",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::thread, send_request(writer, kSize, queued),
+                                       "start thread send(first, 1 MiB) on a full window",
+                                       "send(first) in another thread completed with the window full");
 
   CHECK_THAT(observe("shutdown(first, send) while another thread is blocked in send(first)",
                      platform::shutdown(writer, platform::ShutdownHow::send)),

@@ -22,14 +22,10 @@ TEST_CASE("uring: an accept pending at close of the listener stays pending, and 
   INFO("platform " << platform::platform_id());
   auto listener = open_listener(platform::Transport::tcp4, 8);
   const auto pending = listener.socket.release();  // closed below, under the pending request
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start uring accept(listener)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::uring,
-                                                  accept_request(pending, platform::Transport::tcp4), call)),
-               succeeds());
-  REQUIRE_THAT(observe("uring accept(listener) completed with nobody connecting",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::uring,
+                                       accept_request(pending, platform::Transport::tcp4),
+                                       "start uring accept(listener)",
+                                       "uring accept(listener) completed with nobody connecting");
   CHECK_THAT(observe("close(listener) with a uring accept pending", platform::close_handle(pending)), succeeds());
   CHECK_THAT(observe("uring accept(listener) completed soon after close(listener)",
                      completes_within(*call, completion_time())),

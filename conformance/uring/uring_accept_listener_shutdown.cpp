@@ -22,15 +22,10 @@ TEST_CASE("uring: shutdown(both) of the listener completes a pending accept with
   CLOSESEM_URING_OR_SKIP();
   INFO("platform " << platform::platform_id());
   auto listener = open_listener(platform::Transport::tcp4, 8);
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start uring accept(listener)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::uring,
-                                                  accept_request(listener.socket.get(), platform::Transport::tcp4),
-                                                  call)),
-               succeeds());
-  REQUIRE_THAT(observe("uring accept(listener) completed with nobody connecting",
-                       completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::uring,
+                                       accept_request(listener.socket.get(), platform::Transport::tcp4),
+                                       "start uring accept(listener)",
+                                       "uring accept(listener) completed with nobody connecting");
   CHECK_THAT(observe("shutdown(listener, both) with a uring accept pending",
                      platform::shutdown(listener.socket.get(), platform::ShutdownHow::both)),
              succeeds());

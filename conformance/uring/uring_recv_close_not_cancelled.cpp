@@ -25,12 +25,9 @@ TEST_CASE("uring: a recv pending at close is not completed by the close, and the
   // Closed below under the pending request; no socket is made until it completed (the
   // number would be reused).
   const auto pending = pair.second.release();
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start uring recv(second, 100)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::uring, recv_request(pending, 100), call)),
-               succeeds());
-  REQUIRE_THAT(observe("uring recv(second) completed with nothing sent", completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::uring, recv_request(pending, 100),
+                                       "start uring recv(second, 100)",
+                                       "uring recv(second) completed with nothing sent");
   CHECK_THAT(observe("close(second) with a uring recv pending", platform::close_handle(pending)), succeeds());
   CHECK_THAT(observe("uring recv(second) completed soon after close(second)",
                      completes_within(*call, completion_time())),

@@ -19,13 +19,9 @@ TEST_CASE("uring: shutdown(receive) completes a pending recv with end of stream"
   INFO("platform " << platform::platform_id());
   const closesem::PairKind kind{platform::Transport::tcp4, false};
   CLOSESEM_PAIR_OR_SKIP(pair, kind);
-  std::unique_ptr<platform::AsyncCall> call;
-  REQUIRE_THAT(observe("start uring recv(second, 100)",
-                       platform::AsyncCall::start(platform::AsyncMechanism::uring,
-                                                  recv_request(pair.second.get(), 100), call)),
-               succeeds());
-  REQUIRE_THAT(observe("uring recv(second) completed with nothing sent", completes_within(*call, quiet_timeout())),
-               succeeds_with(0));
+  const auto call = start_pending_call(platform::AsyncMechanism::uring, recv_request(pair.second.get(), 100),
+                                       "start uring recv(second, 100)",
+                                       "uring recv(second) completed with nothing sent");
   CHECK_THAT(observe("shutdown(second, receive) with a uring recv pending",
                      platform::shutdown(pair.second.get(), platform::ShutdownHow::receive)),
              succeeds());

@@ -115,8 +115,30 @@ enum class Fact {
   listen_not_unconnected,            // `listen` (bind, then listen) on a socket listening or connected already
   connect_listening,                 // connect on a TCP listener
   connect_listening_unix,            // connect on an AF_UNIX listener
+  // --- After a failed connect (TCP): the socket's connect was refused.
+  recv_after_failed_connect,
+  send_after_failed_connect,
+  error_after_failed_connect,        // SO_ERROR (the runner read it once to learn the connect's outcome)
+  poll_after_failed_connect,
+  select_after_failed_connect,
+  listen_after_failed_connect,
+  // A second connect: "none" = no trace of the first (as on a socket never connected);
+  // otherwise its outcome, after which the socket is not followed further.
+  connect_after_failed_connect,
+  // --- Pending calls on a non-blocking socket; AcceptEx on a socket that does not listen.
+  // "pending": the non-blocking mode does not apply to the mechanism's calls (a call that
+  // would wait on a blocking socket is pending as there); outcomes: such a call completes
+  // at once with them (an overlapped one: its submission fails where the trait says so).
+  pending_nonblocking_uring,         // an io_uring recv/send/accept/connect on a non-blocking socket
+  pending_nonblocking_overlapped,    // WSARecv/WSASend/AcceptEx/ConnectEx (overlapped, iocp) on one
+  // AcceptEx (overlapped, iocp) on a socket that does not listen (never connected, bound,
+  // connected): outcomes: the submission fails; "pending": it is submitted and waits (a
+  // connection never comes: the socket's close or a cancel ends it).
+  start_accept_not_listening,
+  // --- AF_UNIX notifications after a shutdown or the peer's close.
+  fact_count_  // not a fact: the number of facts (keep last)
 };
-inline constexpr int kFacts = static_cast<int>(Fact::connect_listening_unix) + 1;
+inline constexpr int kFacts = static_cast<int>(Fact::fact_count_);
 
 struct FactEntry {
   std::vector<ops::Outcome> outcomes;  // empty for the "data"/"reset"/"none"/"unknown" kinds
@@ -150,6 +172,14 @@ struct Traits {
                                                // queued connections are reset, the port is given back
   Trait<bool> failed_shutdown_sticks;         // TCP: a shutdown that failed ENOTCONN on a never-connected
                                               // socket still applies once it connects
+  Trait<bool> failed_connect_shutdown_disables_connect;  // TCP: a (failing) shutdown after a refused connect
+                                                         // makes every later connect fail EINVAL
+  Trait<bool> unix_shutdown_unconnected_sticks;  // AF_UNIX: a shutdown before the connection (or of a listener)
+                                                 // is recorded: a listener shut for receiving refuses
+  Trait<bool> refused_connect_abort_resets;  // TCP: the second connect's abort after a refusal leaves the
+                                            // socket as if never connected
+  Trait<bool> blocking_connect_refusal_leaves_no_trace;  // TCP: a blocking connect (a thread's) that was refused
+                                                         // leaves the socket as if never connected
   Trait<bool> close_after_both_fins_resets;   // TCP: a close after both FINs went (each side shut sending) resets
                                               // the peer where it would otherwise (unread data, linger {1,0})
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
@@ -163,6 +193,8 @@ struct Traits {
   Trait<bool> notifier_event_select;          // WSAEventSelect + WSAEnumNetworkEvents exist
   Trait<bool> event_select_sets_nonblocking;  // WSAEventSelect makes the socket non-blocking
   Trait<bool> recv_clears_recorded_read;      // a recv clears an FD_READ recorded and not yet enumerated
+  Trait<bool> unix_poll_mirrors_shutdown;     // AF_UNIX stream: poll follows the shutdown state both ends share (a
+                                              // shutdown mirrored onto the peer, the peer's close ends both ways)
 };
 
 // A platform as the model knows it: its facts and traits, nothing else (no API family:
@@ -229,6 +261,8 @@ class Model {
     ops::PendingCall call = ops::PendingCall::recv;
     int socket = -1;             // the socket the call was made on
     int other = -1;              // accept: the endpoint the new socket goes to
+    int endpoint = -1;           // the handle it was started through
+    bool handle_closed = false;  // that handle was closed since (CancelIoEx needs it)
     std::uint32_t count = 0;     // recv, send: bytes
     bool completed = false;      // something that completes it happened
     std::vector<ops::Outcome> outcomes;  // the completion's admissible outcomes, once completed
@@ -296,6 +330,11 @@ class Model {
     bool fd_close_done = false;   // FD_CLOSE is recorded once
     int fd_fact = -1;             // the row (Fact) that decided FD_CLOSE, until it is reported
     bool bound = false;           // has a local address (listen, connect, pair, accept)
+    // TCP: its connect was refused (phase unconnected): recv, send, poll, SO_ERROR, listen
+    // and a second connect have rows of their own (Fact::*_after_failed_connect).
+    bool connect_failed = false;
+    bool connect_disabled = false;  // then a shutdown (trait failed_connect_shutdown_disables_connect)
+    bool listen_failed_then = false;  // a listen failed meanwhile (the runner's bind before it went through)
   };
 
  private:
@@ -305,6 +344,9 @@ class Model {
     bool made = false;
   };
   int socket_of(int endpoint) const;  // -1 when the endpoint has no open handle
+  // An AF_UNIX listener shut down for receiving (trait unix_shutdown_unconnected_sticks):
+  // connects to it are refused, an accept with nothing queued fails.
+  bool refuses(const Socket& s) const;
   const Socket* sock(int endpoint) const;
   // Whether closing this connected socket's last handle resets its peer rather than
   // ending its stream with a FIN: the one home of that rule (close and the query).

@@ -106,6 +106,11 @@ bool admits(const std::vector<ops::Outcome>& alternatives, const ops::Outcome& o
 
 Model::Model(const Profile& profile) : profile_(&profile) {}
 
+bool Model::refuses(const Socket& s) const {
+  return s.phase == Phase::listening && s.kind == ops::Transport::unix_stream && s.shut_rd &&
+         profile_->traits.unix_shutdown_unconnected_sticks.value;
+}
+
 int Model::socket_of(int endpoint) const {
   if (endpoint < 0 || endpoint >= ops::kEndpoints || !handles_[endpoint].open) return -1;
   return handles_[endpoint].socket;
@@ -291,6 +296,7 @@ Prediction Model::predict_send(const ops::Op& op, const Socket& s) const {
   const bool peer_closed = peer != nullptr && peer->phase == Phase::closed;
   if (s.phase == Phase::listening && !unix_kind)  // (the facts are for a blocking listener)
     return from_fact(facts, s.nonblocking ? Fact::send_unconnected_tcp : Fact::send_listening_tcp);
+  if (s.connect_failed) return from_fact(facts, Fact::send_after_failed_connect);
   if (s.phase != Phase::connected)
     return from_fact(facts, unix_kind ? Fact::send_unconnected_unix : Fact::send_unconnected_tcp);
   const bool error_first =
@@ -343,6 +349,7 @@ Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
     if (s.nonblocking) return from_fact(facts, Fact::recv_listening_tcp_nonblocking);
     return from_fact(facts, Fact::recv_listening_tcp);
   }
+  if (s.connect_failed) return from_fact(facts, Fact::recv_after_failed_connect);
   if (s.phase == Phase::unconnected && s.shut_rd && !unix_kind)
     return said({value(0)}, "RCV_SHUTDOWN from a shutdown that failed (trait failed_shutdown_sticks): "
                             "tcp_recvmsg_locked returns 0 before it looks at TCP_CLOSE");
@@ -454,14 +461,44 @@ Prediction Model::predict_option(const ops::Op& op) const {
 
 Prediction Model::predict_wait(const ops::Op& op, const Socket& s) const {
   const Socket* peer = peer_of(s);
+  if (refuses(s)) {
+    // unix_poll on it: in and rdhup, hup when both directions are shut, never out.
+    const bool hup = s.shut_wr;
+    const bool ready = op.wait_kind != ops::WaitKind::writable || hup;
+    return said({value(ready ? 1 : 0)}, profile_->traits.unix_shutdown_unconnected_sticks.source);
+  }
   if (s.phase == Phase::listening) {
     if (op.wait_kind == ops::WaitKind::readable)
       return said({value(s.backlog.empty() ? 0 : 1)}, "a listener is readable with a connection queued");
     return said({value(0)}, "a listener is never writable");
   }
+  if (s.connect_failed) {
+    // Readable, writable and hung up alike (Linux: POLLIN|POLLOUT|POLLHUP; Wine: POLLERR,
+    // which the runner's wait counts for each): measured on both (scenario failed_connect).
+    if (op.wait_kind == ops::WaitKind::hangup && !profile_->traits.poll_reports_hangup.value)
+      return said({value(0), value(1)}, "WSAPoll hang-up reporting: not pinned down");
+    return said({value(1)}, "after a refused connect: ready (measured on Linux 6.18 and Wine 8.0, scenario failed_connect)");
+  }
   if (s.phase == Phase::unconnected && s.shut_rd && op.wait_kind == ops::WaitKind::readable)
     return said({value(1)}, "RCV_SHUTDOWN from a shutdown that failed (trait failed_shutdown_sticks): readable (tcp_poll)");
   if (s.phase != Phase::connected) return from_fact(*profile_, Fact::wait_unconnected);
+  if (s.kind == ops::Transport::unix_stream && profile_->traits.unix_poll_mirrors_shutdown.value) {
+    // AF_UNIX: the wait is one poll for one event (platform wait), which also returns for
+    // POLLHUP and POLLERR: what poll predicts, bit by bit (unix_poll; found by the issue 18
+    // AF_UNIX measurements: 60000 bytes unread at the peer leave it not writable).
+    const std::uint32_t asked = op.wait_kind == ops::WaitKind::readable   ? events::in
+                                : op.wait_kind == ops::WaitKind::writable ? events::out
+                                                                          : events::rdhup;
+    Prediction p = poll_prediction(s);
+    std::vector<Outcome> answers;
+    for (const auto& o : p.admissible) {
+      if (o.type != Outcome::Type::events) continue;
+      const Outcome answer = value((o.set.bits & (asked | events::hup | events::err)) != 0 ? 1 : 0);
+      if (std::find(answers.begin(), answers.end(), answer) == answers.end()) answers.push_back(answer);
+    }
+    if (answers.empty()) return p;  // (poll not predicted: nor is the wait)
+    return said(answers, "a wait is poll for one event, which POLLHUP and POLLERR also end; poll: " + p.source);
+  }
   const bool ended = s.fin_in || s.reset_in;
   switch (op.wait_kind) {
     case ops::WaitKind::readable:
@@ -489,6 +526,7 @@ Prediction Model::predict_query(const ops::Op& op, const Socket& s) const {
       return said({value(static_cast<std::int64_t>(s.inbound)), value(0)}, "FIONREAD after a reset");
     return queued_bytes(s, static_cast<std::int64_t>(s.inbound), "FIONREAD: bytes queued");
   }
+  if (s.connect_failed) return from_fact(facts, Fact::error_after_failed_connect);
   if (s.reset_in) {
     if (s.reset_after_fin)
       return from_fact(facts, s.error_read ? Fact::error_after_reset_again : Fact::error_after_fin_then_reset);
@@ -503,6 +541,7 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
     case OpKind::listen:
       if (s.phase == Phase::listening || s.phase == Phase::connected)
         return from_fact(*profile_, Fact::listen_not_unconnected);
+      if (s.connect_failed) return from_fact(*profile_, Fact::listen_after_failed_connect);
       if (s.phase != Phase::unconnected) return said({}, "listen on a closed socket: not modelled");
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
@@ -516,13 +555,17 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
           return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
         const Socket& target = sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
         if (target.unknown) return said({}, "not predicted: " + target.unknown_since);
-        if (target.phase != Phase::listening || target.kind != s.kind)
+        if (target.phase != Phase::listening || target.kind != s.kind || refuses(target))
           return said({fail(Errc::connection_refused)}, "AF_UNIX: the destination is looked up first; nobody "
                                                         "listens there (unix_stream_connect)");
         return from_fact(*profile_, Fact::connect_listening_unix);
       }
       if (s.phase != Phase::unconnected && s.phase != Phase::connected)
         return said({}, "connect on a socket in this state: not modelled");
+      if (s.connect_disabled)
+        return said({fail(Errc::invalid_argument)}, profile_->traits.failed_connect_shutdown_disables_connect.source);
+      if (s.connect_failed && (*profile_)[Fact::connect_after_failed_connect].keyword != "none")
+        return from_fact(*profile_, Fact::connect_after_failed_connect);
       if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
         return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
       // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
@@ -531,7 +574,8 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
         // AF_UNIX looks the destination up first: nobody listening there is refused before
         // the socket's own connection is looked at (a listener of another family: the
         // runner connects to a refusing address of this family instead).
-        const bool listens = target->phase == Phase::listening && target->kind == s.kind && !target->unknown;
+        const bool listens = target->phase == Phase::listening && target->kind == s.kind && !target->unknown &&
+                             !refuses(*target);
         if (s.kind == ops::Transport::unix_stream && !listens) {
           if (target->unknown) return said({}, "not predicted: " + target->unknown_since);
           return from_fact(*profile_, Fact::connect_connected_unix_refused);
@@ -545,8 +589,13 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
       if (target != nullptr && target->kind != s.kind)
         return said({fail(Errc::connection_refused)}, "connect to a socket of another address family: the runner "
                                                       "connects to an address of its own family nobody listens on");
+      if (s.kind == ops::Transport::unix_stream && (s.shut_rd || s.shut_wr))
+        return said({}, "connect of an AF_UNIX socket shut down before: not modelled (its bits were never mirrored "
+                        "to a peer)");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
+      if (refuses(*target))
+        return said({fail(Errc::connection_refused)}, profile_->traits.unix_shutdown_unconnected_sticks.source);
       Prediction p = said({value(0)}, "connect to a listener");
       // (An accept pending there takes the connection instead: it settles on its slot.)
       if (!has_pending(handles_[op.other].socket, ops::PendingCall::accept))
@@ -555,6 +604,9 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
     }
     case OpKind::accept:
       if (s.phase != Phase::listening) return said({fail(Errc::invalid_argument)}, "accept on a socket not listening");
+      if (refuses(s) && s.backlog.empty())
+        return said({fail(s.nonblocking ? Errc::would_block : Errc::invalid_argument)},
+                    profile_->traits.unix_shutdown_unconnected_sticks.source);
       if (!s.backlog.empty()) return said({any_ok()}, "accept: a connection is queued");
       if (s.nonblocking) return said({fail(Errc::would_block)}, "accept with nothing queued on a non-blocking listener");
       return said({blocked()}, "accept with nothing queued blocks (the runner gives up after its bound)");
@@ -684,6 +736,17 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::socket: apply_make(op, ok); return;
     default: break;
   }
+  if (op.kind == OpKind::connect) {
+    // A connect on a socket with an AcceptEx waiting on it (not listening): Wine 8.0
+    // completed the AcceptEx with the connect's refusal (found by fuzz_close_sequences):
+    // not modelled.
+    const int index = socket_of(op.endpoint);
+    for (int i = 0; i < ops::kPendingSlots; ++i)
+      if (index >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == index &&
+          slots_[i].call == ops::PendingCall::accept && slots_[i].mechanism != ops::Mechanism::thread &&
+          slots_[i].mechanism != ops::Mechanism::uring)
+        slot_unknown(i, "a connect on a socket with an AcceptEx waiting on it: not modelled");
+  }
   apply_on_handle(op, observed);
   // Any other op on a socket (and what it sends to its peer) may wake an edge-triggered
   // epoll there (an ACK freeing send space, a state change): not pinned down.
@@ -740,6 +803,8 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
       s->kind != ops::Transport::unix_stream && !ok) {
     // TCP, never connected: the shutdown failed (not connected). Linux records it all
     // the same; Winsock leaves no trace (trait failed_shutdown_sticks).
+    if (s->connect_failed && profile_->traits.failed_connect_shutdown_disables_connect.value)
+      s->connect_disabled = true;
     if (profile_->traits.failed_shutdown_sticks.value) {
       if (op.how == 0 || op.how == 2) s->shut_rd = true;
       if ((op.how == 1 || op.how == 2) && !s->shut_wr) s->shut_wr = s->fin_unsent = true;
@@ -761,6 +826,16 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     }
     return;
   }
+  if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 && ok &&
+      (s->phase == Phase::listening || s->phase == Phase::unconnected) && s->kind == ops::Transport::unix_stream &&
+      profile_->traits.unix_shutdown_unconnected_sticks.value &&
+      !has_pending(socket_of(op.endpoint), ops::PendingCall::accept)) {
+    // AF_UNIX keeps it (trait unix_shutdown_unconnected_sticks); a connect from here on is
+    // not predicted (the bits were never mirrored to a peer).
+    if (op.how == 0 || op.how == 2) s->shut_rd = true;
+    if (op.how == 1 || op.how == 2) s->shut_wr = true;
+    return;
+  }
   if (s != nullptr && op.kind == OpKind::shutdown && op.how >= 0 && op.how <= 2 &&
       (s->phase == Phase::listening || s->phase == Phase::unconnected)) {
     // Linux records the shutdown even where it fails ENOTCONN (inet_shutdown on
@@ -771,10 +846,34 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
   if (s != nullptr && !ok && op.kind == OpKind::connect &&
       (s->phase == Phase::connected || s->phase == Phase::listening))
     return;  // is_connected; a listener that refused to connect stays listening
+  if (s != nullptr && !ok && op.kind == OpKind::connect && s->phase == Phase::unconnected) {
+    if (s->connect_disabled) return;  // EINVAL, and so it stays
+    if (s->connect_failed && (*profile_)[Fact::connect_after_failed_connect].keyword != "none") {
+      if (observed.type == Outcome::Type::failure && observed.errc == Errc::connection_aborted &&
+          profile_->traits.refused_connect_abort_resets.value && !s->listen_failed_then) {
+        // As never connected (trait refused_connect_abort_resets): tcp_disconnect also clears
+        // the bits of a shutdown that failed before (failed_shutdown_sticks; found by fuzz_handles).
+        s->connect_failed = false;
+        s->shut_rd = s->shut_wr = s->fin_unsent = false;
+        return;
+      }
+      forget(socket_of(op.endpoint), "a second connect after a refused one (aborted) is not followed further "
+                                     "(Wine: poll and SO_ERROR still report the refusal; Linux: after a listen "
+                                     "that failed meanwhile)");
+      return;
+    }
+    if (observed.type == Outcome::Type::failure && observed.errc == Errc::connection_refused) {
+      // AF_UNIX: unix_stream_connect finds nobody listening before it changes the socket
+      // (it autobinds it, which the runner's listen takes as it is): no trace, measured on
+      // Linux 6.18 (scenario failed_connect).
+      if (s->kind == ops::Transport::unix_stream) return;
+      s->connect_failed = true;
+      s->bound = true;  // connect page: an unbound socket is marked as bound (Linux: getsockname reads 0 either way)
+      return;
+    }
+  }
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
-    // What a socket whose connect failed does next (Linux: recv reads 0, listen and a
-    // second connect fail) is not modelled.
-    forget(socket_of(op.endpoint), "a failed connect is not modelled beyond its own outcome");
+    forget(socket_of(op.endpoint), "a failed connect (other than a refusal) is not modelled beyond its own outcome");
     return;
   }
   if (s != nullptr && !ok && op.kind == OpKind::send && op.count > kSurelyBuffered && s->phase == Phase::connected &&
@@ -785,6 +884,7 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
                                           "before the RST is not modelled");
     return;
   }
+  if (s != nullptr && !ok && op.kind == OpKind::listen && s->connect_failed) s->listen_failed_then = true;
   if (s == nullptr || !ok) {
     if (s != nullptr && observed.type == Outcome::Type::failure && observed.errc == Errc::connection_reset)
       s->reset_reported = true;
@@ -816,6 +916,8 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::shutdown: apply_shutdown(op, *s, peer); break;
     case OpKind::close: {
       handles_[op.endpoint].open = false;
+      for (auto& slot : slots_)
+        if (slot.used && slot.endpoint == op.endpoint) slot.handle_closed = true;
       const int index = handles_[op.endpoint].socket;
       if (--s->handles == 0 && !close_pending_calls(index)) close_socket(index);
       break;
@@ -934,6 +1036,7 @@ void Model::apply_connect(const ops::Op& op) {
   server_socket.peer = client;
   auto& client_socket = sockets_[static_cast<std::size_t>(client)];
   client_socket.phase = Phase::connected;
+  client_socket.connect_failed = false;  // (Winsock: a connect after a refused one works)
   client_socket.peer = server;
   client_socket.bound = true;
   sockets_[static_cast<std::size_t>(listener)].backlog.push_back(server);

@@ -54,10 +54,55 @@ events::EventSet select_from_poll(const events::EventSet& poll) {
   return set;
 }
 
+// AF_UNIX stream (trait unix_poll_mirrors_shutdown): both ends share their shutdown state.
+// net/unix/af_unix.c unix_shutdown sets the mirrored bits on the peer (our RCV_SHUTDOWN is
+// its SEND_SHUTDOWN and the other way round); unix_release_sock sets the survivor's
+// sk_shutdown to SHUTDOWN_MASK, and sk_err to ECONNRESET when the closer left data unread
+// (the model's reset_in; also a connection still queued at a listener that closes). The
+// survivor stays TCP_ESTABLISHED, so unix_poll's TCP_CLOSE hup does not come into it; it
+// reports err while sk_err is set (sock_error clears it: SO_ERROR, or a recv that reports
+// ECONNRESET; a send fails EPIPE and leaves it), hup for SHUTDOWN_MASK, in and rdhup for
+// RCV_SHUTDOWN, in for data queued, and out whenever unix_writable finds room, whatever
+// the shutdown state. Measured on Linux 6.18 (corpora/scenarios/notify_unix_shutdown.ops).
+std::uint32_t unix_poll_bits(const Model::Socket& s, const Model::Socket* peer) {
+  const bool peer_gone = peer != nullptr && peer->phase == Model::Socket::Phase::closed;
+  const bool rcv_shutdown = s.shut_rd || s.fin_in || s.reset_in || peer_gone;
+  const bool send_shutdown = s.shut_wr || (peer != nullptr && peer->shut_rd) || s.reset_in || peer_gone;
+  std::uint32_t b = events::out;
+  if (rcv_shutdown) b |= events::in | events::rdhup;
+  if (rcv_shutdown && send_shutdown) b |= events::hup;
+  if (s.inbound > 0) b |= events::in;
+  if (s.reset_in && !s.reset_reported && !s.error_read) b |= events::err;
+  return b;
+}
+
+// unix_writable: the sender's sk_wmem_alloc (the truesize of every skb it sent that the
+// peer has not consumed whole) at most a quarter of sk_sndbuf (net.core.wmem_default
+// 212992: 53248). The model knows the bytes queued and the sends they came from; an skb
+// carries at most SKB_MAX_HEAD(0) + 32 KiB (unix_stream_sendmsg: under 37 KiB) and its
+// truesize exceeds its payload by under 3 KiB (the head's slab rounding, struct sk_buff).
+// One skb may have been read in part and still count whole (UNIXCB consumed). Measured on
+// Linux 6.18: 40 one-byte sends leave it writable, 80 do not; 60000 bytes in one send do
+// not; 36000 sent, 35999 read, 16000 more sent: not writable. Beyond the bound, not
+// pinned down.
+bool unix_surely_writable(const Model::Socket* peer) {
+  if (peer == nullptr || peer->phase == Model::Socket::Phase::closed || peer->inbound == 0) return true;
+  constexpr std::uint64_t kSkbPayload = 32 * 1024;    // an skb's page part (the skbs a send makes)
+  constexpr std::uint64_t kOverhead = 3 * 1024;       // truesize over payload, per skb
+  constexpr std::uint64_t kPartlyRead = 37 * 1024;    // the consumed part of one skb read in part
+  constexpr std::uint64_t kWritable = 212992 / 4;     // sk_sndbuf >> 2
+  const std::uint64_t skbs = static_cast<std::uint64_t>(std::max(peer->chunks, 1)) + peer->inbound / kSkbPayload;
+  return peer->inbound + skbs * kOverhead + kPartlyRead <= kWritable;
+}
+
 }  // namespace
 
 Prediction Model::poll_prediction(const Socket& s) const {
   const auto& facts = *profile_;
+  if (s.connect_failed) return from_fact(facts, Fact::poll_after_failed_connect);
+  if (refuses(s))
+    return said({event_set(bits(events::in | events::rdhup | (s.shut_wr ? events::hup : 0u)))},
+                profile_->traits.unix_shutdown_unconnected_sticks.source);
   if (s.phase == Phase::listening)  // a connection queued: readable (WSAPoll: POLLRDNORM)
     return said({event_set(bits(s.backlog.empty() ? 0u : events::in))}, "poll on a listener: in with a connection queued");
   if (s.phase == Phase::unconnected) {
@@ -74,6 +119,18 @@ Prediction Model::poll_prediction(const Socket& s) const {
   if (s.phase != Phase::connected) return said({}, "poll on a socket in this state: not modelled");
   const bool unix_kind = s.kind == ops::Transport::unix_stream;
   const bool ended = s.reset_in || s.fin_in || s.shut_rd || s.shut_wr;
+  if (unix_kind && profile_->traits.unix_poll_mirrors_shutdown.value) {
+    const Socket* peer = peer_of(s);
+    const events::EventSet set = bits(unix_poll_bits(s, peer));
+    std::string source = std::string("unix_poll on the shutdown state both ends share: ") +
+                         profile_->traits.unix_poll_mirrors_shutdown.source;
+    if (unix_surely_writable(peer)) return said({event_set(set)}, source);
+    events::EventSet without_out = set;
+    without_out.bits &= ~events::out;
+    return said({event_set(set), event_set(without_out)},
+                source + "; out: the unread bytes at the peer may fill the send buffer (unix_writable), not pinned down");
+  }
+  // (Where the trait is false: not measured there, not predicted.)
   if (unix_kind && ended) return said({}, "AF_UNIX after a shutdown or the peer's close: not modelled");
   Prediction p;
   if (s.reset_in) {
@@ -164,6 +221,8 @@ Prediction Model::predict_notify(const ops::Op& op, const Socket* s, std::string
   switch (op.kind) {
     case OpKind::poll: return poll_prediction(*s);
     case OpKind::select: {
+      // Winsock reports a failed connect in exceptfds, not as readable or writable.
+      if (s->connect_failed) return from_fact(facts, Fact::select_after_failed_connect);
       Prediction p = poll_prediction(*s);
       for (auto& o : p.admissible)
         if (o.type == Outcome::Type::events) o.set = select_from_poll(o.set);
@@ -185,8 +244,22 @@ Prediction Model::predict_notify(const ops::Op& op, const Socket* s, std::string
       // Edge-triggered: reported again only after a wake-up of the socket (epoll.7),
       // then with every ready bit (measured on Linux 6.18.44 by the issue 17 platform measurements: wait, wait, the peer sends, wait).
       switch (s->edge_wake) {
-        case Socket::Wake::none:
+        case Socket::Wake::none: {
+          // AF_UNIX: unix_release_sock wakes the survivor (sk_state_change) also where the
+          // closer had shut down sending before, but the model records a wake-up only where
+          // a FIN or reset arrives: whether that close came after the last wait is not known
+          // here (measured on Linux 6.18: shutdown(send), wait, close: the set again).
+          const Socket* peer = peer_of(*s);
+          if (s->kind == ops::Transport::unix_stream && traits.unix_poll_mirrors_shutdown.value && peer != nullptr &&
+              peer->phase == Phase::closed && peer->shut_wr && !s->reset_in) {
+            if (std::find(p.admissible.begin(), p.admissible.end(), event_set({})) == p.admissible.end())
+              p.admissible.push_back(event_set({}));
+            p.source = "epoll (edge): the peer's close after its shutdown(send) wakes the socket (unix_release_sock), "
+                       "whether since the last wait is not followed; " + p.source;
+            return p;
+          }
           return said({event_set({})}, "epoll (edge): nothing woke the socket since the last wait");
+        }
         case Socket::Wake::maybe:
           if (std::find(p.admissible.begin(), p.admissible.end(), event_set({})) == p.admissible.end())
             p.admissible.push_back(event_set({}));
@@ -201,6 +274,8 @@ Prediction Model::predict_notify(const ops::Op& op, const Socket* s, std::string
     }
     case OpKind::events: {
       if (s->kind == ops::Transport::unix_stream) return said({}, "WSAEventSelect on AF_UNIX: not measured");
+      // (Wine 8.0 reported {connect} at registration: one measurement, none on Windows.)
+      if (s->connect_failed) return said({}, "WSAEventSelect after a refused connect: not modelled");
       if (!s->fd_registered) {
         Prediction p = said(as_outcomes(registration_sets(*s)), "WSAEventSelect records at once what holds already, "
                                                                 "and WSAEnumNetworkEvents reports it");

@@ -160,17 +160,29 @@ Prediction Model::predict_start(const ops::Op& op, const Socket* s, std::string*
   if (op.mechanism == Mechanism::iocp && gone) return from_fact(*profile_, Fact::start_iocp_closed_handle);
   if (overlapped_family(op.mechanism) && op.call == PendingCall::accept && lifecycle_over())
     return from_fact(*profile_, Fact::start_accept_after_last_cleanup);
+  // AcceptEx on a socket the last WSACleanup took that did not listen: submitted under
+  // Wine 8.0 (found by fuzz_close_sequences: 0 where not_socket was predicted).
+  if (overlapped_family(op.mechanism) && op.call == PendingCall::accept && s != nullptr && s->stale &&
+      s->phase != Phase::listening)
+    return said({}, "AcceptEx on a socket the last WSACleanup took, not listening: not modelled");
+  // AcceptEx on a socket that does not listen, where its row says it is submitted: the
+  // submission succeeds (what completes it is start_completion's).
+  if (overlapped_family(op.mechanism) && op.call == PendingCall::accept && !gone && !s->unknown &&
+      s->phase != Phase::listening && (*profile_)[Fact::start_accept_not_listening].keyword == "pending") {
+    const auto& entry = (*profile_)[Fact::start_accept_not_listening];
+    Prediction p = said({value(0)}, "AcceptEx submitted on a socket that does not listen: " + entry.source);
+    if (entry.deviation) p.deviation = entry.reason;
+    return p;
+  }
   Prediction completion = start_completion(op, s);
-  if (overlapped_family(op.mechanism) && op.call != PendingCall::recv && op.call != PendingCall::send) {
-    // A connect's refusal comes from the network: a completion. An AcceptEx on a socket
-    // not listening was seen pending under Wine 8.0 (random runs), which Windows does
-    // not document: not predicted. Failures of the socket's own state (is_connected, a
-    // closed handle) fail the submission (Wine: WSAEISCONN, WSAENOTSOCK at once).
+  if (overlapped_family(op.mechanism) && op.call == PendingCall::connect) {
+    // A connect's refusal comes from the network: a completion. Failures of the socket's
+    // own state (is_connected, a closed handle) fail the submission (Wine: WSAEISCONN,
+    // WSAENOTSOCK at once). (An AcceptEx on a socket that does not listen has its own
+    // row: start_completion.)
     const bool remote = std::any_of(completion.admissible.begin(), completion.admissible.end(), [](const Outcome& o) {
       return o.type == Outcome::Type::failure && o.errc == Errc::connection_refused;
     });
-    const bool not_listening = op.call == PendingCall::accept && s != nullptr && s->phase != Phase::listening;
-    if (not_listening) return said({}, "AcceptEx on a socket that does not listen: not measured on Windows");
     if (remote) return said({value(0)}, "ConnectEx submitted; the refusal is its completion");
   }
   if (fails_at_submission && only_failures(completion.admissible)) {
@@ -193,9 +205,52 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
   if (s == nullptr) return from_fact(*profile_, Fact::closed_handle);
   if (s->stale) return said({fail(Errc::not_socket)}, "WSACleanup C1: sockets open at the last cleanup are gone");
   if (s->unknown) return said({}, "not predicted: " + s->unknown_since);
-  // How io_uring and overlapped calls treat a non-blocking socket is not measured.
-  if (s->nonblocking && op.mechanism != Mechanism::thread)
-    return said({}, std::string(ops::to_string(op.mechanism)) + " on a non-blocking socket: not modelled");
+  // After a refused connect, recv and send through each mechanism answer as the plain call
+  // (measured on Linux 6.18 and Wine 8.0, scenario failed_connect); a second connect
+  // differs by mechanism (a thread's aborted, io_uring's refused again): not modelled.
+  if (s->connect_failed && op.call == PendingCall::connect && op.mechanism != Mechanism::thread)
+    return said({}, "a pending connect after a refused one (other than a thread's): not modelled");
+  // AcceptEx on a socket that does not listen (never connected, bound, connected): its
+  // row says whether the submission fails or the call is submitted and waits, for a
+  // connection that never comes (a thread's or io_uring's accept is accept()'s, below).
+  if (overlapped_family(op.mechanism) && op.call == PendingCall::accept && s->phase != Phase::listening) {
+    const auto& entry = (*profile_)[Fact::start_accept_not_listening];
+    Prediction p;
+    // (On a connected socket Wine 8.0 completed it with ERROR_INVALID_PARAMETER at a recv
+    // or the close, with success after the peer's FIN, and a cancel found nothing: what
+    // completes it when is not modelled.)
+    if (entry.keyword == "pending" && s->phase == Phase::connected)
+      p = said({}, "AcceptEx pending on a connected socket (what completes it when): not modelled");
+    else if (entry.keyword == "pending")
+      p = said({blocked()}, "AcceptEx on a socket that does not listen is submitted and waits: " + entry.source);
+    else if (!entry.keyword.empty() || entry.outcomes.empty())
+      p = said({}, "AcceptEx on a socket that does not listen: " + entry.source);
+    else
+      p = said(entry.outcomes, entry.source);
+    if (entry.deviation) p.deviation = entry.reason;
+    return p;
+  }
+  // io_uring and overlapped calls on a non-blocking socket: the row says whether the mode
+  // applies. "pending": it does not (the call is predicted as on a blocking socket: it
+  // completes at once where that one would, and waits where that one would); outcomes:
+  // a call that would wait completes at once with them instead.
+  if (s->nonblocking && op.mechanism != Mechanism::thread) {
+    const auto& entry = (*profile_)[op.mechanism == Mechanism::uring ? Fact::pending_nonblocking_uring
+                                                                      : Fact::pending_nonblocking_overlapped];
+    const std::string what = std::string(ops::to_string(op.mechanism)) + " " + std::string(ops::to_string(op.call)) +
+                             " on a non-blocking socket";
+    if (entry.keyword != "pending" && (!entry.keyword.empty() || entry.outcomes.empty()))
+      return said({}, what + ": " + entry.source);
+    Socket as_blocking = *s;
+    as_blocking.nonblocking = false;
+    Prediction p = start_completion(op, &as_blocking);
+    if (entry.keyword != "pending" && only_blocked(p.admissible))
+      p = said(entry.outcomes, entry.source);
+    else if (!p.admissible.empty())
+      p.source = what + ", as on a blocking one (" + entry.source + "): " + p.source;
+    if (entry.deviation) p.deviation = entry.reason;
+    return p;
+  }
   // A thread's connect on a non-blocking socket returns at once, EINPROGRESS or done
   // (found by fuzz_close_sequences: EINPROGRESS where a refusal was predicted).
   if (s->nonblocking && op.call == PendingCall::connect)
@@ -234,6 +289,7 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
   slot.call = op.call;
   slot.socket = index;
   slot.other = op.other;
+  slot.endpoint = op.endpoint;
   slot.count = op.count;
   slot.source = completion.source;
   slot.deviation = completion.deviation;
@@ -241,6 +297,14 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
   const std::string started = "`" + ops::print(op) + "`";
   if (submission.admissible.empty()) {
     slot_unknown(op.slot, started + ": " + submission.source);
+    return;
+  }
+  // An AcceptEx on a socket that does not listen submitted where the profile expected the
+  // submission to fail (a divergence, reported at the start: the winsock profile following
+  // Wine's): what completes it is not known to this profile.
+  if (overlapped_family(op.mechanism) && op.call == PendingCall::accept && s != nullptr &&
+      s->phase != Phase::listening && !admits(submission.admissible, observed)) {
+    slot_unknown(op.slot, started + " was submitted, where the model predicted its submission to fail");
     return;
   }
   if (completion.admissible.empty()) {
@@ -279,6 +343,11 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
       }
       break;
     case PendingCall::connect:
+      // (A blocking connect refused: no trace where trait blocking_connect_refusal_leaves_no_trace;
+      // on a socket refused before, the second connect's abort is applied as for a plain one.)
+      if (op.mechanism == Mechanism::thread && !first.succeeded() && !s->connect_failed &&
+          profile_->traits.blocking_connect_refusal_leaves_no_trace.value)
+        break;
       if (first.succeeded() || completion.admissible.size() == 1) apply_on_handle(call, first);
       break;
   }
@@ -288,6 +357,11 @@ Prediction Model::predict_collect(const ops::Op& op, std::string* error) const {
   const auto& slot = slots_[op.slot];
   if (!slot.used) return script_error(error, "collect " + slot_name(op.slot) + ": no call was started in the slot");
   if (slot.unknown) return said({}, "not predicted: " + slot.unknown_since);
+  if (slot.mechanism == Mechanism::overlapped && slot.handle_closed && slot.socket >= 0 &&
+      sockets_[static_cast<std::size_t>(slot.socket)].phase != Phase::closed)
+    // The handle it was started through is closed, its socket open through a dup: Wine 8.0
+    // completed it with ERROR_INVALID_HANDLE when data arrived (found by fuzz_close_sequences).
+    return said({}, "an overlapped call whose handle was closed, its socket open through a dup: not modelled");
   if (slot.completed) {
     if (slot.accepted >= 0 && handles_[slot.other].open)
       return script_error(error, "collect " + slot_name(op.slot) + " would accept into " +
@@ -335,6 +409,11 @@ Prediction Model::predict_cancel(const ops::Op& op, std::string* error) const {
   if (slot.completed)
     return said({value(0), any_failure()}, "cancel after the completion: nothing left to cancel (the platform "
                                            "answers 0 or not found)");
+  if (overlapped_family(slot.mechanism) && slot.handle_closed)
+    // CancelIoEx names the handle the call was started through: closed (the socket still
+    // open through a dup), the cancel fails (Wine 8.0: ERROR_INVALID_HANDLE, found by
+    // fuzz_close_sequences) and the call stays pending.
+    return said({any_failure()}, "CancelIoEx on the handle the call was started through, closed since: it fails");
   const auto& entry = (*profile_)[cancel_fact(slot.mechanism, slot.call, slot.count)];
   if (entry.keyword == "pending") {
     // The cancel finds nothing to cancel: it fails, and the call stays pending.
@@ -494,6 +573,16 @@ bool Model::close_pending_calls(int index) {
   for (int i = 0; i < ops::kPendingSlots; ++i) {
     auto& slot = slots_[i];
     if (!slot.used || slot.completed || slot.unknown || slot.socket != index) continue;
+    // An AcceptEx waiting on a connected socket (start_accept_not_listening "pending"):
+    // Wine 8.0 completes it at the close with ERROR_INVALID_PARAMETER while the
+    // connection is up, WSA_OPERATION_ABORTED after a reset or a shutdown, and success
+    // after the peer's FIN (scenario pending_accept_not_listening): not modelled. (On a
+    // socket never connected the close aborts it as a listener's close does: the row.)
+    if (slot.call == PendingCall::accept && overlapped_family(slot.mechanism) &&
+        sockets_[static_cast<std::size_t>(index)].phase == Phase::connected) {
+      slot_unknown(i, "close of a connected socket with an AcceptEx pending on it: not modelled");
+      continue;
+    }
     const auto& entry = (*profile_)[close_fact(slot.mechanism, slot.call)];
     if (entry.keyword == "pending") {
       held = true;  // the call holds the socket open; it goes on as if nothing happened

@@ -208,6 +208,68 @@ const Row kRows[] = {
     {Fact::connect_listening_unix, "unknown", "not measured on Windows (no AF_UNIX under Wine 8.0)", "invalid_argument",
      "net/unix/af_unix.c unix_stream_connect (EINVAL for a socket not in TCP_CLOSE); measured on Linux 6.18 "
      "(fuzz_close_sequences)"},
+    // --- After a refused connect (TCP). Linux: the RST in SYN_SENT (tcp_reset) sets sk_err
+    // ECONNREFUSED and tcp_done shuts both directions (sk_shutdown = SHUTDOWN_MASK); the
+    // struct socket stays SS_CONNECTING. Measured with corpora/scenarios/failed_connect.ops.
+    {Fact::recv_after_failed_connect, "0",
+     "not documented; measured on Wine 8.0 (scenario failed_connect), not on Windows",
+     "0", "net/ipv4/tcp.c tcp_recvmsg_locked (RCV_SHUTDOWN from tcp_done: end of stream); measured on Linux 6.18"},
+    {Fact::send_after_failed_connect, "connection_reset",
+     "not documented; measured on Wine 8.0 (scenario failed_connect), not on Windows",
+     "broken_pipe",
+     "net/core/stream.c sk_stream_wait_connect (EPIPE for a socket in TCP_CLOSE, its error already read); "
+     "measured on Linux 6.18"},
+    {Fact::error_after_failed_connect, "connection_refused",
+     "measured on Wine 8.0: SO_ERROR keeps WSAECONNREFUSED, read twice (scenario failed_connect); not on Windows",
+     "0",
+     "socket.7: reading SO_ERROR clears it, and the runner read it once to learn the connect's outcome "
+     "(platform/posix connect); measured on Linux 6.18"},
+    {Fact::poll_after_failed_connect, "{err} | {out,hup,err}",
+     "not measured on Windows: third-party accounts (the winpoll package's notes) have WSAPoll report a failed "
+     "connect as POLLHUP|POLLERR|POLLWRNORM from Windows 10 2004 on and not at all before; Wine 8.0 measured "
+     "{err} (scenario failed_connect)",
+     "{in,out,hup,rdhup}",
+     "net/ipv4/tcp.c tcp_poll (SHUTDOWN_MASK: POLLHUP, RCV_SHUTDOWN: POLLIN|POLLRDHUP, SEND_SHUTDOWN: POLLOUT); "
+     "measured on Linux 6.18"},
+    {Fact::select_after_failed_connect, "{err}",
+     "select page: exceptfds reports a connection attempt that failed; measured on Wine 8.0 (scenario "
+     "failed_connect), not on Windows",
+     "{in,out}", "fs/select.c from tcp_poll's bits (POLLIN, POLLOUT, POLLHUP); measured on Linux 6.18"},
+    {Fact::listen_after_failed_connect, "invalid_argument",
+     "not documented; measured on Wine 8.0 (scenario failed_connect), not on Windows",
+     "invalid_argument",
+     "net/ipv4/af_inet.c inet_listen (EINVAL unless the struct socket is SS_UNCONNECTED: it is still "
+     "SS_CONNECTING); measured on Linux 6.18"},
+    {Fact::connect_after_failed_connect, "none",
+     "connect page: when the attempt failed (WSAECONNREFUSED, WSAENETUNREACH, WSAETIMEDOUT) the application can "
+     "call connect again for the same socket; not measured on Windows",
+     "connection_aborted",
+     "net/ipv4/af_inet.c __inet_stream_connect (SS_CONNECTING in TCP_CLOSE: the pending error, already read, or "
+     "ECONNABORTED; then SS_UNCONNECTED and tcp_disconnect: trait refused_connect_abort_resets); measured on Linux "
+     "6.18"},
+    // --- Pending calls on a non-blocking socket; AcceptEx on a socket that does not listen
+    // (issue 18). Measured with corpora/scenarios/pending_nonblocking.ops and
+    // pending_accept_not_listening.ops on Linux 6.18 and Wine 8.0.
+    {Fact::pending_nonblocking_uring, "unknown", "no io_uring on Winsock (trait mechanism_uring)", "pending",
+     "io_uring/net.c: io_recv and io_send add MSG_DONTWAIT only for their own non-blocking attempt and return "
+     "-EAGAIN to arm poll; REQ_F_NOWAIT (complete with -EAGAIN, io_uring/io_uring.c io_queue_async) comes only "
+     "from MSG_DONTWAIT in the request (io_sendmsg_prep, io_recvmsg_prep) or IORING_ACCEPT_DONTWAIT, never from "
+     "the file's O_NONBLOCK; io_accept and io_connect turn the -EAGAIN / -EINPROGRESS that O_NONBLOCK gives "
+     "(do_accept, __sys_connect_file) into a poll wait the same way (liburing's test of recv on an empty socket: "
+     "-EAGAIN with MSG_DONTWAIT, whatever O_NONBLOCK); measured on Linux 6.18: recv, send on a full window and "
+     "accept wait and complete as on a blocking socket, connect completes (scenario pending_nonblocking)"},
+    {Fact::pending_nonblocking_overlapped, "pending",
+     "documented, not measured on Windows: Overlapped I/O and Event Objects (Winsock): \"since overlapped I/O "
+     "operations do not block, the blocking mode of a socket is irrelevant for these operations\"; measured on "
+     "Wine 8.0: WSARecv, WSASend on a full window and AcceptEx are pending and complete as on a blocking socket, "
+     "ConnectEx completes, through an event and a completion port alike (scenario pending_nonblocking)",
+     "unknown", "no overlapped I/O on Linux (trait mechanism_overlapped)"},
+    {Fact::start_accept_not_listening, "invalid_argument",
+     "not documented: the AcceptEx page asks for a socket listen was called on and names no error for one that "
+     "is not; Wine's test_AcceptEx (dlls/ws2_32/tests/sock.c) records WSAEINVAL on Windows for a bound socket "
+     "that does not listen (todo_wine: Wine answers ERROR_IO_PENDING); not measured on Windows, nor for a socket "
+     "never bound or connected",
+     "unknown", "no AcceptEx on Linux (trait mechanism_overlapped)"},
     // --- Notifications (event sets).
     {Fact::poll_unconnected, "{}",
      "documented, not measured on Windows: a never-connected TCP socket gives no WSAPoll events (contract §4 #29, "
@@ -345,6 +407,37 @@ void set_traits(Traits& winsock, Traits& on_linux) {
             "later connect, send fails EPIPE and recv reads 0, and no FIN goes until the next shutdown(send) or the "
             "close; measured on Linux 6.18 (conformance: shutdown: a shutdown that failed before the connection still "
             "applies after connect ...)"};
+  winsock.failed_connect_shutdown_disables_connect = {
+      false, "measured on Wine 8.0: after a refused connect and a shutdown (WSAENOTCONN), a connect answers as "
+             "without the shutdown (scenario failed_connect); not measured on Windows"};
+  on_linux.failed_connect_shutdown_disables_connect = {
+      true, "net/ipv4/af_inet.c inet_shutdown moves an SS_CONNECTING struct socket in TCP_CLOSE to "
+            "SS_DISCONNECTING, where __inet_stream_connect fails EINVAL; measured on Linux 6.18 (scenario "
+            "failed_connect)"};
+  winsock.unix_shutdown_unconnected_sticks = {false, "not measured on Windows (no AF_UNIX under Wine 8.0)"};
+  on_linux.unix_shutdown_unconnected_sticks = {
+      true, "net/unix/af_unix.c unix_shutdown sets sk_shutdown in any state (0); unix_stream_connect refuses a "
+            "listener with RCV_SHUTDOWN (ECONNREFUSED); unix_accept fails EINVAL when skb_recv_datagram ends for "
+            "RCV_SHUTDOWN with nothing queued (EAGAIN when non-blocking); unix_poll on such a listener: in, rdhup "
+            "(hup with both shut), never out. Measured on Linux 6.18 (scenario unix_shutdown_unconnected)"};
+  winsock.refused_connect_abort_resets = {
+      false, "measured on Wine 8.0: after the WSAECONNABORTED of a second connect, WSAPoll still reports err, "
+             "SO_ERROR WSAECONNREFUSED and listen fails WSAEINVAL, while recv fails WSAENOTCONN (scenario "
+             "failed_connect): not followed further; not measured on Windows, where no abort is documented"};
+  on_linux.refused_connect_abort_resets = {
+      true, "net/ipv4/af_inet.c __inet_stream_connect: the ECONNABORTED path sets SS_UNCONNECTED and calls "
+            "tcp_disconnect (both directions open again); measured on Linux 6.18: recv ENOTCONN, poll {out,hup}, "
+            "listen works, a connect is refused again (scenario failed_connect); a listen that failed before "
+            "had bound the socket (its bind went through): not followed then"};
+  winsock.blocking_connect_refusal_leaves_no_trace = {
+      false, "measured on Wine 8.0: a connect refused in another thread (blocking), overlapped or through a port "
+             "leaves the socket as the runner's connect does (recv 0, SO_ERROR WSAECONNREFUSED, ...; scenario "
+             "failed_connect); not measured on Windows"};
+  on_linux.blocking_connect_refusal_leaves_no_trace = {
+      true, "net/ipv4/af_inet.c __inet_stream_connect: a connect that waited and found TCP_CLOSE takes the "
+            "sock_error path (SS_UNCONNECTED, tcp_disconnect), unlike the runner's non-blocking connect whose "
+            "refusal is read from SO_ERROR; measured on Linux 6.18 (scenario failed_connect: recv ENOTCONN, poll "
+            "{out,hup}, listen works)"};
   winsock.close_after_both_fins_resets = {
       false, "not measured on Windows (RFC 9293 section 3.10.4: a connection whose FINs both went is in TIME-WAIT or "
              "CLOSED, with nothing to reset); measured on Wine 8.0: no error at the peer (conformance: reset: no "
@@ -375,6 +468,16 @@ void set_traits(Traits& winsock, Traits& on_linux) {
                                              "fuzz_close_sequences: data, the peer's FIN, a recv of all of it, then "
                                              "WSAEnumNetworkEvents reports {close})"};
   on_linux.recv_clears_recorded_read = {false, "no WSAEventSelect on POSIX"};
+  winsock.unix_poll_mirrors_shutdown = {false, "not measured on Windows (no AF_UNIX under Wine 8.0): poll on AF_UNIX "
+                                               "after a shutdown or the peer's close is not predicted"};
+  on_linux.unix_poll_mirrors_shutdown = {
+      true, "net/unix/af_unix.c: unix_shutdown sets the mirrored bits on the peer (RCV_SHUTDOWN there for our "
+            "SEND_SHUTDOWN, SEND_SHUTDOWN for our RCV_SHUTDOWN); unix_release_sock sets the survivor's sk_shutdown to "
+            "SHUTDOWN_MASK and sk_err to ECONNRESET when the closer had data unread; unix_poll: err while sk_err is "
+            "set (SO_ERROR or a recv reporting it clears it), hup for SHUTDOWN_MASK, in and rdhup for RCV_SHUTDOWN, "
+            "in for data queued, out while unix_writable; measured on Linux 6.18.44 (corpora/scenarios/"
+            "notify_unix_shutdown.ops: each end's shutdown of each direction, the peer's close with and without "
+            "data unread, and their combinations)"};
 }
 
 struct WineDeviation {
@@ -417,6 +520,11 @@ const WineDeviation kWine8[] = {
     {Fact::pending_close_overlapped_recv, "other", "wine8-iocp-closed-recv-completes-handles-closed"},
     // The RST may not wake the blocked send: then only its own timeout ends it.
     {Fact::send_large_to_closed_peer, "connection_reset | timed_out", "wine8-blocking-send-may-miss-reset"},
+    // The host socket answers (Linux's SS_CONNECTING): the connect page says it may be called again.
+    {Fact::connect_after_failed_connect, "connection_aborted", "wine8-connect-again-after-refusal-aborted"},
+    // AcceptEx on a socket that does not listen is submitted and waits (closesocket or
+    // CancelIoEx end it; pending_close_overlapped_accept, pending_cancel_overlapped).
+    {Fact::start_accept_not_listening, "pending", "wine8-acceptex-on-socket-not-listening-pends"},
 };
 
 std::vector<ops::Outcome> parse_outcomes(const std::string& text) {
