@@ -103,7 +103,14 @@ std::string finding_record_json(const FindingRecord& r) {
          "\",\n  \"program\": \"" + escaped(r.program) + "\",\n  \"step\": " + std::to_string(r.step) + "\n}\n";
 }
 
+namespace {
+std::uint64_t g_reported = 0;
+}  // namespace
+
+std::uint64_t findings_reported() { return g_reported; }
+
 void write_finding_record(const FindingRecord& record) {
+  ++g_reported;
   if (g_recorded) return;
   std::string path;
   if (const char* file = std::getenv("CLOSESEM_FINDING_JSON"); file != nullptr && *file != '\0') {

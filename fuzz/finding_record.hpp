@@ -28,6 +28,9 @@ void set_current_input(const std::uint8_t* data, std::size_t size);
 // Writes the record where the environment says (nothing when neither variable is set); a
 // failed write is said on stderr, it never hides the finding itself.
 void write_finding_record(const FindingRecord& record);
+// How many findings this process reported (write_finding_record calls): more than one only
+// under CLOSESEM_FUZZ_KEEP_GOING, where the run goes on after each.
+std::uint64_t findings_reported();
 
 // The record as JSON text (for tests and the writer).
 std::string finding_record_json(const FindingRecord& record);

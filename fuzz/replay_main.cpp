@@ -4,6 +4,8 @@
 //   TARGET --random --seed S --budget SEC    random inputs until the budget is spent
 // A target reports a finding by aborting; in random mode the input is saved first as
 // crash-<seed>-<n> in the current folder, so that it can be replayed and promoted.
+#include "finding_record.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -106,7 +108,13 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "replay: " << runs << " random inputs (seed " << seed << ") in " << seconds << " s, "
-            << static_cast<std::uint64_t>(runs / (seconds > 0 ? seconds : 1)) << " per second, no finding\n";
+            << static_cast<std::uint64_t>(runs / (seconds > 0 ? seconds : 1)) << " per second, ";
+  // (Under CLOSESEM_FUZZ_KEEP_GOING the run goes on after a finding: say how many.)
+  const std::uint64_t found = closesem::fuzz::findings_reported();
+  if (found == 0)
+    std::cout << "no finding\n";
+  else
+    std::cout << found << " finding(s) reported above (CLOSESEM_FUZZ_KEEP_GOING)\n";
   return 0;
 }
 

@@ -738,8 +738,8 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   }
   if (op.kind == OpKind::connect) {
     // A connect on a socket with an AcceptEx waiting on it (not listening): Wine 8.0
-    // completed the AcceptEx with the connect's refusal (found by fuzz_close_sequences):
-    // not modelled.
+    // completed the AcceptEx with the connect's refusal (found by fuzz_close_sequences;
+    // a ConnectEx started there too: Model::apply_start): not modelled.
     const int index = socket_of(op.endpoint);
     for (int i = 0; i < ops::kPendingSlots; ++i)
       if (index >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == index &&

@@ -278,6 +278,15 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
 }
 
 void Model::apply_start(const ops::Op& op, const Outcome& observed) {
+  if (op.call == PendingCall::connect) {
+    // A connect started on a socket with an AcceptEx waiting on it (not listening): Wine
+    // 8.0 completed the AcceptEx at once (found by fuzz_close_sequences): not modelled.
+    const int on = socket_of(op.endpoint);
+    for (int i = 0; i < ops::kPendingSlots; ++i)
+      if (on >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == on &&
+          slots_[i].call == PendingCall::accept && overlapped_family(slots_[i].mechanism))
+        slot_unknown(i, "a connect started on a socket with an AcceptEx waiting on it: not modelled");
+  }
   if (!observed.succeeded()) return;  // not submitted: the slot stays free
   const int index = socket_of(op.endpoint);
   const Socket* s = index >= 0 ? &sockets_[static_cast<std::size_t>(index)] : nullptr;

@@ -1,0 +1,32 @@
+# CLOSESEM_FUZZ_KEEP_GOING=1 in random mode: the run goes on past its findings, and its last
+# line says how many it reported, never "no finding" (it did, before: a run with 31 findings
+# under Wine ended "no finding"). Under a fault every input diverges (recv-drops-byte), so a
+# short run reports several; the same run without the fault says "no finding".
+#   cmake -DTARGET=<fuzz_close_sequences> -DFAULTS=<libclosesem_faults.so> -DWORK=<dir> -P check_keep_going.cmake
+foreach(var TARGET FAULTS WORK)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check_keep_going.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E env LD_PRELOAD=${FAULTS} CLOSESEM_FAULT=recv-drops-byte
+                        CLOSESEM_FUZZ_KEEP_GOING=1 ${TARGET} --random --seed 1 --budget 3
+                WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "keep going under a fault: exit ${rc}, expected 0 (the run goes on)\n${out}")
+endif()
+string(REGEX MATCHALL "closesem finding: " findings "${err}")
+list(LENGTH findings reported)
+if(reported LESS 2)
+  message(FATAL_ERROR "expected several findings under the fault recv-drops-byte, saw ${reported}\n${out}${err}")
+endif()
+if(NOT out MATCHES "random inputs \\(seed 1\\) in [0-9.]+ s, [0-9]+ per second, ${reported} finding\\(s\\) reported above")
+  message(FATAL_ERROR "the last line does not count the ${reported} findings reported:\n${out}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E env CLOSESEM_FUZZ_KEEP_GOING=1 ${TARGET} --random --seed 1 --budget 1
+                WORKING_DIRECTORY "${WORK}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "per second, no finding\n" OR err MATCHES "closesem finding: ")
+  message(FATAL_ERROR "without a fault: exit ${rc}, expected 0 and 'no finding'\n${out}${err}")
+endif()
+message(STATUS "keep going: ${reported} findings counted on the last line")
