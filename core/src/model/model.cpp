@@ -594,6 +594,9 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
                         "to a peer)");
       if (target == nullptr || target->phase != Phase::listening)
         return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
+      if (target->stale)  // (found by fuzz_handles under Wine 8.0)
+        return said({fail(Errc::connection_refused)}, "WSACleanup C1: the listener was closed by the last cleanup: "
+                                                      "nobody listens there");
       if (refuses(*target))
         return said({fail(Errc::connection_refused)}, profile_->traits.unix_shutdown_unconnected_sticks.source);
       Prediction p = said({value(0)}, "connect to a listener");
@@ -821,6 +824,9 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
       auto& stopped = sockets_[static_cast<std::size_t>(index)];
       stopped.phase = Phase::unconnected;
       stopped.bound = false;
+      // (tcp_disconnect also clears the bits of a shutdown that failed before it listened;
+      // found by fuzz_handles: recv ENOTCONN, not 0.)
+      stopped.shut_rd = stopped.shut_wr = stopped.fin_unsent = false;
     } else if (ok && op.how != 1) {
       forget_around(socket_of(op.endpoint), "a listener shutdown that succeeded where the profile says it fails");
     }
@@ -938,6 +944,13 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::listen:
       s->phase = Phase::listening;
       s->bound = true;
+      // A TCP listener that kept the bits of a shutdown that failed before (trait
+      // failed_shutdown_sticks): its connections are cloned with them (sk_clone_lock), and
+      // what they then do (found by fuzz_handles: a recv 0 where blocked was predicted, a
+      // send EPIPE where the reset was) is not modelled.
+      if (s->kind != ops::Transport::unix_stream && (s->shut_rd || s->shut_wr))
+        forget(socket_of(op.endpoint), "a TCP listener that kept a failed shutdown's bits: its connections inherit "
+                                       "them (sk_clone_lock): not modelled");
       break;
     case OpKind::connect: apply_connect(op); break;
     case OpKind::accept:
