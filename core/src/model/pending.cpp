@@ -352,6 +352,9 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
       }
       break;
     case PendingCall::connect:
+      // Its refusal or connection changes the socket's state: as after a plain connect, it
+      // may wake an edge-triggered epoll (found by fuzz_close_sequences).
+      wake(index, false);
       // (A blocking connect refused: no trace where trait blocking_connect_refusal_leaves_no_trace;
       // on a socket refused before, the second connect's abort is applied as for a plain one.)
       if (op.mechanism == Mechanism::thread && !first.succeeded() && !s->connect_failed &&

@@ -152,7 +152,10 @@ platform::CallResult Execution::start(const ops::Op& op, Slot& slot, Step& step)
   pending.group = op.invalid_handle ? -1 : slot.group;
   pending.handle = slot.value;
   pending.kind = kinds_[static_cast<std::size_t>(op.endpoint)];
-  if (op.call == ops::PendingCall::send) streams_.sent(slot.group, op.count);  // its bytes are the stream's next
+  // Its bytes are the stream's next; a send started on a closed handle sends nothing (its
+  // socket may live on through a dup: found by fuzz_close_sequences, the dup's next send
+  // was checked 1 MiB further on).
+  if (op.call == ops::PendingCall::send && slot.open) streams_.sent(slot.group, op.count);
   return out;
 }
 
