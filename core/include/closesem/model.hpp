@@ -391,6 +391,9 @@ class Model {
   void complete(int slot, std::vector<ops::Outcome> outcomes, const std::string& source,
                 const std::string& deviation = "");
   void slot_unknown(int slot, const std::string& why);
+  // A connect (plain or started) on a socket with an AcceptEx waiting on it: Wine 8.0
+  // completes the AcceptEx then, which the model does not follow.
+  void unfollow_accept_ex_on(int socket, const std::string& why);
   void after_completion(int socket);  // a deferred close happens once no call holds the socket
   bool has_pending(int socket, ops::PendingCall call) const;
   // Notifications and names (model/notify.cpp).

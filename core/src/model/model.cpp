@@ -743,12 +743,7 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
     // A connect on a socket with an AcceptEx waiting on it (not listening): Wine 8.0
     // completed the AcceptEx with the connect's refusal (found by fuzz_close_sequences;
     // a ConnectEx started there too: Model::apply_start): not modelled.
-    const int index = socket_of(op.endpoint);
-    for (int i = 0; i < ops::kPendingSlots; ++i)
-      if (index >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == index &&
-          slots_[i].call == ops::PendingCall::accept && slots_[i].mechanism != ops::Mechanism::thread &&
-          slots_[i].mechanism != ops::Mechanism::uring)
-        slot_unknown(i, "a connect on a socket with an AcceptEx waiting on it: not modelled");
+    unfollow_accept_ex_on(socket_of(op.endpoint), "a connect on a socket with an AcceptEx waiting on it: not modelled");
   }
   apply_on_handle(op, observed);
   // Any other op on a socket (and what it sends to its peer) may wake an edge-triggered

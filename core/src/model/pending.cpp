@@ -281,11 +281,8 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
   if (op.call == PendingCall::connect) {
     // A connect started on a socket with an AcceptEx waiting on it (not listening): Wine
     // 8.0 completed the AcceptEx at once (found by fuzz_close_sequences): not modelled.
-    const int on = socket_of(op.endpoint);
-    for (int i = 0; i < ops::kPendingSlots; ++i)
-      if (on >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == on &&
-          slots_[i].call == PendingCall::accept && overlapped_family(slots_[i].mechanism))
-        slot_unknown(i, "a connect started on a socket with an AcceptEx waiting on it: not modelled");
+    unfollow_accept_ex_on(socket_of(op.endpoint), "a connect started on a socket with an AcceptEx waiting on it: "
+                                                  "not modelled");
   }
   if (!observed.succeeded()) return;  // not submitted: the slot stays free
   const int index = socket_of(op.endpoint);
@@ -458,6 +455,13 @@ void Model::complete(int index, std::vector<Outcome> outcomes, const std::string
   slot.source = source;
   slot.deviation = deviation;
   after_completion(slot.socket);
+}
+
+void Model::unfollow_accept_ex_on(int socket, const std::string& why) {
+  for (int i = 0; i < ops::kPendingSlots; ++i)
+    if (socket >= 0 && slots_[i].used && !slots_[i].completed && slots_[i].socket == socket &&
+        slots_[i].call == PendingCall::accept && overlapped_family(slots_[i].mechanism))
+      slot_unknown(i, why);
 }
 
 void Model::slot_unknown(int index, const std::string& why) {
