@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // closesem_tool: subcommands the ./closesem front end hands over to C++.
 #include "closesem/fuzz_inputs.hpp"
+#include "ops_export.hpp"
 #include "ops_run.hpp"
 #include "ops_tool.hpp"
 #include "report_diff.hpp"
@@ -113,6 +114,27 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400))
       ->option_text("SECONDS (default 30)");
 
+  closesem::tool::OpsExportOptions export_options;
+  bool export_c = false;
+  auto* export_cmd = ops->add_subcommand(
+      "export",
+      "Write a script as one self-contained C program (no closesem code) that builds with cc on POSIX and with "
+      "mingw-w64 for Windows, runs the script's ops with the runner's bounded waits, prints each op's observed and "
+      "expected outcome (native error names) and exits 0 when all held, 1 at the first deviation, 2 when the "
+      "platform cannot run it. Expected outcomes: the script's -> and the model of the platform it is built for "
+      "(linux on POSIX, winsock on Windows; --profile picks one). Exit status: 0 written, 2 a script error "
+      "(FILE:LINE:COLUMN), an unknown profile or a failed write.");
+  export_cmd->add_flag("--c", export_c, "Write C (the only format; required)")->required();
+  export_cmd->add_option("script", export_options.input, "The script (.ops)")->required();
+  export_cmd->add_option("-o,--output", export_options.output, "The C file to write (default: standard output)");
+  export_cmd->add_option("--profile", export_options.profile,
+                         "One model profile for the expectations: linux, winsock, wine-8 (default: linux on POSIX "
+                         "and winsock on Windows, chosen in the file with #if defined(_WIN32))");
+  export_cmd->add_flag("--skip-invalid", export_options.skip_invalid,
+                       "Leave out the ops the model calls script errors (an endpoint never made, ...), as the fuzz "
+                       "targets do with their inputs (a finding's .ops); by default such a script is refused");
+
+
 #ifndef _WIN32
   // nightly, selftest: the nightly job and the proof that the suite finds bugs
   // (tools/nightly.cpp, tools/selftest.cpp; POSIX only). Each reads its own arguments,
@@ -172,5 +194,6 @@ int main(int argc, char** argv) {
   if (*decode_cmd)
     return closesem::tool::ops_decode(decode_input, decode_output, decode_format, std::cout, std::cerr);
   if (*run_cmd) return closesem::tool::ops_run(run, std::cout, std::cerr);
+  if (*export_cmd) return closesem::tool::ops_export(export_options, std::cout, std::cerr);
   return 2;
 }

@@ -13,6 +13,7 @@
 #include "fuzzing/target_run.hpp"
 #include "nightly_summary.hpp"
 #include "nightly_util.hpp"
+#include "ops_export.hpp"
 #include "report_diff.hpp"
 
 #include <closesem/fuzz_inputs.hpp>
@@ -28,6 +29,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +37,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>  // access: a compiler on PATH
 
 
 namespace closesem::tool {
@@ -138,6 +142,8 @@ class Job {
   void merge_corpus(std::size_t index);
   void merge_locked(std::size_t index);
   void triage(std::size_t index, std::vector<NightFinding>& found);
+  void standalone_reproducer(const std::string& dir, const std::string& number, NightFinding& finding,
+                             std::ostream& log);
   void conformance();
   bool conformance_run(const std::string& label, const std::string& binary, const std::string& report);
   std::vector<std::string> finished_reports() const;
@@ -820,12 +826,107 @@ void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
           if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
         for (const auto& file : files)
           if (fs::exists(dir + "/" + file, error)) finding.files.push_back(file);
+        standalone_reproducer(dir, number, finding, log);
       } else {
         keep_as_is("unconfirmed: " + (result.reason.empty() ? "promote exit " + std::to_string(result.status) : result.reason));
       }
     }
     found.push_back(finding);
   }
+}
+
+// The first of `names` found as an executable file on PATH ("" when none): the process
+// layer starts programs by path (posix_spawn), never through a PATH search.
+std::string on_path(std::initializer_list<const char*> names) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  for (const char* name : names) {
+    std::istringstream folders(path);
+    for (std::string folder; std::getline(folders, folder, ':');) {
+      if (folder.empty()) continue;
+      const std::string candidate = folder + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+  }
+  return "";
+}
+
+// The finding's standalone reproducer (issue 19): the minimised program as one file that
+// needs nothing of closesem, kept beside it, built with the host's compiler and run once,
+// so that the summary says whether it shows the finding on its own (its output in
+// NUMBER.c.log / NUMBER.cpp.log): an .ops program as C (`ops export --c --skip-invalid`,
+// leaving out the ops the target dropped as invalid), an .asio program as C++ that needs
+// only asio's headers (closesem_asio_tool's `asio export --cpp`, beside this binary).
+void Job::standalone_reproducer(const std::string& dir, const std::string& number, NightFinding& finding,
+                                std::ostream& log) {
+  std::error_code error;
+  const bool asio = fs::exists(dir + "/" + number + ".asio", error);
+  const std::string script = dir + "/" + number + (asio ? ".asio" : ".ops");
+  const std::string suffix = asio ? ".cpp" : ".c";
+  const std::string source = dir + "/" + number + suffix;
+  if (!fs::exists(script, error)) return;
+  if (asio) {
+    RunSpec made;
+    made.argv = {(fs::path(platform::executable_path()).parent_path() / "closesem_asio_tool").string(), "asio",
+                 "export", "--cpp", script, "-o", source};
+    made.log_path = work_ + "/reproducer-" + finding.target + "-" + number + ".export.log";
+    made.limit = std::chrono::seconds(120);
+    const RunResult exported = run_bounded(made);
+    if (!exported.started || exported.status != 0) {
+      finding.reproducer = "not exported: " + (exported.started ? exported.log : exported.error);
+      log << "asio export --cpp " << script << ": " << finding.reproducer << "\n";
+      return;
+    }
+  } else {
+    OpsExportOptions options;
+    options.input = script;
+    options.output = source;
+    options.skip_invalid = true;
+    std::ostringstream quiet, problems;
+    if (ops_export(options, quiet, problems) != 0) {
+      finding.reproducer = "not exported: " + problems.str();
+      log << "ops export --c " << script << ": " << problems.str();
+      return;
+    }
+  }
+  finding.files.push_back(number + suffix);
+  std::ifstream in(source);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string binary = work_ + "/reproducer-" + finding.target + "-" + number;
+  const std::string compiler = asio ? on_path({"c++", "g++", "clang++"}) : on_path({"cc", "gcc", "clang"});
+  if (compiler.empty()) {
+    finding.reproducer = asio ? "not built: no C++ compiler (c++, g++ or clang++) on PATH"
+                              : "not built: no C compiler (cc, gcc or clang) on PATH";
+    return;
+  }
+  RunSpec build;
+  build.argv = {compiler, asio ? "-std=c++17" : "-std=c11", "-O1", "-pthread", source, "-o", binary};
+  if (text.find("#define CS_USE_URING 1") != std::string::npos) build.argv.push_back("-luring");
+  build.log_path = binary + ".build.log";
+  build.limit = std::chrono::seconds(300);
+  const RunResult built = run_bounded(build);
+  if (!built.started || built.status != 0) {
+    finding.reproducer = !built.started ? "not built: " + built.error
+                                        : "did not build with " + fs::path(compiler).filename().string() + " (exit " +
+                                              std::to_string(built.status) + ")";
+    log << compiler << " " << source << ":\n" << built.log;
+    return;
+  }
+  RunSpec run;
+  run.argv = {binary};
+  run.log_path = source + ".log";
+  run.limit = std::chrono::seconds(300);
+  const RunResult ran = run_bounded(run);
+  fs::remove(binary, error);
+  std::string shown;  // the deviation it printed, else its last line
+  std::istringstream lines(ran.log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("DEVIATION") != std::string::npos && shown.find("DEVIATION") == std::string::npos) shown = line;
+    if (shown.find("DEVIATION") == std::string::npos && !line.empty()) shown = line;
+  }
+  finding.reproducer = ran.timed_out ? "did not end within 300 s"
+                                     : "exit " + std::to_string(ran.status) + (shown.empty() ? "" : ": " + shown);
+  finding.files.push_back(number + suffix + ".log");
 }
 
 bool Job::conformance_run(const std::string& label, const std::string& binary, const std::string& report) {

@@ -218,6 +218,7 @@ nlohmann::json to_json(const NightRecord& night) {
     put(entry, "original_size", f.original_size);
     entry["minimised"] = f.minimised;
     entry["files"] = f.files;
+    if (!f.reproducer.empty()) entry["reproducer"] = f.reproducer;
     findings.push_back(entry);
   }
   json runs = json::array();
@@ -338,6 +339,7 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     r.count("original_size", f.original_size);
     r.text("minimised", f.minimised);
     r.texts("files", f.files);
+    r.text("reproducer", f.reproducer);
     night.findings.push_back(f);
     return r.done();
   });
@@ -660,6 +662,7 @@ json make_stats(const NightRecord& night, const std::vector<Finding>& findings, 
     put(entry, "original_size", f.original_size);
     entry["minimised"] = f.minimised;
     entry["files"] = f.files;
+    if (!f.reproducer.empty()) entry["reproducer"] = f.reproducer;
     list.push_back(entry);
   }
   stats["findings"] = list;
@@ -686,13 +689,13 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
   const std::string report_dir = or_else(night.job.report_dir, dir.string());
   const std::string base = report_dir + "/findings/" + f.target + "/" + std::to_string(f.number);
   const bool asio = has_file(f, ".asio");
-  // The input itself: the file that is neither the readable twin nor the log (its suffix
+  // The input itself: the file that is neither the readable twin, the standalone reproducer nor a log (its suffix
   // names its format: .rec, .linger, .handles, .asio, or .bin).
   std::string input = base + ".bin";
   for (const auto& file : f.files) {
     const auto dot = file.rfind('.');
     const std::string suffix = dot == std::string::npos ? "" : file.substr(dot);
-    if (suffix != ".ops" && suffix != ".log") {
+    if (suffix != ".ops" && suffix != ".log" && suffix != ".c" && suffix != ".cpp") {
       input = report_dir + "/findings/" + f.target + "/" + file;
       break;
     }
@@ -726,6 +729,25 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
       md << ", or step by step: `./closesem ops run " << base << ".ops`";
     md << "\n";
     md << "- Keep it as a regression: `./closesem promote " << input << " --name SHORT-NAME`\n";
+  }
+  if (has_file(f, ".c") || has_file(f, ".cpp")) {
+    const std::string c = std::to_string(f.number);
+    if (has_file(f, ".c"))
+      md << "- Standalone reproducer (one C file, no closesem code): `findings/" << f.target << "/" << c << ".c`. Build "
+         << "and run it: `cc -std=c11 -O1 -pthread " << c << ".c -o " << c << " && ./" << c
+         << "` (add `-luring` if it starts io_uring calls); for Windows: `x86_64-w64-mingw32-gcc -std=c11 -O1 " << c
+         << ".c -o " << c << ".exe -lws2_32`.";
+    else
+      md << "- Standalone reproducer (one C++ file that needs only asio's headers): `findings/" << f.target << "/" << c
+         << ".cpp`. Build and run it: `c++ -std=c++17 -O1 -pthread " << c << ".cpp -o " << c << " && ./" << c
+         << "`; for Windows: `x86_64-w64-mingw32-g++-posix -std=c++17 -O1 -I<asio's include folder> " << c << ".cpp -o "
+         << c << ".exe -lws2_32 -lmswsock -static`.";
+    if (!f.reproducer.empty()) md << " Run here: " << cell(f.reproducer) << ".";
+    md << "\n";
+    md << "- What to send upstream, when the platform is at fault (the expectation the reproducer prints cites the "
+          "platform's documentation or a behaviour every other platform shares): the C file, its output and this "
+          "platform id (`" << cell(night.job.platform) << "`). When the model is at fault (the platform does what its "
+          "documentation says), fix `core/src/model/` and promote the input instead.\n";
   }
   const std::string program = program_excerpt(dir / "findings" / f.target, f, 25);
   if (!program.empty()) md << "\n```\n" << program << "```\n";

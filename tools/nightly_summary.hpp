@@ -67,7 +67,10 @@ struct NightFinding {
   std::string original;           // the smallest of them (shown)
   Count original_size;
   std::string minimised;          // "minimised from 331 to 3 bytes in 40 runs"
-  std::vector<std::string> files; // in findings/TARGET/: "1.bin", "1.ops", "1.log"
+  std::vector<std::string> files; // in findings/TARGET/: "1.bin", "1.ops", "1.c", "1.log"
+  // The standalone reproducer (`ops export --c` of the minimised program, NUMBER.c), built and
+  // run once by the nightly: "exit 1: line 7: b recv 1 -> 0 ... DEVIATION", or why it was not.
+  std::string reproducer;
 };
 
 struct ConformanceRun {
