@@ -128,9 +128,12 @@ unsigned long cs_p_session(void);          /* increments when the last WSACleanu
 
 /* Sockets: every call as the C++ runner's platform layer makes it (core/src/platform). */
 cs_result cs_p_open(int transport, cs_handle *out);
-/* A connected pair over loopback: a listener bound to port 0 (or a fresh AF_UNIX path),
- * a connect, an accept, the listener closed. reversed: the first handle is the accepted
- * end. A transport the host lacks fails with errc "not_supported"; `note` says why. */
+/* A connected pair over loopback: a connect to a listener bound to port 0 (or a fresh
+ * AF_UNIX path), then an accept. The listener, one per transport, is kept for the whole
+ * program as the C++ runner's pair factory keeps it, so that handle values are handed out
+ * as in `ops run` (the reuse check of closed handles depends on them). reversed: the first
+ * handle is the accepted end. A transport the host lacks fails with errc "not_supported";
+ * `note` says why. */
 cs_result cs_p_pair(int transport, int reversed, cs_handle *first, cs_handle *second, char *note, size_t size);
 cs_result cs_p_close(cs_handle h);
 cs_result cs_p_shutdown(cs_handle h, int how);  /* how as written: 0 receive, 1 send, 2 both, or any number */
