@@ -249,6 +249,11 @@ class Model {
   // Moves the state on by what happened (the observed outcome, which may be any of
   // the admissible ones, or a divergence: the model follows what the platform did).
   void apply(const ops::Op& op, const ops::Outcome& observed);
+  // Whether apply(op, a) and apply(op, b) leave the same state: a notification's success
+  // changes the same things whatever set it reported (apply_notify), a name query changes
+  // nothing; otherwise only the same outcome. (`ops export` follows one fork of the model
+  // per outcome the model admits, and one per class of these is enough.)
+  static bool applies_alike(const ops::Op& op, const ops::Outcome& a, const ops::Outcome& b);
   // Whether closing the last handle of `endpoint` now would reset its peer (an abortive
   // close: linger {1,0} on TCP, or data left unread) rather than end its stream with a
   // FIN; false when the endpoint has no open, connected socket (model/queries.cpp).

@@ -712,6 +712,18 @@ void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
   }
 }
 
+bool Model::applies_alike(const ops::Op& op, const ops::Outcome& a, const ops::Outcome& b) {
+  switch (op.kind) {
+    case OpKind::peername:
+    case OpKind::sockname: return true;  // apply changes nothing
+    case OpKind::poll:
+    case OpKind::epoll:
+    case OpKind::select:
+    case OpKind::events: return a.succeeded() == b.succeeded();  // apply_notify reads only that
+    default: return a == b;
+  }
+}
+
 void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
   const bool ok = observed.succeeded();
   if (op.invalid_handle && uses_endpoint(op.kind)) return;  // the invalid handle: no socket changes
