@@ -38,9 +38,6 @@
 #include <sstream>
 #include <thread>
 
-#include <unistd.h>  // access: a compiler on PATH
-
-
 namespace closesem::tool {
 namespace {
 
@@ -845,7 +842,7 @@ std::string on_path(std::initializer_list<const char*> names) {
     for (std::string folder; std::getline(folders, folder, ':');) {
       if (folder.empty()) continue;
       const std::string candidate = folder + "/" + name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+      if (executable(candidate)) return candidate;
     }
   }
   return "";

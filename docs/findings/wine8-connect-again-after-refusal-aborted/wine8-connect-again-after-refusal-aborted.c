@@ -9,8 +9,8 @@
  *
  * Build and run:
  *   Linux:   cc -std=c11 -O1 -pthread wine8-connect-again-after-refusal-aborted.c -o wine8-connect-again-after-refusal-aborted && ./wine8-connect-again-after-refusal-aborted
- *   Windows: x86_64-w64-mingw32-gcc -std=c11 -O1 wine8-connect-again-after-refusal-aborted.c -o wine8-connect-again-after-refusal-aborted.exe -lws2_32
- *            (or cl /std:c11 wine8-connect-again-after-refusal-aborted.c ws2_32.lib), then wine8-connect-again-after-refusal-aborted.exe; under Wine: WINEDEBUG=-all wine64 wine8-connect-again-after-refusal-aborted.exe
+ *   Windows: x86_64-w64-mingw32-gcc -std=c11 -O1 wine8-connect-again-after-refusal-aborted.c -o wine8-connect-again-after-refusal-aborted.exe -lws2_32, then wine8-connect-again-after-refusal-aborted.exe;
+ *            under Wine: WINEDEBUG=-all wine64 wine8-connect-again-after-refusal-aborted.exe
  * Exit status: 0 every op as expected, 1 the first deviation (printed), 2 this platform
  * cannot run it (a transport or mechanism it lacks). CLOSESEM_TIMEOUT_MULTIPLIER (1 to 100)
  * scales every bounded wait (slow machines, sanitizers).
