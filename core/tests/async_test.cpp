@@ -192,6 +192,24 @@ TEST_CASE("pending: each mechanism completes a send, once", "[unit][pending]") {
   reads_pattern("recv(second) until 1000 bytes", pair.second.get(), 1000);
 }
 
+// AsyncRequest::bytes: the runner's pattern table, used in place (not copied into the call).
+TEST_CASE("pending: each mechanism sends bytes it does not own, in place", "[unit][pending]") {
+  const auto mechanism = GENERATE(from_range(mechanisms_here()));
+  MECHANISM_OR_SKIP(mechanism);
+  CLOSESEM_PAIR_OR_SKIP(pair, kTcp4);
+  static std::vector<std::uint8_t> table(1000);  // outlives the call
+  closesem::pattern::fill(table.data(), table.size(), 0);
+  auto request = request_of(AsyncCallKind::send, pair.first.get());
+  request.bytes = table.data();
+  request.size = table.size();
+  auto call = start_or_fail(mechanism, std::move(request));
+  REQUIRE(call->wait(positive_timeout()));
+  CHECK_THAT(observe(name_of(mechanism) + " send(first, 1000 bytes not its own) on an empty window", call->result()),
+             succeeds_with(1000));
+  CHECK(call->completions() == 1);
+  reads_pattern("recv(second) until 1000 bytes", pair.second.get(), 1000);
+}
+
 TEST_CASE("pending: each mechanism completes an accept when a client connects, once", "[unit][pending]") {
   const auto mechanism = GENERATE(from_range(mechanisms_here()));
   MECHANISM_OR_SKIP(mechanism);

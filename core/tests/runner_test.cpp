@@ -45,6 +45,19 @@ runner::Trace run(const std::string& text, std::chrono::milliseconds blocked = s
 
 }  // namespace
 
+// A pending send uses the bytes in place (AsyncRequest::bytes) while the run goes on:
+// a later, larger send must not move or free them.
+TEST_CASE("runner: the bytes to send stay where they are, whatever is sent later", "[unit][runner]") {
+  runner::Streams streams;
+  const int a = streams.open();
+  const auto* first = streams.bytes_to_send(a, 16);
+  const std::vector<std::uint8_t> before(first, first + 16);
+  const auto* larger = streams.bytes_to_send(a, ops::kMaxCount);  // the largest count an op can have
+  CHECK(larger == first);
+  CHECK(std::vector<std::uint8_t>(first, first + 16) == before);
+  CHECK(pattern::first_mismatch(larger, ops::kMaxCount, 0) == ops::kMaxCount);
+}
+
 TEST_CASE("runner: each socket has its own send and receive offsets into the pattern", "[unit][runner]") {
   runner::Streams streams;
   const int a = streams.open();

@@ -144,6 +144,7 @@ class Loop {
   std::optional<asio::io_context> context_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> workers_;
+  std::size_t returned_ = 0;  // workers whose run() returned (under mutex_)
   std::vector<std::shared_ptr<void>> owned_;
   std::shared_ptr<std::atomic<long>> live_ = std::make_shared<std::atomic<long>>(0);
   mutable std::mutex mutex_;

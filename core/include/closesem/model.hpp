@@ -248,7 +248,9 @@ class Model {
   Prediction predict(const ops::Op& op, std::string* error = nullptr) const;
   // Moves the state on by what happened (the observed outcome, which may be any of
   // the admissible ones, or a divergence: the model follows what the platform did).
-  void apply(const ops::Op& op, const ops::Outcome& observed);
+  // `predicted`: what predict() said of this op in this very state, when the caller has
+  // it (the runner): apply asks whether the op is modelled, and need not predict again.
+  void apply(const ops::Op& op, const ops::Outcome& observed, const Prediction* predicted = nullptr);
   // Whether apply(op, a) and apply(op, b) leave the same state: a notification's success
   // changes the same things whatever set it reported (apply_notify), a name query changes
   // nothing; otherwise only the same outcome. (`ops export` follows one fork of the model

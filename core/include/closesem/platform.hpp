@@ -214,7 +214,10 @@ struct AsyncRequest {
   AsyncCallKind call = AsyncCallKind::recv;
   NativeHandle handle = kInvalidHandle;
   std::vector<std::uint8_t> data;  // send: the bytes (copied: the call owns them)
-  std::size_t size = 0;            // recv: the buffer size
+  // send, instead of `data`: `size` bytes that never change and outlive the call (the
+  // runner's pattern table), used in place.
+  const std::uint8_t* bytes = nullptr;
+  std::size_t size = 0;            // recv: the buffer size; send: with `bytes`, theirs
   Endpoint to;                     // connect: where to
   Transport transport = Transport::tcp4;  // accept, connect: the socket's family (AcceptEx's
                                           // accept socket, ConnectEx's bind)

@@ -46,8 +46,9 @@ class Streams {
   std::uint64_t receive_offset(int id) const;
   // The pattern bytes a send of `size` on socket `id` writes (from its send offset).
   std::vector<std::uint8_t> to_send(int id, std::size_t size) const;
-  // The same bytes, not copied: valid until the next call on this thread (one pattern
-  // buffer, grown to the largest send, filled once).
+  // The same bytes, not copied. Up to ops::kMaxCount bytes they lie in one table made
+  // once and never freed or moved (a pending send's call may use them in place, for as
+  // long as it runs); past that, valid until the next call on this thread.
   const std::uint8_t* bytes_to_send(int id, std::size_t size) const;
   // `bytes` of them were handed over: the send offset moves on.
   void sent(int id, std::uint64_t bytes);

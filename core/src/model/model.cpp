@@ -724,7 +724,7 @@ bool Model::applies_alike(const ops::Op& op, const ops::Outcome& a, const ops::O
   }
 }
 
-void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
+void Model::apply(const ops::Op& op, const ops::Outcome& observed, const Prediction* predicted) {
   const bool ok = observed.succeeded();
   if (op.invalid_handle && uses_endpoint(op.kind)) return;  // the invalid handle: no socket changes
   switch (op.kind) {
@@ -739,8 +739,9 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::sockname: return;  // no change
     default: break;
   }
+  // (predict() adds only settles to predict_base(): its admissible outcomes are the same)
   if (uses_endpoint(op.kind) && op.kind != OpKind::close && op.kind != OpKind::dup && sock(op.endpoint) != nullptr &&
-      predict_base(op, nullptr).admissible.empty()) {
+      (predicted != nullptr ? predicted->admissible : predict_base(op, nullptr).admissible).empty()) {
     apply_unmodelled(op, observed);
     return;
   }

@@ -119,7 +119,11 @@ class WorkerPool {
 
 void prepare(CallState& call, AsyncRequest request) {
   if (request.call == AsyncCallKind::recv) call.buffer.resize(request.size);
-  if (request.call == AsyncCallKind::send) call.buffer = std::move(request.data);
+  if (request.call == AsyncCallKind::send) {
+    call.buffer = std::move(request.data);  // (not touched again: the pointer below stays)
+    call.send_bytes = request.bytes != nullptr ? request.bytes : call.buffer.data();
+    call.send_size = request.bytes != nullptr ? request.size : call.buffer.size();
+  }
   call.request = std::move(request);
 }
 
@@ -157,7 +161,7 @@ void run_call(const std::shared_ptr<CallState>& call, void* token) {
       outcome = platform::recv(request.handle, call->buffer.data(), call->buffer.size());
       break;
     case AsyncCallKind::send:
-      outcome = platform::send(request.handle, call->buffer.data(), call->buffer.size());
+      outcome = platform::send(request.handle, call->send_bytes, call->send_size);
       break;
     case AsyncCallKind::accept: outcome = platform::accept(request.handle, accepted); break;
     case AsyncCallKind::connect: outcome = platform::connect(request.handle, request.to); break;

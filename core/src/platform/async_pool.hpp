@@ -43,6 +43,8 @@ struct CallState {
 
   AsyncRequest request;              // not touched by anyone else once the worker runs
   std::vector<std::uint8_t> buffer;  // recv: the bytes received; send: the bytes to send
+  const std::uint8_t* send_bytes = nullptr;  // send: buffer's, or the request's own bytes
+  std::size_t send_size = 0;
 
   std::mutex mutex;                  // guards everything below (and the backend's own fields)
   std::condition_variable changed;   // `done` was set (or a backend's field, by before_call)

@@ -109,7 +109,7 @@ Step Execution::step(const ops::Op& op, std::string& script_error) {
     if (!op.expect.empty()) step.expectation_held = model::admits(op.expect, step.observed);
     if (!step.predicted.admissible.empty()) step.prediction_held = model::admits(step.predicted.admissible, step.observed);
     if (unavailable_mechanism_) step.prediction_held = true;  // the host refused it: the run stops here
-    model_.apply(op, step.observed);
+    model_.apply(op, step.observed, &step.predicted);  // (the model's state is the one it predicted from)
     if (step.observed.succeeded()) settle(step);
     check_pending(step);
   }

@@ -709,7 +709,10 @@ CallResult start_uring(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
       break;
     case AsyncCallKind::send:
       state->buffer = std::move(request.data);
-      io_uring_prep_send(sqe, fd, state->buffer.data(), state->buffer.size(), MSG_NOSIGNAL);
+      if (request.bytes != nullptr)
+        io_uring_prep_send(sqe, fd, request.bytes, request.size, MSG_NOSIGNAL);
+      else
+        io_uring_prep_send(sqe, fd, state->buffer.data(), state->buffer.size(), MSG_NOSIGNAL);
       break;
     case AsyncCallKind::accept: io_uring_prep_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC); break;
     case AsyncCallKind::connect:
