@@ -62,17 +62,40 @@ void promote_usage(std::ostream& out) {
 }
 
 void bench_usage(std::ostream& out) {
-  out << "Usage: " << prog() << " bench [--time SECONDS] [TARGET...]\n\n"
-      << "Executions per second of each fuzz target (release build, the replay engine's random\n"
-         "mode, seed 1) against a bare loop that only makes, uses and closes TCP pairs, in the\n"
-         "same run: the bare loop before and after the targets (at most 60 s each), the targets\n"
-         "in between (default 20 s each). Prints a markdown table: each program's rate and its\n"
-         "share of the bare loop, the descriptor count (sampled every second), pair-setup\n"
-         "failures, findings (they do not stop a run) and the TIME_WAIT sockets left.\n\n"
-      << "  TARGET...        the targets (default: every one that makes socket calls)\n"
-         "  --time SECONDS   how long each target runs (default 20)\n"
-         "  --fuzzers DIR    the folder of the binaries (default: this build's fuzz/)\n"
-         "  -h, --help       this text\n";
+  out << "Usage: " << prog() << " bench [--time SECONDS] [--engines LIST] [TARGET...]\n\n"
+      << "Executions per second of each fuzz target against a bare loop that only makes, uses\n"
+         "and closes TCP pairs (bench_bare_pairs), built the same way, in the same run, for each\n"
+         "engine the nightly runs:\n"
+         "  replay           the replay engine's random mode (seed 1), release preset\n"
+         "  libfuzzer        libFuzzer without sanitizers, fuzz-nosan preset\n"
+         "  libfuzzer-asan   libFuzzer with ASan+UBSan, fuzz preset\n"
+         "  wine             the Windows build's replay engine under Wine, mingw preset\n"
+         "                   (through <build>/wine-run)\n"
+         "libFuzzer runs as the nightly does: the target's .options flags and dictionary, its\n"
+         "seeds staged into a scratch corpus, -max_total_time, -print_final_stats=1 (exec/s:\n"
+         "stat::number_of_executed_units over the run's wall time); its bare loop starts from\n"
+         "an empty corpus. Per engine the bare loop runs before and after the targets (at most\n"
+         "60 s each), the targets in between (default 20 s each); the replay engine's\n"
+         "fuzz_close_sequences also runs without pending calls. Prints the kernel, CPU count\n"
+         "and load, then a markdown table: program, engine, sanitizers, exec/s, the share of\n"
+         "its engine's bare loop (whole percent, rounded down), the share of ops the model\n"
+         "checked (CLOSESEM_CHECK_COUNTS), descriptors (sampled every second; not under Wine),\n"
+         "the TIME_WAIT sockets left, findings (they do not stop a run). An engine this machine\n"
+         "cannot build or run (no clang that links libFuzzer, no wine64 or mingw-w64) is\n"
+         "named as not measured, with the reason.\n\n"
+      << "  TARGET...            the targets (default: every one that makes socket calls)\n"
+         "  --time SECONDS       how long each target runs (default 20)\n"
+         "  --engines LIST       comma-separated engines (default: every one this machine can run)\n"
+         "  --replay-build DIR, --libfuzzer-build DIR, --asan-build DIR, --wine-build DIR\n"
+         "                       each engine's build folder, its programs in DIR/fuzz (default:\n"
+         "                       build/<preset> of the source tree, which "
+      << prog() << " bench builds;\n"
+         "                       a folder given is used as it is)\n"
+         "  --build-targets      check the arguments, print what to build: PRESET TARGET... per line\n"
+         "  -h, --help           this text\n\n"
+         "Exit status: 0 every engine asked for was measured; 1 a measurement failed (a program\n"
+         "did not start, crashed, overran its bound or printed no rate; an engine named in\n"
+         "--engines could not run here; a build is missing); 2 bad usage or a failed write.\n";
 }
 
 }  // namespace
@@ -187,7 +210,11 @@ void FuzzCommands::add(CLI::App& app) {
   bench_->add_flag("-h,--help", bench_help_, "This text");
   bench_->add_option("targets", bench_options_.targets, "Targets");
   bench_->add_option("--time", bench_options_.time, "Seconds per target (default 20)");
-  bench_->add_option("--fuzzers", bench_options_.fuzzers, "Folder of the binaries");
+  bench_->add_option("--engines", bench_options_.engines, "Engines: replay,libfuzzer,libfuzzer-asan,wine");
+  bench_->add_option("--replay-build", bench_options_.replay_build, "The replay engine's build folder");
+  bench_->add_option("--libfuzzer-build", bench_options_.libfuzzer_build, "libFuzzer's build folder");
+  bench_->add_option("--asan-build", bench_options_.asan_build, "libFuzzer + ASan/UBSan's build folder");
+  bench_->add_option("--wine-build", bench_options_.wine_build, "The Windows build's folder");
   bench_->add_flag("--build-targets", build_targets_, "Check the arguments, print the CMake targets needed");
 }
 
@@ -202,7 +229,9 @@ std::optional<int> FuzzCommands::run(std::ostream& out, std::ostream& err) const
   }
   if (bench_ != nullptr && *bench_) {
     if (bench_help_) return bench_usage(out), 0;
-    return bench_command(bench_options_, build_targets_, out, err);
+    BenchOptions options = bench_options_;
+    options.engines_given = bench_->count("--engines") > 0;
+    return bench_command(options, build_targets_, out, err);
   }
   return std::nullopt;
 }

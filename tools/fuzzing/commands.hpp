@@ -29,7 +29,11 @@ int fuzz_command(const FuzzCommandOptions&, bool build_targets, std::ostream& ou
 struct BenchOptions {
   std::string time = "20";
   std::vector<std::string> targets;  // default: every target that makes socket calls
-  std::string fuzzers;               // default: this build's fuzz/
+  std::string engines;               // --engines LIST: replay,libfuzzer,libfuzzer-asan,wine
+  bool engines_given = false;        // (when not: every engine this machine can run)
+  // Each engine's build folder (the binaries in <build>/fuzz); "" = <source>/build/<preset>:
+  // release, fuzz-nosan, fuzz, mingw.
+  std::string replay_build, libfuzzer_build, asan_build, wine_build;
 };
 int bench_command(const BenchOptions&, bool build_targets, std::ostream& out, std::ostream& err);
 
