@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The nightly job. Runs every fuzz target at once for the budget, keeps what they found
+// The nightly job. Runs every fuzz target at once for the budget, in lanes one after
+// another (a build's binaries for a share of the budget: without sanitizers, with them,
+// the Windows build under Wine), keeps what they found
 // (new corpus units merged into the corpora and minimised; every crash input,
 // deduplicated by signature, minimised, decoded and confirmed), runs the conformance
 // suite, and writes reports/<date>/ (summary.md, stats.json, behaviour.json, findings/,
@@ -45,21 +47,44 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage = R"(Usage: ./closesem nightly [--budget TIME] [--jobs N] [--engine libfuzzer|replay]
+                          [--sanitizers none|all|share] [--wine-share FRACTION]
                           [--targets T1,T2] [--corpus DIR] [--reports DIR] [--no-conformance]
                           [--checked-floor PERCENT]
 
 The nightly job: fuzz every target at once for the budget, keep what the fuzzers
 found, run the conformance suite, and write a report a person reads in a minute.
 
-  --budget TIME    fuzzing time: 300, 300s, 30m, 2h (default 30m). Building, the
+A night is made of lanes, run one after another, each with every job: a build's
+binaries fuzzing every target it has for its share of the budget. By default
+(--sanitizers share, and a fifth under Wine where wine64 is installed):
+  libfuzzer        libFuzzer without sanitizers (the fuzz-nosan preset): most of the
+                   budget, at the speed of the kernel (the sanitizers guard only the
+                   suite's own harness, which they slow down twice or more)
+  libfuzzer-asan   libFuzzer with ASan+UBSan (the fuzz preset), a fifth of the native
+                   budget, from the corpus the first lane grew: guards the harness
+  wine-replay      the Windows build (the mingw preset) under Wine, replay engine: Winsock
+                   as Wine implements it, with the Windows model
+With the replay engine the lanes are replay (the release preset) and replay-asan (the
+asan preset's replay binaries).
+
+  --budget TIME    fuzzing time in all: 300, 300s, 30m, 2h (default 30m). Building, the
                    corpus merge, minimising findings and the conformance suite come
                    on top (a few minutes).
-  --jobs N         fuzzing processes in all (default: the number of cores). Every
-                   target gets at least one; the targets mostly wait on their
-                   sockets, so more targets than cores still fuzz well.
-  --engine E       libfuzzer (the clang 'fuzz' build, libFuzzer's fork mode) or
-                   replay (the replay engine's random mode, for a machine without
-                   clang). Default: libfuzzer where clang can build it.
+  --jobs N         fuzzing processes in all (default: the number of cores), in every
+                   lane. Every target gets at least one; the targets mostly wait on
+                   their sockets, so more targets than cores still fuzz well.
+  --engine E       libfuzzer (the clang builds, libFuzzer's fork mode) or replay (the
+                   replay engine's random mode, for a machine without clang).
+                   Default: libfuzzer where clang can build it.
+  --sanitizers S   none: the native budget without sanitizers; all: all of it with
+                   ASan+UBSan (the fuzz preset, or the asan preset for replay); share
+                   (default): four fifths without, then a fifth with. For the replay
+                   engine, share means none where clang cannot build the asan preset
+                   (a machine without libFuzzer's runtime has no ASan either): the
+                   summary says so.
+  --wine-share F   the share of the whole budget (0 to 0.9) that fuzzes the Windows
+                   build under Wine (default 0.2 where wine64 is installed, else 0; 0
+                   turns it off). Only the targets the Windows build has.
   --targets LIST   only these targets (comma-separated; default: every target of
                    the manifest, fuzz/CMakeLists.txt).
   --corpus DIR     the corpora that grow from night to night, one folder per target
@@ -68,40 +93,69 @@ found, run the conformance suite, and write a report a person reads in a minute.
   --no-conformance skip the conformance suite (no behaviour.json).
   --checked-floor PERCENT
                    the share of its ops a target's model must check (default 95):
-                   a target below it, or one that wrote no counts, is named at the
-                   top of the summary. Every fuzzing process counts what the model
-                   checked (CLOSESEM_CHECK_COUNTS); the counts are summed per target.
+                   a target (in a lane) below it, or one that wrote no counts, is
+                   named at the top of the summary. Every fuzzing process counts what
+                   the model checked (CLOSESEM_CHECK_COUNTS); summed per target and lane.
+
+The tool's own options (./closesem nightly gives them): --build DIR (tools, the
+conformance suite, the unsanitized lane's fuzz/), --fuzzers DIR (that lane's binaries),
+--asan-build DIR / --asan-fuzzers DIR (the sanitized lane's), --wine-build DIR (the
+mingw build: fuzz/*.exe, wine-run, tools/closesem_tool.exe).
 
 Writes REPORTS/<date>/ (a second run the same day: <date>.2, ...):
-  summary.md      what a person reads first: new findings, what to do with them,
-                  per-target figures, the conformance result, changes since last night
-  stats.json      per target: executions, executions per second, coverage, corpus
-                  size before and after, new units, crash inputs, findings, ops
-                  run and the share the model checked, what it did not predict
+  summary.md      what a person reads first: new findings (and which lane's build found
+                  each), what to do with them, one row per target and lane, the
+                  conformance result, changes since last night
+  stats.json      "lanes" (label, engine, sanitizers, platform, seconds); "targets":
+                  per target, the night's figures summed over its lanes: executions,
+                  executions per second, coverage, corpus size before and after, new
+                  units, crash inputs, findings, ops run and the share the model
+                  checked, what it did not predict; "rows": the same per target and
+                  lane, with lane, engine, sanitizers, platform and seconds; "findings":
+                  each with the lane that found it (and every lane that had it)
   behaviour.json  the conformance suite's behaviour report (behaviour-asio.json: asio's)
   findings/TARGET/N.bin + N.ops (N.asio)  one minimised, decoded reproducer per
-                  signature; N.log the confirming run; inputs/ every crash input
-  logs/           the fuzzers', the merges' and the suite's output
+                  signature (and platform); N.log the confirming run; inputs/LANE/
+                  every crash input of each lane
+  logs/           the fuzzers' (logs/LANE/), the merges' and the suite's output
 
 Runs may share a machine and REPORTS: each claims a folder of its own (mkdir, not a
 check then a create) and keeps its work inside it (.work/, .running while it runs);
 the shared corpus of a target is locked (CORPUS/TARGET.lock, flock) while a run copies
-it and while it merges into it, for at most CLOSESEM_NIGHTLY_LOCK_WAIT seconds
-(default: the merge's own time limit and a minute); a run that cannot get the lock
-keeps its new units in corpus-new/TARGET/ of its report. Only finished reports (with
-stats.json, without .running) count as history and as last night's behaviour.
+it and while it merges into it (once, after the libFuzzer lanes), for at most
+CLOSESEM_NIGHTLY_LOCK_WAIT seconds (default: the merge's own time limit and a minute);
+a run that cannot get the lock keeps its new units in corpus-new/TARGET/ of its report.
+Only finished reports (with stats.json, without .running) count as history and as last
+night's behaviour.
 
-Interrupted (Ctrl-C, SIGTERM), it stops the fuzzers, keeps what they found and writes
-the report ("Stopped early"); a second interrupt stops everything without a report.
+Interrupted (Ctrl-C, SIGTERM), it stops the fuzzers (the lanes not yet run are left
+out), keeps what they found and writes the report ("Stopped early"); a second
+interrupt stops everything without a report.
 
 Exit status: 0 no new finding and the conformance suite passed; 1 a new finding (one
 not in an earlier nightly report here) or a conformance failure; 2 bad usage; 3 the
-job could not run (a build or a binary missing).
+job could not run (a build, a binary or Wine missing).
 )";
 
 // How the job fails before it has a report: bad usage (2), cannot run (3).
 struct Stop {
   int status;
+};
+
+// A lane of the night (NightLane is its record): one build's binaries fuzzing the targets
+// it has, with every job, for its share of the budget.
+struct Lane {
+  std::string label, engine, sanitizers, platform;  // as NightLane
+  std::string build;     // its build folder
+  std::string fuzzers;   // its fuzz target binaries (Wine: the .exe files)
+  std::string runners;   // what starts a target, by its name: `fuzzers`, or (Wine) a folder
+                         // of scripts that start each .exe under Wine (wine-run)
+  long long seconds = 0;
+  long long fuzz_seconds = 0;
+  std::vector<std::size_t> targets;  // indexes into the job's targets
+  std::vector<int> workers;          // per target of the job (0: not in this lane)
+  std::string runner(const std::string& target) const { return runners + "/" + target; }
+  bool has(std::size_t target) const { return std::find(targets.begin(), targets.end(), target) != targets.end(); }
 };
 
 class Job {
@@ -124,23 +178,35 @@ class Job {
     throw Stop{3};
   }
   std::string show(const std::string& path) const { return shown(path, top_); }
-  // Where a target's fuzzing processes write their counts ("%p": each its own).
-  std::string counts_path(const FuzzTarget& t) const { return work_ + "/counts/" + t.name + "-%p.json"; }
+  // Where a target's fuzzing processes write their counts ("%p": each its own), per lane.
+  std::string counts_dir(const Lane& lane) const { return work_ + "/counts/" + lane.label; }
+  std::string counts_path(const Lane& lane, const FuzzTarget& t) const {
+    return counts_dir(lane) + "/" + t.name + "-%p.json";
+  }
+  std::string inputs_dir(const Lane& lane, const FuzzTarget& t) const {
+    return out_dir_ + "/findings/" + t.name + "/inputs/" + lane.label;
+  }
+  std::string log_dir(const Lane& lane) const { return out_dir_ + "/logs/" + lane.label; }
 
   // --- the phases
   void parse(const std::vector<std::string>& args);
   void check_binaries();
+  void plan_lanes();
+  void check_lane(Lane& lane, bool sanitized);
+  void wine_lane(Lane& lane);
   void claim_report_folder();
   void prepare_targets();
   void fuzz();
-  void progress(long long elapsed);
-  long long executions(std::size_t index);
-  void after_fuzzing(long long fuzz_seconds);
+  bool fuzz_lane(std::size_t lane_index, long long& night_elapsed);
+  void progress(const Lane& lane, long long elapsed, long long night_elapsed);
+  long long executions(const Lane& lane, std::size_t index);
+  void after_lane(const Lane& lane, long long fuzz_seconds);
   void merge_corpus(std::size_t index);
   void merge_locked(std::size_t index);
   void triage(std::size_t index, std::vector<NightFinding>& found);
-  void standalone_reproducer(const std::string& dir, const std::string& number, NightFinding& finding,
-                             std::ostream& log);
+  void wine_check(const Lane& lane, const std::string& dir, const std::string& number, NightFinding& finding);
+  void standalone_reproducer(const Lane& lane, const std::string& dir, const std::string& number,
+                             NightFinding& finding, std::ostream& log);
   void conformance();
   bool conformance_run(const std::string& label, const std::string& binary, const std::string& report);
   std::vector<std::string> finished_reports() const;
@@ -156,6 +222,9 @@ class Job {
   long long budget_ = 1800;
   int jobs_ = 0;
   std::string engine_, build_, fuzzers_, corpus_root_, reports_root_;
+  std::string sanitizers_ = "share";
+  double wine_share_ = -1;  // -1: not given (0.2 with a --wine-build, else 0)
+  std::string asan_build_, asan_fuzzers_, wine_build_;
   bool conformance_ = true;
   double checked_floor_ = 95;
   std::vector<const FuzzTarget*> targets_;
@@ -167,10 +236,16 @@ class Job {
   std::string name_;  // the report folder's name
   std::string out_dir_, work_;
   NightRecord night_;
-  std::vector<int> workers_;
-  // replay engine: inputs run by the finished rounds of each target's workers
+  std::vector<Lane> lanes_;
+  std::vector<std::string> notes_;   // for the summary's top, once the record exists
+  const Lane* merge_lane_ = nullptr;  // the first libFuzzer lane: its binaries merge the corpora
+  // per target: its rows, one per lane it ran in (NightTarget::lanes)
+  std::vector<std::vector<NightTarget>> rows_;
+  // the lane fuzzing now, replay engine: inputs run by the finished rounds of each
+  // target's workers, and per target and worker the round running
   std::vector<long long> finished_runs_;
-  std::vector<std::vector<std::string>> round_logs_;  // per target, per worker: the round running
+  std::vector<std::vector<std::string>> round_logs_;
+  std::vector<long> corpus_at_start_, new_at_start_;  // libFuzzer: units when the lane started
   Clock::time_point triage_deadline_;
 };
 
@@ -249,6 +324,50 @@ void remove_empty_folders(const fs::path& dir) {
     if (fs::is_empty(folder, error)) fs::remove(folder, error);
 }
 
+// What a lane's binaries are built with: "asan+ubsan", "asan", "ubsan" or "none" (a
+// lane's record says what its binaries are, whatever the option that named their folder
+// meant). From the build's CMakeCache.txt when the binaries are its fuzz/ (the compile
+// flags: -fsanitize=address,undefined); else from a binary: ASan's instrumentation calls
+// __asan_init, while UBSan's runtime is linked into every libFuzzer binary (with
+// -fsanitize=fuzzer) whether or not its code is instrumented, so there only ASan is told.
+// "" when neither can be read.
+std::string lane_sanitizers(const std::string& build, const std::string& fuzzers, const std::string& binary) {
+  std::error_code error;
+  if (!build.empty() && fs::equivalent(fs::path(build) / "fuzz", fuzzers, error)) {
+    std::ifstream cache(build + "/CMakeCache.txt");
+    std::smatch m;
+    for (std::string line; std::getline(cache, line);) {
+      if (line.rfind("CMAKE_CXX_FLAGS:", 0) != 0) continue;
+      bool asan = false, ubsan = false;
+      static const std::regex flag("-fsanitize=([a-z,_-]+)");
+      for (auto it = std::sregex_iterator(line.begin(), line.end(), flag); it != std::sregex_iterator(); ++it) {
+        for (const auto& name : split((*it)[1].str(), ',')) {
+          asan = asan || name == "address";
+          ubsan = ubsan || name == "undefined";
+        }
+      }
+      return asan && ubsan ? "asan+ubsan" : asan ? "asan" : ubsan ? "ubsan" : "none";
+    }
+  }
+  std::ifstream in(binary, std::ios::binary);
+  if (!in) return "";
+  std::string carry, chunk(1 << 20, '\0');
+  while (in) {
+    in.read(&chunk[0], static_cast<std::streamsize>(chunk.size()));
+    const std::string text = carry + chunk.substr(0, static_cast<std::size_t>(in.gcount()));
+    if (text.find("__asan_init") != std::string::npos) return "asan";
+    carry = text.size() > 16 ? text.substr(text.size() - 16) : text;
+  }
+  return "none";
+}
+
+// --wine-share's value: a fraction from 0 to 0.9 ("0", "0.2", ".25"). -1 when not one.
+double parse_share(const std::string& text) {
+  if (!std::regex_match(text, std::regex("^(0|0?\\.[0-9]{1,4})$"))) return -1;
+  const double share = std::stod(text[0] == '.' ? "0" + text : text);
+  return share <= 0.9 + 1e-12 ? share : -1;
+}
+
 void Job::parse(const std::vector<std::string>& args) {
   for (const auto& arg : args) {
     if (arg == "-h" || arg == "--help") {
@@ -259,13 +378,15 @@ void Job::parse(const std::vector<std::string>& args) {
   CLI::App app{"The nightly job", "./closesem nightly"};
   app.set_help_flag();
   app.allow_windows_style_options(false);
-  std::string budget, jobs, targets, checked_floor;
+  std::string budget, jobs, targets, checked_floor, wine_share;
   bool check_only = false, no_conformance = false;
   for (auto* option : {app.add_option("--budget", budget), app.add_option("--jobs", jobs),
                        app.add_option("--engine", engine_), app.add_option("--targets", targets),
                        app.add_option("--corpus", corpus_root_), app.add_option("--reports", reports_root_),
                        app.add_option("--build", build_), app.add_option("--fuzzers", fuzzers_),
-                       app.add_option("--checked-floor", checked_floor)})
+                       app.add_option("--checked-floor", checked_floor), app.add_option("--sanitizers", sanitizers_),
+                       app.add_option("--wine-share", wine_share), app.add_option("--asan-build", asan_build_),
+                       app.add_option("--asan-fuzzers", asan_fuzzers_), app.add_option("--wine-build", wine_build_)})
     option->take_last();
   app.add_flag("--check-usage", check_only);
   app.add_flag("--no-conformance", no_conformance);
@@ -277,7 +398,8 @@ void Job::parse(const std::vector<std::string>& args) {
     usage_error(e.what());
   }
   for (const auto* option : {"--budget", "--jobs", "--engine", "--targets", "--corpus", "--reports", "--build",
-                             "--fuzzers", "--checked-floor"}) {
+                             "--fuzzers", "--checked-floor", "--sanitizers", "--wine-share", "--asan-build",
+                             "--asan-fuzzers", "--wine-build"}) {
     if (app.count(option) > 0 && app.get_option(option)->as<std::string>().empty())
       usage_error(std::string(option) + " needs a value");
   }
@@ -297,6 +419,14 @@ void Job::parse(const std::vector<std::string>& args) {
   }
   if (!engine_.empty() && engine_ != "libfuzzer" && engine_ != "replay")
     usage_error("--engine is libfuzzer or replay, not '" + engine_ + "'");
+  if (sanitizers_ != "none" && sanitizers_ != "all" && sanitizers_ != "share")
+    usage_error("--sanitizers is none, all or share, not '" + sanitizers_ + "'");
+  if (app.count("--wine-share") > 0) {
+    wine_share_ = parse_share(wine_share);
+    if (wine_share_ < 0)
+      usage_error("--wine-share needs a fraction of the budget from 0 to 0.9 (such as 0.2; 0 turns it off), not '" +
+                  wine_share + "'");
+  }
   if (app.count("--targets") > 0) {
     std::set<std::string> given;
     for (const auto& name : split(targets, ',')) {
@@ -323,30 +453,13 @@ void Job::check_binaries() {
   top_ = targets_.front()->source_dir;
   std::error_code error;
   if (build_.empty()) build_ = fs::path(platform::executable_path()).parent_path().parent_path().string();
-  if (fuzzers_.empty()) fuzzers_ = build_ + "/fuzz";
   if (corpus_root_.empty()) corpus_root_ = top_ + "/build/fuzz-corpus";
   if (reports_root_.empty()) reports_root_ = top_ + "/reports";
   if (jobs_ == 0) jobs_ = std::max(1u, std::thread::hardware_concurrency());
   if (!fs::is_directory(build_, error)) cannot_run("no build folder " + build_);
   build_ = fs::canonical(build_, error).string();
-  if (!fs::is_directory(fuzzers_, error)) cannot_run("no folder of fuzz target binaries " + fuzzers_);
-  fuzzers_ = fs::canonical(fuzzers_, error).string();
   corpus_root_ = fs::absolute(corpus_root_, error).lexically_normal().string();
-  for (const auto* target : targets_) {
-    const fs::path binary = fs::path(fuzzers_) / target->name;
-    if (!executable(binary.string())) cannot_run("no fuzz target binary " + binary.string());
-  }
-  // The engine the binaries were built with answers for itself: libFuzzer knows -help=1.
-  const fs::path probe_log = fs::temp_directory_path(error) / ("closesem-nightly-" + std::to_string(own_pid()) + ".log");
-  RunSpec probe;
-  probe.argv = {fuzzers_ + "/" + targets_.front()->name, "-help=1"};
-  probe.log_path = probe_log.string();
-  probe.limit = std::chrono::seconds(60);
-  const RunResult answer = run_bounded(probe);
-  fs::remove(probe_log, error);
-  const bool libfuzzer = std::regex_search(answer.log, std::regex("(^|\n)Usage:"));
-  const std::string built_with = libfuzzer ? "libfuzzer" : "replay";
-  if (built_with != engine_) cannot_run("the binaries in " + fuzzers_ + " are built for the " + built_with + " engine, not " + engine_);
+  plan_lanes();
   // A run waits for another's merge at most as long as a merge of its own may take, and a minute.
   merge_limit_ = std::max<long long>(budget_, 600);
   lock_wait_ = merge_limit_ + 60;
@@ -355,6 +468,138 @@ void Job::check_binaries() {
       usage_error(std::string("CLOSESEM_NIGHTLY_LOCK_WAIT needs a number of seconds, not '") + wait + "'");
     lock_wait_ = std::stoll(wait);
   }
+}
+
+// The lanes and their seconds: Wine's share of the whole budget first, then of the native
+// rest a fifth (share) or all (all) with sanitizers. A lane without a second is left out.
+void Job::plan_lanes() {
+  if (wine_share_ < 0) wine_share_ = wine_build_.empty() ? 0 : 0.2;
+  std::ostringstream share_text;
+  share_text << wine_share_;
+  if (wine_share_ > 0 && wine_build_.empty())
+    cannot_run("--wine-share " + share_text.str() +
+               ": no Windows build to fuzz under Wine (--wine-build DIR, the mingw preset's folder; "
+               "./closesem nightly builds it where wine64 is installed)");
+  long long wine = wine_share_ > 0 ? std::max<long long>(1, std::llround(static_cast<double>(budget_) * wine_share_)) : 0;
+  if (wine >= budget_) wine = budget_ - 1;  // (the native lanes keep a second)
+  const long long native = budget_ - wine;
+  std::string sanitizers = sanitizers_;
+  if (sanitizers != "none" && asan_build_.empty() && asan_fuzzers_.empty()) {
+    if (engine_ == "replay" && sanitizers == "share") {
+      notes_.push_back("--sanitizers share: no sanitized build of the replay engine (--asan-build; ./closesem "
+                       "nightly builds the asan preset where clang can), so the native lane ran without sanitizers "
+                       "only.");
+      sanitizers = "none";
+    } else {
+      cannot_run("--sanitizers " + sanitizers + ": no sanitized build: give --asan-build DIR (the " +
+                 (engine_ == "libfuzzer" ? "fuzz" : "asan") + " preset's folder) or --asan-fuzzers DIR");
+    }
+  }
+  long long sanitized = sanitizers == "all" ? native : sanitizers == "share" ? native / 5 : 0;
+  if (sanitizers == "share" && sanitized == 0 && native >= 2) sanitized = 1;
+  const long long main = native - sanitized;
+  if (main > 0) {
+    Lane lane;
+    lane.label = engine_;
+    lane.build = build_;
+    lane.fuzzers = fuzzers_.empty() ? build_ + "/fuzz" : fuzzers_;
+    lane.seconds = main;
+    check_lane(lane, false);
+    lanes_.push_back(lane);
+  }
+  if (sanitized > 0) {
+    Lane lane;
+    lane.label = engine_ + "-asan";
+    lane.build = asan_build_;
+    lane.fuzzers = !asan_fuzzers_.empty() ? asan_fuzzers_ : asan_build_ + "/fuzz";
+    lane.seconds = sanitized;
+    check_lane(lane, true);
+    lanes_.push_back(lane);
+  }
+  if (wine > 0) {
+    Lane lane;
+    lane.label = "wine-replay";
+    lane.seconds = wine;
+    wine_lane(lane);
+    lanes_.push_back(lane);
+  }
+  for (const auto& lane : lanes_) {
+    if (lane.engine == "libfuzzer") {
+      merge_lane_ = &lane;
+      break;
+    }
+  }
+}
+
+// A native lane: every target's binary is there, built for the job's engine; what the
+// binaries are built with is read from them (a sanitized lane's must have sanitizers).
+void Job::check_lane(Lane& lane, bool sanitized) {
+  std::error_code error;
+  lane.engine = engine_;
+  lane.platform = "native";
+  if (!fs::is_directory(lane.fuzzers, error))
+    cannot_run("no folder of fuzz target binaries " + lane.fuzzers + " (lane " + lane.label + ")");
+  lane.fuzzers = fs::canonical(lane.fuzzers, error).string();
+  lane.runners = lane.fuzzers;
+  if (lane.build.empty() || !fs::is_directory(lane.build, error)) lane.build = fs::path(lane.fuzzers).parent_path().string();
+  lane.build = fs::canonical(lane.build, error).string();
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const std::string binary = lane.runner(targets_[i]->name);
+    if (!executable(binary)) cannot_run("no fuzz target binary " + binary + " (lane " + lane.label + ")");
+    lane.targets.push_back(i);
+  }
+  // The engine the binaries were built with answers for itself: libFuzzer knows -help=1.
+  const std::string first = lane.runner(targets_.front()->name);
+  const fs::path probe_log = fs::temp_directory_path(error) / ("closesem-nightly-" + std::to_string(own_pid()) + ".log");
+  RunSpec probe;
+  probe.argv = {first, "-help=1"};
+  probe.log_path = probe_log.string();
+  probe.limit = std::chrono::seconds(60);
+  const RunResult answer = run_bounded(probe);
+  fs::remove(probe_log, error);
+  const bool libfuzzer = std::regex_search(answer.log, std::regex("(^|\n)Usage:"));
+  const std::string built_with = libfuzzer ? "libfuzzer" : "replay";
+  if (built_with != engine_)
+    cannot_run("the binaries in " + lane.fuzzers + " (lane " + lane.label + ") are built for the " + built_with +
+               " engine, not " + engine_);
+  lane.sanitizers = lane_sanitizers(lane.build, lane.fuzzers, first);
+  if (sanitized && lane.sanitizers == "none")
+    cannot_run("the sanitized lane's binaries in " + lane.fuzzers + " are built without sanitizers (--asan-build: the " +
+               (engine_ == "libfuzzer" ? "fuzz" : "asan") + " preset's folder)");
+  if (!sanitized && lane.sanitizers != "none" && !lane.sanitizers.empty())
+    notes_.push_back("The binaries of the lane " + lane.label + " (`" + show(lane.fuzzers) + "`) are built with " +
+                     lane.sanitizers + ": that lane ran with sanitizers too.");
+}
+
+// The Wine lane: the mingw build's replay binaries (fuzz/TARGET.exe) of the targets it
+// has, each started under Wine by the build's wine-run.
+void Job::wine_lane(Lane& lane) {
+  std::error_code error;
+  lane.engine = "replay";
+  lane.platform = "wine";
+  if (!fs::is_directory(wine_build_, error)) cannot_run("no Windows build folder " + wine_build_ + " (--wine-build)");
+  lane.build = fs::canonical(wine_build_, error).string();
+  if (!executable(lane.build + "/wine-run"))
+    cannot_run("no " + lane.build + "/wine-run: the mingw build makes it only where wine64 is installed " +
+               "(apt-get install wine64 wine), so nothing can run the Windows build under Wine");
+  lane.fuzzers = lane.build + "/fuzz";
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    if (fs::is_regular_file(lane.fuzzers + "/" + targets_[i]->name + ".exe", error))
+      lane.targets.push_back(i);
+    else
+      missing.push_back(targets_[i]->name);
+  }
+  if (lane.targets.empty())
+    cannot_run("the Windows build " + lane.build + " has none of the targets (no fuzz/TARGET.exe): build them, or " +
+               "--wine-share 0");
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& name : missing) names += (names.empty() ? "" : ", ") + name;
+    notes_.push_back("The Windows build has no " + names + " (fuzz/TARGET.exe): not fuzzed under Wine.");
+  }
+  lane.sanitizers = lane_sanitizers(lane.build, lane.fuzzers,
+                                    lane.fuzzers + "/" + targets_[lane.targets.front()]->name + ".exe");
 }
 
 // Claimed with mkdir, which fails when the folder exists: two runs started together each
@@ -407,24 +652,42 @@ void Job::for_each_target(const std::function<void(std::size_t)>& fn) {
 
 void Job::prepare_targets() {
   const std::size_t count = targets_.size();
-  workers_.assign(count, 1);
-  // Fuzzing processes per target: `jobs` spread over the targets, at least one each.
-  for (std::size_t i = 0; i < count; ++i) {
-    workers_[i] = jobs_ / static_cast<int>(count) + (static_cast<int>(i) < jobs_ % static_cast<int>(count) ? 1 : 0);
-    if (workers_[i] < 1) workers_[i] = 1;
-  }
-  finished_runs_.assign(count, 0);
-  round_logs_.assign(count, {});
   std::error_code error;
+  // Fuzzing processes per target in each lane: `jobs` spread over its targets, at least one each.
+  for (auto& lane : lanes_) {
+    lane.workers.assign(count, 0);
+    const int n = static_cast<int>(lane.targets.size());
+    for (int k = 0; k < n; ++k)
+      lane.workers[lane.targets[static_cast<std::size_t>(k)]] = std::max(1, jobs_ / n + (k < jobs_ % n ? 1 : 0));
+    fs::create_directories(log_dir(lane), error);
+    fs::create_directories(counts_dir(lane), error);
+    for (const auto index : lane.targets) fs::create_directories(inputs_dir(lane, *targets_[index]), error);
+    if (lane.platform != "wine") continue;
+    // Each target of the Windows build under Wine, by its name, for the fuzzing rounds and
+    // for triage and promote alike (they start a target by path); its bounded waits with
+    // the margin the Wine tests give them unless CLOSESEM_TIMEOUT_MULTIPLIER says otherwise.
+    lane.runners = work_ + "/wine";
+    fs::create_directories(lane.runners, error);
+    for (const auto index : lane.targets) {
+      const std::string& name = targets_[index]->name;
+      const std::string script = lane.runner(name);
+      if (!write_text(script, "#!/bin/sh\n# nightly: " + name + " of the Windows build, under Wine\n"
+                              "CLOSESEM_TIMEOUT_MULTIPLIER=\"${CLOSESEM_TIMEOUT_MULTIPLIER:-3}\"\n"
+                              "export CLOSESEM_TIMEOUT_MULTIPLIER\nexec '" + lane.build + "/wine-run' '" +
+                              lane.fuzzers + "/" + name + ".exe' \"$@\"\n"))
+        cannot_run("cannot write " + script);
+      fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, error);
+    }
+  }
+  rows_.assign(count, {});
   for (std::size_t i = 0; i < count; ++i) {
     const auto& t = *targets_[i];
     NightTarget entry;
     entry.name = t.name;
-    entry.workers = workers_[i];
+    for (const auto& lane : lanes_)
+      if (lane.workers[i] > 0 && (!entry.workers || lane.workers[i] > *entry.workers)) entry.workers = lane.workers[i];
     for (const auto& dir : {"new", "tmp", "corpus"}) fs::create_directories(work_ + "/" + t.name + "/" + dir, error);
-    fs::create_directories(out_dir_ + "/findings/" + t.name + "/inputs", error);
-    round_logs_[i].assign(static_cast<std::size_t>(workers_[i]), "");
-    if (engine_ == "libfuzzer") {
+    if (merge_lane_ != nullptr) {
       fs::create_directories(corpus_root_, error);
       if (!fs::is_directory(corpus_root_)) cannot_run("cannot make the corpora folder " + corpus_root_);
       // This run's copy of the shared corpus, to fuzz from: another run's merge may replace
@@ -451,26 +714,27 @@ void Job::prepare_targets() {
   }
 }
 
-long long Job::executions(std::size_t index) {
+long long Job::executions(const Lane& lane, std::size_t index) {
   const auto& name = targets_[index]->name;
-  if (engine_ == "libfuzzer") return status_field(last_status_line(out_dir_ + "/logs/" + name + ".log"), "#").value_or(0);
+  if (lane.engine == "libfuzzer") return status_field(last_status_line(log_dir(lane) + "/" + name + ".log"), "#").value_or(0);
   long long runs = finished_runs_[index];
   for (const auto& log : round_logs_[index])
     if (!log.empty()) runs += replay_runs(read_text(log), true);
   return runs;
 }
 
-void Job::progress(long long elapsed) {
+void Job::progress(const Lane& lane, long long elapsed, long long night_elapsed) {
   std::ostringstream text;
-  text << "nightly: [" << clock_mmss(elapsed) << " of " << clock_mmss(budget_) << "]\n";
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
+  text << "nightly: [lane " << lane.label << " " << clock_mmss(elapsed) << " of " << clock_mmss(lane.seconds)
+       << "; the night " << clock_mmss(night_elapsed + elapsed) << " of " << clock_mmss(budget_) << "]\n";
+  for (const auto i : lane.targets) {
     const auto& name = targets_[i]->name;
-    const long long runs = executions(i);
+    const long long runs = executions(lane, i);
     const long long rate = elapsed > 0 ? runs / elapsed : 0;
-    const long crashes = count_files(out_dir_ + "/findings/" + name + "/inputs", is_slow_unit);
+    const long crashes = count_files(inputs_dir(lane, *targets_[i]), is_slow_unit);
     char line[512];
-    if (engine_ == "libfuzzer") {
-      const Count cov = status_field(last_status_line(out_dir_ + "/logs/" + name + ".log"), "cov");
+    if (lane.engine == "libfuzzer") {
+      const Count cov = status_field(last_status_line(log_dir(lane) + "/" + name + ".log"), "cov");
       std::snprintf(line, sizeof line, "  %-22s %9lld runs %6lld/s   cov %-6s corpus %ld (+%ld new)   crash inputs %ld\n",
                     name.c_str(), runs, rate, cov ? std::to_string(*cov).c_str() : "-",
                     count_files(work_ + "/" + name + "/corpus"), count_files(work_ + "/" + name + "/new"), crashes);
@@ -484,12 +748,67 @@ void Job::progress(long long elapsed) {
   err_ << text.str() << std::flush;
 }
 
+// The lanes, one after another; an interrupt ends the lane fuzzing and leaves the rest out.
 void Job::fuzz() {
+  long long night_elapsed = 0;
+  bool stopped = false;
+  for (std::size_t k = 0; k < lanes_.size() && !stopped; ++k) {
+    if (stop_signals() > 0) {
+      stopped = true;
+      break;
+    }
+    stopped = !fuzz_lane(k, night_elapsed);
+  }
+  if (!stopped && stop_signals() > 0) stopped = true;
+  if (stopped) {
+    std::string left;
+    for (const auto& lane : lanes_)
+      if (lane.fuzz_seconds == 0) left += (left.empty() ? "" : ", ") + lane.label;
+    if (!left.empty()) say("the lanes not run: " + left);
+  }
+  const long long fuzz_seconds = std::max<long long>(night_elapsed, 1);
+  night_.job.fuzz_seconds = fuzz_seconds;
+  if (stopped && fuzz_seconds < budget_) night_.job.stopped_early_after_seconds = fuzz_seconds;
+  // The night's figures per target: its rows, summed.
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    auto& entry = night_.targets[i];
+    entry.lanes = rows_[i];
+    const Count seeds = entry.seeds, corpus_before = entry.corpus_before, workers = entry.workers;
+    sum_lanes(entry, fuzz_seconds);
+    entry.seeds = seeds;
+    entry.workers = workers;
+    if (corpus_before) entry.corpus_before = corpus_before;
+    if (merge_lane_ != nullptr) entry.new_units = count_files(work_ + "/" + targets_[i]->name + "/new");
+  }
+  for (const auto& lane : lanes_) {
+    NightLane record;
+    record.label = lane.label;
+    record.engine = lane.engine;
+    record.sanitizers = lane.sanitizers;
+    record.platform = lane.platform;
+    record.build = show(lane.build);
+    record.fuzzers = show(lane.fuzzers);
+    record.seconds = lane.seconds;
+    record.fuzz_seconds = lane.fuzz_seconds;
+    night_.lanes.push_back(record);
+  }
+}
+
+// One lane: its fuzzers for its seconds (libFuzzer: a target's fork-mode parent; replay:
+// each worker's rounds). False when interrupted.
+bool Job::fuzz_lane(std::size_t lane_index, long long& night_elapsed) {
+  Lane& lane = lanes_[lane_index];
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::seconds(budget_);
+  const auto deadline = start + std::chrono::seconds(lane.seconds);
   constexpr long long kGrace = 60;  // past the budget, the fuzzers are stopped
-  // One fuzzing process (libFuzzer: a target's fork-mode parent; replay: one worker's
-  // current round).
+  const bool libfuzzer = lane.engine == "libfuzzer";
+  say("lane " + lane.label + " (" + (libfuzzer ? "libFuzzer" : "replay engine") + ", sanitizers: " + lane.sanitizers +
+      ", " + (lane.platform == "wine" ? "the Windows build under Wine" : "native") + "; " + show(lane.fuzzers) +
+      "): " + clock_mmss(lane.seconds) + " of fuzzing, " + std::to_string(lane.targets.size()) + " targets");
+  finished_runs_.assign(targets_.size(), 0);
+  round_logs_.assign(targets_.size(), {});
+  corpus_at_start_.assign(targets_.size(), 0);
+  new_at_start_.assign(targets_.size(), 0);
   struct Slot {
     std::size_t target;
     int worker;
@@ -502,19 +821,24 @@ void Job::fuzz() {
   // deadline; after a finding (the process ends) it goes on with the next seed.
   const auto start_round = [&](Slot& slot) {
     const auto& t = *targets_[slot.target];
-    const auto remaining = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
-    if (remaining <= 0 || stop_signals() > 0) return false;
-    const std::string log = work_ + "/" + t.name + ".w" + std::to_string(slot.worker) + ".round.log";
+    // (whole seconds, rounded up: a lane of a second still runs its round)
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0 || stop_signals() > 0) return false;
+    const long long remaining = (left + 999) / 1000;
+    const std::string log = work_ + "/" + t.name + "." + lane.label + ".w" + std::to_string(slot.worker) + ".round.log";
     RunSpec spec;
-    spec.argv = {fuzzers_ + "/" + t.name, "--random", "--seed", std::to_string(slot.seed), "--budget",
+    spec.argv = {lane.runner(t.name), "--random", "--seed", std::to_string(slot.seed), "--budget",
                  std::to_string(remaining), "--max-len", std::to_string(option_int(t, "max_len", 1024))};
     spec.log_path = log;
-    spec.cwd = out_dir_ + "/findings/" + t.name + "/inputs";
-    spec.env = {{"CLOSESEM_CHECK_COUNTS", counts_path(t)}};
+    spec.cwd = inputs_dir(lane, t);
+    spec.env = {{"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)}};
+    // (under Wine the round's output comes through a file wine-run copies out at the end;
+    // streamed, the progress lines count its inputs as it goes)
+    if (lane.platform == "wine") spec.env.emplace_back("CLOSESEM_WINE_STREAM", "1");
     spec.limit = std::chrono::seconds(remaining + kGrace);
     slot.run = std::make_unique<BoundedRun>();
     if (!slot.run->start(spec, error)) {
-      say(t.name + ": cannot start a fuzzer: " + error);
+      say(t.name + ": cannot start a fuzzer (lane " + lane.label + "): " + error);
       slot.run.reset();
       return false;
     }
@@ -526,37 +850,46 @@ void Job::fuzz() {
     const auto& t = *targets_[slot.target];
     auto& log = round_logs_[slot.target][static_cast<std::size_t>(slot.worker)];
     const std::string text = read_text(log);
-    std::ofstream(out_dir_ + "/logs/" + t.name + ".w" + std::to_string(slot.worker) + ".log", std::ios::app) << text;
+    std::ofstream(log_dir(lane) + "/" + t.name + ".w" + std::to_string(slot.worker) + ".log", std::ios::app) << text;
     finished_runs_[slot.target] += replay_runs(text, false);
     log.clear();
   };
 
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
+  for (const auto i : lane.targets) {
     const auto& t = *targets_[i];
-    if (engine_ == "libfuzzer") {
+    const int workers = lane.workers[i];
+    round_logs_[i].assign(static_cast<std::size_t>(workers), "");
+    if (libfuzzer) {
+      corpus_at_start_[i] = count_files(work_ + "/" + t.name + "/corpus");
+      new_at_start_[i] = count_files(work_ + "/" + t.name + "/new");
       RunSpec spec;
-      spec.argv = {fuzzers_ + "/" + t.name};
+      spec.argv = {lane.runner(t.name)};
       for (const auto& flag : libfuzzer_flags(t)) spec.argv.push_back(flag);
+      // (new units go to, and are read from, the first folder: a later lane starts from
+      // what the earlier ones grew)
       for (const auto& flag :
-           {"-fork=" + std::to_string(workers_[i]), std::string("-ignore_crashes=1"), std::string("-ignore_timeouts=1"),
-            std::string("-ignore_ooms=1"), "-max_total_time=" + std::to_string(budget_),
-            "-artifact_prefix=" + out_dir_ + "/findings/" + t.name + "/inputs/", work_ + "/" + t.name + "/new",
+           {"-fork=" + std::to_string(workers), std::string("-ignore_crashes=1"), std::string("-ignore_timeouts=1"),
+            std::string("-ignore_ooms=1"), "-max_total_time=" + std::to_string(lane.seconds),
+            "-artifact_prefix=" + inputs_dir(lane, t) + "/", work_ + "/" + t.name + "/new",
             work_ + "/" + t.name + "/corpus", work_ + "/" + t.name + "/seeds"})
         spec.argv.push_back(flag);
-      spec.log_path = out_dir_ + "/logs/" + t.name + ".log";
+      spec.log_path = log_dir(lane) + "/" + t.name + ".log";
       spec.cwd = work_ + "/" + t.name;
       // (fork mode's children inherit the environment: each writes its own counts file)
-      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"}, {"CLOSESEM_CHECK_COUNTS", counts_path(t)}};
-      spec.limit = std::chrono::seconds(budget_ + kGrace);
+      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"}, {"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)}};
+      spec.limit = std::chrono::seconds(lane.seconds + kGrace);
       Slot slot{i, 0, 0, std::make_unique<BoundedRun>()};
       if (!slot.run->start(spec, error)) cannot_run("cannot start the fuzzer of " + t.name + ": " + error);
       slots.push_back(std::move(slot));
     } else {
-      for (int w = 0; w < workers_[i]; ++w) {
-        Slot slot{i, w, static_cast<std::uint64_t>(w + 1) * 1000003u + static_cast<std::uint64_t>(day_of_year()) * 1009u,
+      for (int w = 0; w < workers; ++w) {
+        // (a seed of its own per lane too: the lanes run different inputs)
+        Slot slot{i, w,
+                  static_cast<std::uint64_t>(w + 1) * 1000003u + static_cast<std::uint64_t>(day_of_year()) * 1009u +
+                      static_cast<std::uint64_t>(lane_index) * 100000007u,
                   nullptr};
         // (an empty log, also when the budget is spent before the first round)
-        std::ofstream(out_dir_ + "/logs/" + t.name + ".w" + std::to_string(w) + ".log");
+        std::ofstream(log_dir(lane) + "/" + t.name + ".w" + std::to_string(w) + ".log");
         if (start_round(slot)) slots.push_back(std::move(slot));
       }
     }
@@ -575,7 +908,7 @@ void Job::fuzz() {
         if (!slot.run) continue;
         slot.run->stop();
         slot.run.reset();
-        if (engine_ == "replay") end_round(slot);
+        if (!libfuzzer) end_round(slot);
       }
       break;
     }
@@ -585,9 +918,9 @@ void Job::fuzz() {
       if (auto result = slot.run->poll()) {
         if (result->timed_out) past_limit = true;
         slot.run.reset();
-        if (engine_ == "replay") {
+        if (!libfuzzer) {
           end_round(slot);
-          slot.seed += static_cast<std::uint64_t>(workers_[slot.target]);
+          slot.seed += static_cast<std::uint64_t>(lane.workers[slot.target]);
           if (!stopping) start_round(slot);
         }
       }
@@ -596,7 +929,7 @@ void Job::fuzz() {
     if (!alive) break;
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count();
     if (now >= next_report) {
-      progress(now);
+      progress(lane, now, night_elapsed);
       next_report += interval;
     }
     // (polling the fuzzers' ends; every run is bounded by its limit)
@@ -608,42 +941,55 @@ void Job::fuzz() {
     say("interrupted: the fuzzers have stopped; keeping what they found and writing the report (interrupt again to "
         "quit)");
   }
-  if (past_limit) say("fuzzers still running " + std::to_string(kGrace) + " s past the budget were stopped");
+  if (past_limit) say("fuzzers still running " + std::to_string(kGrace) + " s past the lane's time were stopped");
   long long fuzz_seconds = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - start).count();
   if (fuzz_seconds <= 0) fuzz_seconds = 1;
-  if (fuzz_seconds >= next_report - interval + 2) progress(fuzz_seconds);
-  night_.job.fuzz_seconds = fuzz_seconds;
-  if (stopping && fuzz_seconds < budget_) night_.job.stopped_early_after_seconds = fuzz_seconds;
-  after_fuzzing(fuzz_seconds);
+  if (fuzz_seconds >= next_report - interval + 2) progress(lane, fuzz_seconds, night_elapsed);
+  lane.fuzz_seconds = fuzz_seconds;
+  night_elapsed += fuzz_seconds;
+  after_lane(lane, fuzz_seconds);
+  return !stopping;
 }
 
-void Job::after_fuzzing(long long fuzz_seconds) {
+// A lane's row of each of its targets.
+void Job::after_lane(const Lane& lane, long long fuzz_seconds) {
   std::error_code error;
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
-    const auto& name = targets_[i]->name;
-    auto& entry = night_.targets[i];
-    const std::string inputs = out_dir_ + "/findings/" + name + "/inputs";
+  for (const auto i : lane.targets) {
+    const auto& t = *targets_[i];
+    const auto& name = t.name;
+    NightTarget row;
+    row.name = name;
+    row.lane = lane.label;
+    row.seconds = fuzz_seconds;
+    row.workers = lane.workers[i];
+    const std::string inputs = inputs_dir(lane, t);
     // libFuzzer also saves inputs that ran longer than 10 s (slow-unit-*): not findings,
     // but kept and counted.
+    const std::string slow = out_dir_ + "/findings/" + name + "/slow/" + lane.label;
     for (const auto& file : files_in(inputs)) {
       if (!is_slow_unit(fs::path(file).filename().string())) continue;
-      fs::create_directories(out_dir_ + "/findings/" + name + "/slow", error);
-      move_file(file, out_dir_ + "/findings/" + name + "/slow/" + fs::path(file).filename().string());
+      fs::create_directories(slow, error);
+      move_file(file, slow + "/" + fs::path(file).filename().string());
     }
-    entry.slow_units = count_files(out_dir_ + "/findings/" + name + "/slow");
-    const long long runs = executions(i);
-    entry.executions = runs;
-    entry.executions_per_second = runs / fuzz_seconds;
-    if (engine_ == "libfuzzer") {
-      const std::string status = last_status_line(out_dir_ + "/logs/" + name + ".log");
-      entry.coverage_edges = status_field(status, "cov");
-      entry.coverage_features = status_field(status, "ft");
-      entry.new_units = count_files(work_ + "/" + name + "/new");
+    row.slow_units = count_files(slow);
+    const long long runs = executions(lane, i);
+    row.executions = runs;
+    row.executions_per_second = runs / fuzz_seconds;
+    if (lane.engine == "libfuzzer") {
+      const std::string status = last_status_line(log_dir(lane) + "/" + name + ".log");
+      row.coverage_edges = status_field(status, "cov");
+      row.coverage_features = status_field(status, "ft");
+      const long fresh = count_files(work_ + "/" + name + "/new");
+      row.seeds = night_.targets[i].seeds;
+      row.corpus_before = corpus_at_start_[i] + new_at_start_[i];
+      row.corpus_after = corpus_at_start_[i] + fresh;
+      row.new_units = fresh - new_at_start_[i];
     }
-    entry.crash_inputs = count_files(inputs);
+    row.crash_inputs = count_files(inputs);
     // What the model checked: every fuzzing process's counts, summed (the fuzzers have
     // ended; a file cut short by a stop is refused and named, not half counted).
-    entry.checks = night_checks(work_ + "/counts", name, writes_check_counts(*targets_[i]));
+    row.checks = night_checks(counts_dir(lane), name, writes_check_counts(t));
+    rows_[i].push_back(row);
   }
 }
 
@@ -662,7 +1008,7 @@ void Job::merge_locked(std::size_t index) {
   std::set<std::string> merge_input;
   for (const auto& file : files_in(corpus)) merge_input.insert(fs::path(file).filename().string());
   RunSpec spec;
-  spec.argv = {fuzzers_ + "/" + t.name};
+  spec.argv = {merge_lane_->runner(t.name)};
   for (const auto& flag : libfuzzer_flags(t))
     if (flag.rfind("-dict=", 0) != 0) spec.argv.push_back(flag);
   for (const auto& arg : {std::string("-merge=1"), "-artifact_prefix=" + work_ + "/" + t.name + "/merge-", min, corpus, fresh})
@@ -742,42 +1088,60 @@ constexpr const char* kUnreproducible = "(did not fail when run again)";
 void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
   const auto& t = *targets_[index];
   auto& entry = night_.targets[index];
-  const std::string dir = out_dir_ + "/findings/" + t.name, binary = fuzzers_ + "/" + t.name;
-  auto inputs = files_in(dir + "/inputs");
+  const std::string dir = out_dir_ + "/findings/" + t.name;
+  // Every lane's crash inputs, each run with its own lane's binaries: a sanitizer's report
+  // only comes again from the sanitized build, a Winsock finding from the Windows build.
+  struct Input {
+    std::string path;
+    std::size_t lane;
+  };
+  std::vector<Input> inputs;
+  for (std::size_t k = 0; k < lanes_.size(); ++k)
+    if (lanes_[k].has(index))
+      for (const auto& file : files_in(inputs_dir(lanes_[k], t))) inputs.push_back({file, k});
   if (inputs.empty()) return;
   const long long budget = budget_;
   const auto triage_deadline = triage_deadline_;
   const int minimise_limit = static_cast<int>(std::clamp<long long>(budget / 10, 30, 300));
   // (oldest first: a target that keeps failing the same way has the oldest inputs examined)
   std::error_code error;
-  std::sort(inputs.begin(), inputs.end(), [&](const std::string& a, const std::string& b) {
-    const auto ta = fs::last_write_time(a, error), tb = fs::last_write_time(b, error);
-    return ta != tb ? ta < tb : a < b;
+  std::sort(inputs.begin(), inputs.end(), [&](const Input& a, const Input& b) {
+    const auto ta = fs::last_write_time(a.path, error), tb = fs::last_write_time(b.path, error);
+    return ta != tb ? ta < tb : a.path < b.path;
   });
   struct Examined {
     std::string signature, path;
     std::uintmax_t size;
+    std::size_t lane;
   };
   std::vector<Examined> examined;
   for (std::size_t i = 0; i < inputs.size() && i < kMaxInputs; ++i) {
     if (Clock::now() >= triage_deadline) break;
-    const TargetOutcome outcome = run_target_once(t, binary, inputs[i], work_ + "/" + t.name + "/run.out");
+    const Lane& lane = lanes_[inputs[i].lane];
+    const TargetOutcome outcome = run_target_once(t, lane.runner(t.name), inputs[i].path, work_ + "/" + t.name + "/run.out");
     const std::string signature = outcome.finding ? outcome.finding->signature : kUnreproducible;
-    examined.push_back({signature, inputs[i], fs::file_size(inputs[i], error)});
+    examined.push_back({signature, inputs[i].path, fs::file_size(inputs[i].path, error), inputs[i].lane});
+    for (auto& row : entry.lanes)
+      if (row.lane == lane.label) row.inputs_examined = row.inputs_examined.value_or(0) + 1;
   }
   entry.inputs_examined = static_cast<long long>(examined.size());
-  // One finding per signature, the most frequent first; its smallest input is minimised.
-  std::map<std::string, std::vector<const Examined*>> by_signature;
-  for (const auto& e : examined) by_signature[e.signature].push_back(&e);
-  std::vector<std::pair<std::string, std::vector<const Examined*>>> groups(by_signature.begin(), by_signature.end());
+  // One finding per signature and platform (the same words from Winsock under Wine are
+  // another finding), the most frequent first; its smallest input is minimised with the
+  // binaries of the lane that found it.
+  std::map<std::pair<std::string, std::string>, std::vector<const Examined*>> by_signature;
+  for (const auto& e : examined) by_signature[{lanes_[e.lane].platform, e.signature}].push_back(&e);
+  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<const Examined*>>> groups(by_signature.begin(),
+                                                                                                  by_signature.end());
   std::stable_sort(groups.begin(), groups.end(),
                    [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
   int n = 0;
-  for (const auto& [signature, members] : groups) {
+  for (const auto& [key, members] : groups) {
+    const std::string& signature = key.second;
     ++n;
     const Examined* smallest = *std::min_element(members.begin(), members.end(), [](const auto* a, const auto* b) {
       return a->size != b->size ? a->size < b->size : a->path < b->path;
     });
+    const Lane& lane = lanes_[smallest->lane];
     NightFinding finding;
     finding.target = t.name;
     finding.number = n;
@@ -785,6 +1149,13 @@ void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
     finding.inputs = static_cast<long long>(members.size());
     finding.original = show(smallest->path);
     finding.original_size = static_cast<long long>(smallest->size);
+    finding.lane = lane.label;
+    for (const auto& other : lanes_)
+      for (const auto* member : members)
+        if (&lanes_[member->lane] == &other) {
+          finding.lanes.push_back(other.label);
+          break;
+        }
     const std::string number = std::to_string(n);
     // (a kept input's suffix names its format, as promote names it: .rec, .linger, ...)
     const auto* format = ops::find_input_format(t.format);
@@ -803,11 +1174,11 @@ void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
       options.target = t.name;
       options.crash = smallest->path;
       options.id = number;
-      options.fuzzers = fuzzers_;
+      options.fuzzers = lane.runners;
       options.out_dir = dir;
       options.time_limit = minimise_limit;
       options.log = dir + "/" + number + ".log";
-      options.origin = "Finding " + number + " of " + t.name + ", nightly " + name_ + ", from " +
+      options.origin = "Finding " + number + " of " + t.name + ", nightly " + name_ + ", lane " + lane.label + ", from " +
                        fs::path(smallest->path).filename().string() + " (one of " + std::to_string(members.size()) +
                        " inputs with this signature).";
       std::ofstream log(out_dir_ + "/logs/" + t.name + ".finding-" + number + ".log");
@@ -823,13 +1194,72 @@ void Job::triage(std::size_t index, std::vector<NightFinding>& found) {
           if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
         for (const auto& file : files)
           if (fs::exists(dir + "/" + file, error)) finding.files.push_back(file);
-        standalone_reproducer(dir, number, finding, log);
+        if (lane.platform == "wine") wine_check(lane, dir, number, finding);
+        standalone_reproducer(lane, dir, number, finding, log);
       } else {
         keep_as_is("unconfirmed: " + (result.reason.empty() ? "promote exit " + std::to_string(result.status) : result.reason));
       }
     }
     found.push_back(finding);
   }
+}
+
+// A Winsock finding, confirmed the way a person replays it: the headers of its files name
+// the Windows build's command (not the script that started it here), and its decoded
+// program runs once more in the Windows build's own tool under Wine (`ops run`, `asio
+// run`; output in N.wine.log).
+void Job::wine_check(const Lane& lane, const std::string& dir, const std::string& number, NightFinding& finding) {
+  std::error_code error;
+  const std::string script = lane.runner(finding.target);
+  const std::string command = lane.build + "/wine-run " + lane.fuzzers + "/" + finding.target + ".exe";
+  for (const auto& file : finding.files) {
+    const std::string extension = fs::path(file).extension().string();
+    if (extension != ".ops" && extension != ".asio" && extension != ".log") continue;  // (text only)
+    const std::string path = dir + "/" + file;
+    std::string text = read_text(path);
+    bool changed = false;
+    for (const auto& from : {script, show(script)}) {
+      for (std::size_t at; (at = text.find(from)) != std::string::npos;) {
+        text.replace(at, from.size(), from == script ? command : show(lane.build + "/wine-run") + " " +
+                                                                    show(lane.fuzzers + "/" + finding.target + ".exe"));
+        changed = true;
+      }
+    }
+    if (changed && !write_text(path, text))
+      say("cannot rewrite " + path);
+  }
+  const bool asio = fs::exists(dir + "/" + number + ".asio", error);
+  const std::string program = dir + "/" + number + (asio ? ".asio" : ".ops");
+  const std::string tool = lane.build + "/tools/" + (asio ? "closesem_asio_tool.exe" : "closesem_tool.exe");
+  if (!fs::exists(program, error)) {
+    finding.wine_check = "not run: no " + fs::path(program).filename().string();
+    return;
+  }
+  if (!fs::is_regular_file(tool, error)) {
+    finding.wine_check = "not run: no " + show(tool) + " (build the mingw preset's " +
+                         fs::path(tool).stem().string() + ")";
+    return;
+  }
+  RunSpec spec;
+  spec.argv = {lane.build + "/wine-run", tool, asio ? "asio" : "ops", "run", program};
+  spec.log_path = dir + "/" + number + ".wine.log";
+  spec.limit = std::chrono::seconds(300);
+  spec.env = {{"CLOSESEM_TIMEOUT_MULTIPLIER", std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER") != nullptr
+                                                  ? std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER")
+                                                  : "3"}};
+  const RunResult ran = run_bounded(spec);
+  std::string shown_line;  // the line that counts the divergences, else the last one
+  std::istringstream lines(ran.log);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find("diverged from the model") != std::string::npos) shown_line = line;
+    else if (shown_line.find("diverged from the model") == std::string::npos && !line.empty()) shown_line = line;
+  }
+  while (!shown_line.empty() && shown_line.front() == ' ') shown_line.erase(0, 1);
+  finding.wine_check = !ran.started  ? "could not start: " + ran.error
+                       : ran.timed_out ? "did not end within 300 s"
+                                       : "exit " + std::to_string(ran.status) + (shown_line.empty() ? "" : ": " + shown_line);
+  finding.files.push_back(number + ".wine.log");
 }
 
 // The first of `names` found as an executable file on PATH ("" when none): the process
@@ -854,8 +1284,13 @@ std::string on_path(std::initializer_list<const char*> names) {
 // NUMBER.c.log / NUMBER.cpp.log): an .ops program as C (`ops export --c --skip-invalid`,
 // leaving out the ops the target dropped as invalid), an .asio program as C++ that needs
 // only asio's headers (closesem_asio_tool's `asio export --cpp`, beside this binary).
-void Job::standalone_reproducer(const std::string& dir, const std::string& number, NightFinding& finding,
-                                std::ostream& log) {
+//
+// A Winsock finding's reproducer is built for Windows (x86_64-w64-mingw32-gcc, as the
+// summary tells a person to) and run under Wine; an asio one is exported, not built (its
+// Windows build needs asio's include folder).
+void Job::standalone_reproducer(const Lane& lane, const std::string& dir, const std::string& number,
+                                NightFinding& finding, std::ostream& log) {
+  const bool windows = lane.platform == "wine";
   std::error_code error;
   const bool asio = fs::exists(dir + "/" + number + ".asio", error);
   const std::string script = dir + "/" + number + (asio ? ".asio" : ".ops");
@@ -889,16 +1324,26 @@ void Job::standalone_reproducer(const std::string& dir, const std::string& numbe
   finding.files.push_back(number + suffix);
   std::ifstream in(source);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string binary = work_ + "/reproducer-" + finding.target + "-" + number;
-  const std::string compiler = asio ? on_path({"c++", "g++", "clang++"}) : on_path({"cc", "gcc", "clang"});
+  const std::string binary = work_ + "/reproducer-" + finding.target + "-" + number + (windows ? ".exe" : "");
+  if (windows && asio) {
+    finding.reproducer = "not built here: its Windows build needs asio's include folder (see the command above)";
+    return;
+  }
+  const std::string compiler = windows ? on_path({"x86_64-w64-mingw32-gcc", "x86_64-w64-mingw32-gcc-posix"})
+                               : asio  ? on_path({"c++", "g++", "clang++"})
+                                       : on_path({"cc", "gcc", "clang"});
   if (compiler.empty()) {
-    finding.reproducer = asio ? "not built: no C++ compiler (c++, g++ or clang++) on PATH"
-                              : "not built: no C compiler (cc, gcc or clang) on PATH";
+    finding.reproducer = windows ? "not built: no x86_64-w64-mingw32-gcc on PATH"
+                         : asio  ? "not built: no C++ compiler (c++, g++ or clang++) on PATH"
+                                 : "not built: no C compiler (cc, gcc or clang) on PATH";
     return;
   }
   RunSpec build;
-  build.argv = {compiler, asio ? "-std=c++17" : "-std=c11", "-O1", "-pthread", source, "-o", binary};
-  if (text.find("#define CS_USE_URING 1") != std::string::npos) build.argv.push_back("-luring");
+  if (windows)
+    build.argv = {compiler, "-std=c11", "-O1", source, "-o", binary, "-lws2_32"};
+  else
+    build.argv = {compiler, asio ? "-std=c++17" : "-std=c11", "-O1", "-pthread", source, "-o", binary};
+  if (!windows && text.find("#define CS_USE_URING 1") != std::string::npos) build.argv.push_back("-luring");
   build.log_path = binary + ".build.log";
   build.limit = std::chrono::seconds(300);
   const RunResult built = run_bounded(build);
@@ -911,6 +1356,7 @@ void Job::standalone_reproducer(const std::string& dir, const std::string& numbe
   }
   RunSpec run;
   run.argv = {binary};
+  if (windows) run.argv = {lane.build + "/wine-run", binary};
   run.log_path = source + ".log";
   run.limit = std::chrono::seconds(300);
   const RunResult ran = run_bounded(run);
@@ -921,8 +1367,9 @@ void Job::standalone_reproducer(const std::string& dir, const std::string& numbe
     if (line.find("DEVIATION") != std::string::npos && shown.find("DEVIATION") == std::string::npos) shown = line;
     if (shown.find("DEVIATION") == std::string::npos && !line.empty()) shown = line;
   }
-  finding.reproducer = ran.timed_out ? "did not end within 300 s"
-                                     : "exit " + std::to_string(ran.status) + (shown.empty() ? "" : ": " + shown);
+  finding.reproducer = std::string(windows ? "under Wine, " : "") +
+                       (ran.timed_out ? "did not end within 300 s"
+                                      : "exit " + std::to_string(ran.status) + (shown.empty() ? "" : ": " + shown));
   finding.files.push_back(number + suffix + ".log");
 }
 
@@ -1062,13 +1509,21 @@ int Job::run(const std::vector<std::string>& args) {
       job.suite_version = described.empty() ? "unknown" : described;
     }
     job.corpus_root = show(corpus_root_);
-    job.fuzzers = show(fuzzers_);
+    // (the first lane's binaries: what a record from before the lanes called the fuzzers)
+    job.fuzzers = lanes_.empty() ? "" : show(lanes_.front().fuzzers);
     job.build = show(build_);
+    job.sanitizers_option = sanitizers_;
+    job.wine_share = wine_share_;
+    job.notes = notes_;
     job.report_dir = show(out_dir_);
     if (const char* note = std::getenv("CLOSESEM_NIGHTLY_ENGINE_NOTE"); note != nullptr && *note != '\0')
       job.engine_note = note;
+    std::string lanes;
+    for (const auto& lane : lanes_) lanes += (lanes.empty() ? "" : ", ") + lane.label + " " + clock_mmss(lane.seconds);
     say("report: " + show(out_dir_) + "/; " + std::to_string(targets_.size()) + " targets, " + engine_ + " engine, " +
-        clock_mmss(budget_) + " of fuzzing, " + std::to_string(jobs_) + " jobs");
+        clock_mmss(budget_) + " of fuzzing in " + std::to_string(lanes_.size()) + " lane" +
+        (lanes_.size() == 1 ? "" : "s") + " (" + lanes + "), " + std::to_string(jobs_) + " jobs");
+    for (const auto& note : notes_) say(note);
 
     prepare_targets();
     fuzz();
@@ -1077,8 +1532,8 @@ int Job::run(const std::vector<std::string>& args) {
     const auto seconds_since = [&] {
       return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - phase).count();
     };
-    if (engine_ == "libfuzzer") {
-      say("merging the new units into the corpora (" + show(corpus_root_) + "/TARGET) and minimising them");
+    if (merge_lane_ != nullptr) {
+      say("merging the new units of the libFuzzer lanes into the corpora (" + show(corpus_root_) + "/TARGET) and minimising them");
       for_each_target([&](std::size_t i) { merge_corpus(i); });
     }
     job.merge_seconds = seconds_since();

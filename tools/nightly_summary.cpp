@@ -145,6 +145,49 @@ json counts_json(const std::map<std::string, long long>& counts) {
   return out;
 }
 
+// A target of the record, or one of its rows (a lane's: "lane" instead of "name").
+json target_json(const NightTarget& t) {
+  json entry;
+  if (t.lane.empty()) entry["name"] = t.name;
+  else entry["lane"] = t.lane;
+  if (!t.lane.empty()) put(entry, "seconds", t.seconds);
+  put(entry, "workers", t.workers);
+  put(entry, "seeds", t.seeds);
+  put(entry, "executions", t.executions);
+  put(entry, "executions_per_second", t.executions_per_second);
+  put(entry, "coverage_edges", t.coverage_edges);
+  put(entry, "coverage_features", t.coverage_features);
+  put(entry, "corpus_before", t.corpus_before);
+  put(entry, "corpus_after", t.corpus_after);
+  put(entry, "new_units", t.new_units);
+  put(entry, "new_units_kept", t.new_units_kept);
+  if (!t.merge.empty()) entry["merge"] = t.merge;
+  put(entry, "crash_inputs", t.crash_inputs);
+  put(entry, "inputs_examined", t.inputs_examined);
+  put(entry, "slow_units", t.slow_units);
+  if (t.checks) {
+    const auto& c = *t.checks;
+    json checks;
+    checks["expected"] = c.expected;
+    checks["files"] = c.files;
+    checks["inputs"] = c.inputs;
+    checks["ops_run"] = c.run;
+    checks["ops_exact"] = c.exact;
+    checks["ops_set"] = c.set;
+    checks["ops_unpredicted"] = c.unpredicted;
+    checks["unpredicted_by_kind"] = counts_json(c.unpredicted_by_kind);
+    checks["unpredicted_reasons"] = counts_json(c.unpredicted_reasons);
+    checks["problems"] = c.problems;
+    entry["checks"] = checks;
+  }
+  if (!t.lanes.empty()) {
+    json rows = json::array();
+    for (const auto& row : t.lanes) rows.push_back(target_json(row));
+    entry["lanes"] = rows;
+  }
+  return entry;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const NightRecord& night) {
@@ -170,41 +213,24 @@ nlohmann::json to_json(const NightRecord& night) {
   put(job, "triage_seconds", j.triage_seconds);
   put(job, "conformance_seconds", j.conformance_seconds);
   job["checked_floor_percent"] = floor_json(j.checked_floor_percent);
-  json targets = json::array();
-  for (const auto& t : night.targets) {
+  if (!j.sanitizers_option.empty()) job["sanitizers"] = j.sanitizers_option;
+  if (j.wine_share) job["wine_share"] = *j.wine_share;
+  if (!j.notes.empty()) job["notes"] = j.notes;
+  json lanes = json::array();
+  for (const auto& l : night.lanes) {
     json entry;
-    entry["name"] = t.name;
-    put(entry, "workers", t.workers);
-    put(entry, "seeds", t.seeds);
-    put(entry, "executions", t.executions);
-    put(entry, "executions_per_second", t.executions_per_second);
-    put(entry, "coverage_edges", t.coverage_edges);
-    put(entry, "coverage_features", t.coverage_features);
-    put(entry, "corpus_before", t.corpus_before);
-    put(entry, "corpus_after", t.corpus_after);
-    put(entry, "new_units", t.new_units);
-    put(entry, "new_units_kept", t.new_units_kept);
-    if (!t.merge.empty()) entry["merge"] = t.merge;
-    put(entry, "crash_inputs", t.crash_inputs);
-    put(entry, "inputs_examined", t.inputs_examined);
-    put(entry, "slow_units", t.slow_units);
-    if (t.checks) {
-      const auto& c = *t.checks;
-      json checks;
-      checks["expected"] = c.expected;
-      checks["files"] = c.files;
-      checks["inputs"] = c.inputs;
-      checks["ops_run"] = c.run;
-      checks["ops_exact"] = c.exact;
-      checks["ops_set"] = c.set;
-      checks["ops_unpredicted"] = c.unpredicted;
-      checks["unpredicted_by_kind"] = counts_json(c.unpredicted_by_kind);
-      checks["unpredicted_reasons"] = counts_json(c.unpredicted_reasons);
-      checks["problems"] = c.problems;
-      entry["checks"] = checks;
-    }
-    targets.push_back(entry);
+    entry["label"] = l.label;
+    entry["engine"] = l.engine;
+    entry["sanitizers"] = l.sanitizers;
+    entry["platform"] = l.platform;
+    entry["build"] = l.build;
+    entry["fuzzers"] = l.fuzzers;
+    put(entry, "seconds", l.seconds);
+    put(entry, "fuzz_seconds", l.fuzz_seconds);
+    lanes.push_back(entry);
   }
+  json targets = json::array();
+  for (const auto& t : night.targets) targets.push_back(target_json(t));
   json findings = json::array();
   for (const auto& f : night.findings) {
     json entry;
@@ -219,6 +245,9 @@ nlohmann::json to_json(const NightRecord& night) {
     entry["minimised"] = f.minimised;
     entry["files"] = f.files;
     if (!f.reproducer.empty()) entry["reproducer"] = f.reproducer;
+    if (!f.lane.empty()) entry["lane"] = f.lane;
+    if (!f.lanes.empty()) entry["lanes"] = f.lanes;
+    if (!f.wine_check.empty()) entry["wine_check"] = f.wine_check;
     findings.push_back(entry);
   }
   json runs = json::array();
@@ -239,6 +268,7 @@ nlohmann::json to_json(const NightRecord& night) {
   json record;
   record["schema"] = "closesem-night/1";
   record["job"] = job;
+  if (!night.lanes.empty()) record["lanes"] = lanes;
   record["targets"] = targets;
   record["findings"] = findings;
   record["conformance"] = conformance;
@@ -277,15 +307,40 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     job.count("triage_seconds", j.triage_seconds);
     job.count("conformance_seconds", j.conformance_seconds);
     job.real("checked_floor_percent", j.checked_floor_percent);
+    job.text("sanitizers", j.sanitizers_option);
+    double share = -1;
+    job.real("wine_share", share);
+    if (share >= 0) j.wine_share = share;
+    job.texts("notes", j.notes);
     if (!job.done()) return std::nullopt;
   } else if (top.ok()) {
     error = "/job: missing";
     return std::nullopt;
   }
-  top.objects("targets", [&](const nlohmann::json& value, const std::string& where) {
-    NightTarget t;
+  top.objects("lanes", [&](const nlohmann::json& value, const std::string& where) {
+    NightLane l;
     ObjectReader r(value, where, error);
-    r.text("name", t.name, true);
+    r.text("label", l.label, true);
+    r.text("engine", l.engine, true);
+    r.text("sanitizers", l.sanitizers);
+    r.text("platform", l.platform, true);
+    r.text("build", l.build);
+    r.text("fuzzers", l.fuzzers);
+    r.count("seconds", l.seconds);
+    r.count("fuzz_seconds", l.fuzz_seconds);
+    night.lanes.push_back(l);
+    return r.done();
+  });
+  // A target, or (`row`) one of its rows.
+  std::function<bool(const nlohmann::json&, const std::string&, NightTarget&, bool)> read_target =
+      [&](const nlohmann::json& value, const std::string& where, NightTarget& t, bool row) {
+    ObjectReader r(value, where, error);
+    if (row) {
+      r.text("lane", t.lane, true);
+      r.count("seconds", t.seconds);
+    } else {
+      r.text("name", t.name, true);
+    }
     r.count("workers", t.workers);
     r.count("seeds", t.seeds);
     r.count("executions", t.executions);
@@ -323,8 +378,22 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
       c.unpredicted = unpredicted.value_or(0);
       t.checks = c;
     }
-    night.targets.push_back(t);
+    if (!row) {
+      r.objects("lanes", [&](const nlohmann::json& lane_value, const std::string& lane_where) {
+        NightTarget lane_row;
+        lane_row.name = t.name;
+        const bool good = read_target(lane_value, lane_where, lane_row, true);
+        t.lanes.push_back(lane_row);
+        return good;
+      });
+    }
     return r.done();
+  };
+  top.objects("targets", [&](const nlohmann::json& value, const std::string& where) {
+    NightTarget t;
+    const bool good = read_target(value, where, t, false);
+    night.targets.push_back(t);
+    return good;
   });
   top.objects("findings", [&](const nlohmann::json& value, const std::string& where) {
     NightFinding f;
@@ -340,6 +409,9 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     r.text("minimised", f.minimised);
     r.texts("files", f.files);
     r.text("reproducer", f.reproducer);
+    r.text("lane", f.lane);
+    r.texts("lanes", f.lanes);
+    r.text("wine_check", f.wine_check);
     night.findings.push_back(f);
     return r.done();
   });
@@ -366,6 +438,29 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     if (!c.done()) return std::nullopt;
   }
   if (!top.done()) return std::nullopt;
+  // Rows and findings name lanes of the record.
+  const auto known = [&](const std::string& label) {
+    return std::any_of(night.lanes.begin(), night.lanes.end(), [&](const NightLane& l) { return l.label == label; });
+  };
+  for (std::size_t i = 0; i < night.targets.size(); ++i) {
+    for (std::size_t k = 0; k < night.targets[i].lanes.size(); ++k) {
+      if (!known(night.targets[i].lanes[k].lane)) {
+        error = "/targets/" + std::to_string(i) + "/lanes/" + std::to_string(k) + "/lane: \"" +
+                night.targets[i].lanes[k].lane + "\" is not a lane of /lanes";
+        return std::nullopt;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < night.findings.size(); ++i) {
+    std::vector<std::string> named = night.findings[i].lanes;
+    if (!night.findings[i].lane.empty()) named.push_back(night.findings[i].lane);
+    for (const auto& label : named) {
+      if (!known(label)) {
+        error = "/findings/" + std::to_string(i) + ": the lane \"" + label + "\" is not a lane of /lanes";
+        return std::nullopt;
+      }
+    }
+  }
   return night;
 }
 
@@ -375,6 +470,7 @@ namespace {
 // say about it.
 struct Finding {
   NightFinding record;
+  std::string platform = "native";  // its lane's: a Winsock finding is not the native one
   bool is_new = true;
   std::string first_seen;  // the earliest report that had it
   std::string regression;  // a committed regression promoted for the same signature
@@ -410,8 +506,12 @@ void mark_history(std::vector<std::string> history, std::vector<Finding>& findin
     for (const auto& old : document["findings"]) {
       if (!old.is_object()) continue;
       for (auto& finding : findings) {
+        // (an entry without a platform is from before the lanes: native)
+        const std::string platform = old.contains("platform") && old["platform"].is_string()
+                                         ? old["platform"].get<std::string>()
+                                         : std::string("native");
         if (finding.is_new && old.value("target", "") == finding.record.target &&
-            old.value("signature", "") == finding.record.signature) {
+            old.value("signature", "") == finding.record.signature && platform == finding.platform) {
           finding.is_new = false;
           finding.first_seen = old.value("first_seen", date);
         }
@@ -547,11 +647,40 @@ std::string program_excerpt(const fs::path& dir, const NightFinding& finding, in
   return "";
 }
 
-// The findings of a target that count (all, or only the new ones).
-int count_findings(const std::vector<Finding>& findings, const std::string& target, bool only_new) {
+// The findings of a target that count (all, or only the new ones; of one lane: those whose
+// inputs it had).
+int count_findings(const std::vector<Finding>& findings, const std::string& target, bool only_new,
+                   const std::string& lane = "") {
   return static_cast<int>(std::count_if(findings.begin(), findings.end(), [&](const Finding& finding) {
-    return finding.record.target == target && finding.counts() && (finding.is_new || !only_new);
+    const auto& lanes = finding.record.lanes;
+    return finding.record.target == target && finding.counts() && (finding.is_new || !only_new) &&
+           (lane.empty() || std::find(lanes.begin(), lanes.end(), lane) != lanes.end());
   }));
+}
+
+const NightLane* lane_named(const NightRecord& night, const std::string& label) {
+  for (const auto& lane : night.lanes)
+    if (lane.label == label) return &lane;
+  return nullptr;
+}
+
+// "libFuzzer (fork mode), no sanitizers, native" and the like.
+std::string engine_text(const std::string& engine) {
+  return engine == "libfuzzer" ? "libFuzzer (fork mode)" : engine == "replay" ? "replay engine (random mode)" : engine;
+}
+std::string sanitizers_text(const std::string& sanitizers) {
+  if (sanitizers.empty()) return "sanitizers unknown";
+  if (sanitizers == "none") return "no sanitizers";
+  if (sanitizers == "asan+ubsan") return "ASan+UBSan";
+  if (sanitizers == "asan") return "ASan";
+  if (sanitizers == "ubsan") return "UBSan";
+  return sanitizers;
+}
+std::string platform_text(const std::string& platform) {
+  return platform == "wine" ? "the Windows build under Wine" : platform == "native" ? "native" : platform;
+}
+std::string lane_text(const NightLane& lane) {
+  return engine_text(lane.engine) + ", " + sanitizers_text(lane.sanitizers) + ", " + platform_text(lane.platform);
 }
 
 bool conformance_failed(const NightRecord& night) {
@@ -559,6 +688,75 @@ bool conformance_failed(const NightRecord& night) {
     if (!run.exit || *run.exit != 0 || !run.status.empty()) return true;
   }
   return false;
+}
+
+// The figures of a target or of one of its rows, as stats.json has them.
+json figures_json(const NightRecord& night, const NightTarget& t, int findings, int new_findings) {
+  json entry;
+  put(entry, "workers", t.workers);
+  put(entry, "executions", t.executions);
+  put(entry, "executions_per_second", t.executions_per_second);
+  if (t.coverage_edges || t.coverage_features) {
+    json coverage;
+    put(coverage, "edges", t.coverage_edges);
+    put(coverage, "features", t.coverage_features);
+    entry["coverage"] = coverage;
+  } else {
+    entry["coverage"] = nullptr;
+  }
+  put(entry, "seeds", t.seeds);
+  if (t.corpus_before) {
+    json corpus;
+    put(corpus, "before", t.corpus_before);
+    put(corpus, "after", t.corpus_after);
+    entry["corpus"] = corpus;
+  } else {
+    entry["corpus"] = nullptr;  // the replay engine keeps none
+  }
+  put(entry, "new_units", t.new_units);
+  put(entry, "new_units_kept", t.new_units_kept);
+  if (!t.merge.empty()) entry["merge"] = t.merge;
+  put(entry, "crash_inputs", t.crash_inputs);
+  put(entry, "crash_inputs_examined", t.inputs_examined);
+  put(entry, "slow_inputs", t.slow_units);
+  entry["findings"] = findings;
+  entry["new_findings"] = new_findings;
+  // What the model checked: null where unknown (no op model, no counts file, an old record).
+  const bool counted = t.checks && t.checks->expected && t.checks->files > 0;
+  if (counted) {
+    const auto& c = *t.checks;
+    entry["ops_run"] = c.run;
+    entry["ops_checked"] = c.exact + c.set;
+    entry["checked_share"] = c.run > 0 ? json(static_cast<double>(c.exact + c.set) / static_cast<double>(c.run))
+                                       : json(nullptr);
+    json kinds = json::object(), reasons = json::object();
+    for (const auto& [kind, count] : top_of(c.unpredicted_by_kind)) kinds[kind] = count;
+    for (const auto& [reason, count] : top_of(c.unpredicted_reasons)) reasons[reason] = count;
+    entry["unpredicted_by_kind"] = kinds;
+    entry["unpredicted_reasons"] = reasons;
+  } else {
+    for (const char* key : {"ops_run", "ops_checked", "checked_share", "unpredicted_by_kind", "unpredicted_reasons"})
+      entry[key] = nullptr;
+  }
+  if (t.checks) {
+    entry["check_counts_files"] = t.checks->files;
+    if (!t.checks->expected) entry["check_counts"] = "none: no op model";
+    else if (t.checks->files == 0)
+      entry["check_counts"] = t.checks->problems.empty() ? "missing: no counts file"
+                                                         : "unreadable: no counts file could be read";
+    if (!t.checks->problems.empty()) entry["check_counts_problems"] = t.checks->problems;
+    entry["below_checked_floor"] = below_floor(*t.checks, night.job.checked_floor_percent);
+  }
+  return entry;
+}
+
+json lane_json(const NightLane& l) {
+  json entry;
+  entry["label"] = l.label;
+  entry["engine"] = l.engine;
+  entry["sanitizers"] = l.sanitizers.empty() ? json(nullptr) : json(l.sanitizers);
+  entry["platform"] = l.platform;
+  return entry;
 }
 
 json make_stats(const NightRecord& night, const std::vector<Finding>& findings, int new_count, int status) {
@@ -572,6 +770,9 @@ json make_stats(const NightRecord& night, const std::vector<Finding>& findings, 
   stats["suite_version"] = job.suite_version;
   stats["engine"] = job.engine;
   if (!job.engine_note.empty()) stats["engine_note"] = job.engine_note;
+  if (!job.sanitizers_option.empty()) stats["sanitizers"] = job.sanitizers_option;
+  if (job.wine_share) stats["wine_share"] = *job.wine_share;
+  if (!job.notes.empty()) stats["notes"] = job.notes;
   put(stats, "budget_seconds", job.budget_seconds);
   put(stats, "fuzz_seconds", job.fuzz_seconds);
   if (job.stopped_early_after_seconds) put(stats, "stopped_early_after_seconds", job.stopped_early_after_seconds);
@@ -584,67 +785,41 @@ json make_stats(const NightRecord& night, const std::vector<Finding>& findings, 
   put(phases, "findings", job.triage_seconds);
   put(phases, "conformance", job.conformance_seconds);
   stats["phase_seconds"] = phases;
-  json targets = json::object();
-  for (const auto& t : night.targets) {
-    json entry;
-    put(entry, "workers", t.workers);
-    put(entry, "executions", t.executions);
-    put(entry, "executions_per_second", t.executions_per_second);
-    if (t.coverage_edges || t.coverage_features) {
-      json coverage;
-      put(coverage, "edges", t.coverage_edges);
-      put(coverage, "features", t.coverage_features);
-      entry["coverage"] = coverage;
-    } else {
-      entry["coverage"] = nullptr;
-    }
-    put(entry, "seeds", t.seeds);
-    if (t.corpus_before) {
-      json corpus;
-      put(corpus, "before", t.corpus_before);
-      put(corpus, "after", t.corpus_after);
-      entry["corpus"] = corpus;
-    } else {
-      entry["corpus"] = nullptr;  // the replay engine keeps none
-    }
-    put(entry, "new_units", t.new_units);
-    put(entry, "new_units_kept", t.new_units_kept);
-    if (!t.merge.empty()) entry["merge"] = t.merge;
-    put(entry, "crash_inputs", t.crash_inputs);
-    put(entry, "crash_inputs_examined", t.inputs_examined);
-    put(entry, "slow_inputs", t.slow_units);
-    entry["findings"] = count_findings(findings, t.name, false);
-    entry["new_findings"] = count_findings(findings, t.name, true);
-    // What the model checked: null where unknown (no op model, no counts file, an old record).
-    const bool counted = t.checks && t.checks->expected && t.checks->files > 0;
-    if (counted) {
-      const auto& c = *t.checks;
-      entry["ops_run"] = c.run;
-      entry["ops_checked"] = c.exact + c.set;
-      entry["checked_share"] = c.run > 0 ? json(static_cast<double>(c.exact + c.set) / static_cast<double>(c.run))
-                                         : json(nullptr);
-      json kinds = json::object(), reasons = json::object();
-      for (const auto& [kind, count] : top_of(c.unpredicted_by_kind)) kinds[kind] = count;
-      for (const auto& [reason, count] : top_of(c.unpredicted_reasons)) reasons[reason] = count;
-      entry["unpredicted_by_kind"] = kinds;
-      entry["unpredicted_reasons"] = reasons;
-    } else {
-      for (const char* key : {"ops_run", "ops_checked", "checked_share", "unpredicted_by_kind", "unpredicted_reasons"})
-        entry[key] = nullptr;
-    }
-    if (t.checks) {
-      entry["check_counts_files"] = t.checks->files;
-      if (!t.checks->expected) entry["check_counts"] = "none: no op model";
-      else if (t.checks->files == 0)
-        entry["check_counts"] = t.checks->problems.empty() ? "missing: no counts file"
-                                                           : "unreadable: no counts file could be read";
-      if (!t.checks->problems.empty()) entry["check_counts_problems"] = t.checks->problems;
-      entry["below_checked_floor"] = below_floor(*t.checks, night.job.checked_floor_percent);
-    }
-    targets[t.name] = entry;
+  // The lanes, in the order they ran; every row names its lane.
+  json lanes = json::array();
+  for (const auto& l : night.lanes) {
+    json entry = lane_json(l);
+    entry["build"] = l.build;
+    entry["fuzzers"] = l.fuzzers;
+    put(entry, "seconds", l.seconds);
+    put(entry, "fuzz_seconds", l.fuzz_seconds);
+    lanes.push_back(entry);
   }
+  stats["lanes"] = lanes;
+  // Per target, the night's figures (summed over its lanes) ...
+  json targets = json::object();
+  for (const auto& t : night.targets)
+    targets[t.name] = figures_json(night, t, count_findings(findings, t.name, false), count_findings(findings, t.name, true));
   stats["checked_floor_percent"] = floor_json(night.job.checked_floor_percent);
   stats["targets"] = targets;
+  // ... and one row per target and lane.
+  json rows = json::array();
+  for (const auto& t : night.targets) {
+    for (const auto& row : t.lanes) {
+      json entry;
+      entry["target"] = t.name;
+      entry["lane"] = row.lane;
+      if (const NightLane* l = lane_named(night, row.lane)) {
+        const json described = lane_json(*l);
+        for (const char* key : {"engine", "sanitizers", "platform"}) entry[key] = described[key];
+      }
+      put(entry, "seconds", row.seconds);
+      entry.update(figures_json(night, row, count_findings(findings, t.name, false, row.lane),
+                                count_findings(findings, t.name, true, row.lane)));
+      rows.push_back(entry);
+    }
+  }
+  stats["rows"] = rows;
   json list = json::array();
   for (const auto& finding : findings) {
     const auto& f = finding.record;
@@ -663,6 +838,14 @@ json make_stats(const NightRecord& night, const std::vector<Finding>& findings, 
     entry["minimised"] = f.minimised;
     entry["files"] = f.files;
     if (!f.reproducer.empty()) entry["reproducer"] = f.reproducer;
+    // Which build found it: the lane whose input was minimised, every lane that had it.
+    entry["lane"] = f.lane;
+    entry["lanes"] = f.lanes;
+    if (const NightLane* l = lane_named(night, f.lane)) {
+      const json described = lane_json(*l);
+      for (const char* key : {"engine", "sanitizers", "platform"}) entry[key] = described[key];
+    }
+    if (!f.wine_check.empty()) entry["wine_check"] = f.wine_check;
     list.push_back(entry);
   }
   stats["findings"] = list;
@@ -723,12 +906,41 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
   for (std::size_t i = 0; i < f.files.size(); ++i)
     md << (i ? ", " : "") << "`findings/" << f.target << "/" << f.files[i] << "`";
   md << "\n";
+  // Which build found it: a sanitizer's report only comes from the sanitized lane, a
+  // Winsock finding only from the Windows build under Wine.
+  const NightLane* lane = lane_named(night, f.lane);
+  const bool wine = lane != nullptr && lane->platform == "wine";
+  if (lane != nullptr) {
+    md << "- Found by the lane **" << lane->label << "** (" << lane_text(*lane) << "; binaries `" << cell(lane->fuzzers)
+       << "`)";
+    std::vector<std::string> others;
+    for (const auto& other : f.lanes)
+      if (other != f.lane) others.push_back(other);
+    for (std::size_t i = 0; i < others.size(); ++i) md << (i ? ", " : "; also by ") << others[i];
+    md << (f.status == "confirmed" ? "; minimised and confirmed with its binaries" : "") << ".\n";
+  }
   if (f.status != "unreproducible") {
-    md << "- Replay: `" << night.job.fuzzers << "/" << f.target << " " << input << "`";
-    if (!asio && has_file(f, ".ops"))
-      md << ", or step by step: `./closesem ops run " << base << ".ops`";
-    md << "\n";
-    md << "- Keep it as a regression: `./closesem promote " << input << " --name SHORT-NAME`\n";
+    if (wine) {
+      md << "- Replay under Wine: `" << lane->build << "/wine-run " << lane->fuzzers << "/" << f.target << ".exe "
+         << input << "`";
+      if (has_file(f, ".ops") || asio)
+        md << ", or step by step: `./closesem ops --wine run " << base << (asio ? ".asio" : ".ops") << "`";
+      md << "\n";
+      if (!f.wine_check.empty())
+        md << "- The Windows build's own `" << (asio ? "asio run" : "ops run") << "` under Wine (`" << lane->build
+           << "/wine-run " << lane->build << "/tools/" << (asio ? "closesem_asio_tool.exe asio run " : "closesem_tool.exe ops run ")
+           << base << (asio ? ".asio" : ".ops") << "`): " << cell(f.wine_check) << "\n";
+      md << "- Keep it as a regression: copy `" << base << (asio ? ".asio" : ".ops") << "` to `corpora/" << f.target
+         << "/regressions/SHORT-NAME" << (asio ? ".asio" : ".ops")
+         << "` (`./closesem promote` minimises with the native build; this finding is the Windows build's)\n";
+    } else {
+      md << "- Replay: `" << (lane != nullptr ? lane->fuzzers : night.job.fuzzers) << "/" << f.target << " " << input
+         << "`";
+      if (!asio && has_file(f, ".ops"))
+        md << ", or step by step: `./closesem ops run " << base << ".ops`";
+      md << "\n";
+      md << "- Keep it as a regression: `./closesem promote " << input << " --name SHORT-NAME`\n";
+    }
   }
   if (has_file(f, ".c") || has_file(f, ".cpp")) {
     const std::string c = std::to_string(f.number);
@@ -763,46 +975,50 @@ void write_unchecked(std::ostream& md, const NightRecord& night) {
         "predict it, and the op runs unchecked). \"checked\" above is the share of ops checked either way; a target "
         "below "
      << floor_text(night.job.checked_floor_percent) << " (`--checked-floor`) is named at the top.\n\n";
+  const bool several = night.lanes.size() > 1;
   for (const auto& t : night.targets) {
-    if (!t.checks) {
-      md << "- " << t.name << ": not counted (this night's record has no counts).\n";
-      continue;
-    }
-    const auto& c = *t.checks;
-    if (!c.expected) {
-      md << "- " << t.name << ": no op model (it writes no counts).\n";
-      continue;
-    }
-    for (const auto& problem : c.problems) md << "- " << t.name << ": a counts file was not read: `" << code_text(problem) << "`\n";
-    if (c.files == 0) {
-      if (c.problems.empty())
-        md << "- **" << t.name << ": no counts file**: none of its fuzzing processes wrote one (CLOSESEM_CHECK_COUNTS), "
-              "so what its model checked is unknown.\n";
-      else
-        md << "- **" << t.name << ": no counts file that could be read** (above), so what its model checked is "
-              "unknown.\n";
-      continue;
-    }
-    if (c.run == 0) {
-      md << "- " << t.name << ": no ops (" << c.files << " counts file" << (c.files == 1 ? "" : "s") << ").\n";
-      continue;
-    }
-    md << "- " << (below_floor(c, night.job.checked_floor_percent) ? "**" + t.name + "** (below the floor)" : t.name)
-       << ": " << with_commas(c.run) << " ops, " << with_commas(c.exact + c.set) << " checked ("
-       << checked_percent(tally_of(c)) << ": " << with_commas(c.exact) << " exactly, " << with_commas(c.set)
-       << " as a set), " << with_commas(c.unpredicted) << " not predicted\n";
-    const auto kinds = top_of(c.unpredicted_by_kind);
-    if (!kinds.empty()) {
-      md << "  - op kinds most often unpredicted: ";
-      for (std::size_t i = 0; i < kinds.size(); ++i)
-        md << (i ? ", " : "") << "`" << code_text(kinds[i].first) << "` " << with_commas(static_cast<long long>(kinds[i].second));
-      md << "\n";
-    }
-    const auto reasons = top_of(c.unpredicted_reasons);
-    if (!reasons.empty()) {
-      md << "  - top reasons:\n";
-      for (const auto& [reason, count] : reasons)
-        md << "    - " << with_commas(static_cast<long long>(count)) << " × `" << code_text(reason) << "`\n";
+    for (const auto& row : t.lanes) {
+    const std::string name = several ? t.name + " (" + row.lane + ")" : t.name;
+      if (!row.checks) {
+        md << "- " << name << ": not counted (this night's record has no counts).\n";
+        continue;
+      }
+      const auto& c = *row.checks;
+      if (!c.expected) {
+        md << "- " << name << ": no op model (it writes no counts).\n";
+        continue;
+      }
+      for (const auto& problem : c.problems) md << "- " << name << ": a counts file was not read: `" << code_text(problem) << "`\n";
+      if (c.files == 0) {
+        if (c.problems.empty())
+          md << "- **" << name << ": no counts file**: none of its fuzzing processes wrote one (CLOSESEM_CHECK_COUNTS), "
+                "so what its model checked is unknown.\n";
+        else
+          md << "- **" << name << ": no counts file that could be read** (above), so what its model checked is "
+                "unknown.\n";
+        continue;
+      }
+      if (c.run == 0) {
+        md << "- " << name << ": no ops (" << c.files << " counts file" << (c.files == 1 ? "" : "s") << ").\n";
+        continue;
+      }
+      md << "- " << (below_floor(c, night.job.checked_floor_percent) ? "**" + name + "** (below the floor)" : name)
+         << ": " << with_commas(c.run) << " ops, " << with_commas(c.exact + c.set) << " checked ("
+         << checked_percent(tally_of(c)) << ": " << with_commas(c.exact) << " exactly, " << with_commas(c.set)
+         << " as a set), " << with_commas(c.unpredicted) << " not predicted\n";
+      const auto kinds = top_of(c.unpredicted_by_kind);
+      if (!kinds.empty()) {
+        md << "  - op kinds most often unpredicted: ";
+        for (std::size_t i = 0; i < kinds.size(); ++i)
+          md << (i ? ", " : "") << "`" << code_text(kinds[i].first) << "` " << with_commas(static_cast<long long>(kinds[i].second));
+        md << "\n";
+      }
+      const auto reasons = top_of(c.unpredicted_reasons);
+      if (!reasons.empty()) {
+        md << "  - top reasons:\n";
+        for (const auto& [reason, count] : reasons)
+          md << "    - " << with_commas(static_cast<long long>(count)) << " × `" << code_text(reason) << "`\n";
+      }
     }
   }
   md << "\n";
@@ -827,32 +1043,58 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   const auto& job = night.job;
   const bool skipped = night.conformance_skipped;
   const bool bad = conformance_failed(night);
-  const bool libfuzzer = job.engine == "libfuzzer";
+  bool libfuzzer = false;  // a libFuzzer lane: the table has its columns
+  for (const auto& lane : night.lanes) libfuzzer = libfuzzer || lane.engine == "libfuzzer";
+  const bool several = night.lanes.size() > 1;
+  // A row as the page names it: the target, and its lane when there are several.
+  const auto row_name = [&](const NightTarget& t, const NightTarget& row) {
+    return several ? t.name + " (" + row.lane + ")" : t.name;
+  };
   const auto seconds = [](const Count& value) { return clock_text(value.value_or(0)); };
   md << "# closesem nightly " << job.date << ": " << headline(new_count, seen_count, bad, skipped) << "\n\n";
   // What the model checked, where it falls short: first, so that a night whose fuzzers
   // mostly ran unchecked ops does not read as a clean one.
   for (const auto& t : night.targets) {
-    if (!t.checks || !t.checks->expected) continue;
-    const auto& c = *t.checks;
-    if (c.files == 0)
-      md << "> " << t.name << ": " << (c.problems.empty() ? "no counts file" : "no counts file that could be read")
-         << ", so what its model checked is unknown (not a pass; see \"What the model did not check\").\n\n";
-    else if (c.run == 0)
-      md << "> " << t.name << ": its counts files show no ops run, so the model checked nothing.\n\n";
-    else if (below_floor(c, job.checked_floor_percent))
-      md << "> " << t.name << ": the model checked " << checked_percent(tally_of(c)) << " of its ops, below the floor of "
-         << floor_text(job.checked_floor_percent) << " (see \"What the model did not check\").\n\n";
+    for (const auto& row : t.lanes) {
+      if (!row.checks || !row.checks->expected) continue;
+      const auto& c = *row.checks;
+      const std::string name = row_name(t, row);
+      if (c.files == 0)
+        md << "> " << name << ": " << (c.problems.empty() ? "no counts file" : "no counts file that could be read")
+           << ", so what its model checked is unknown (not a pass; see \"What the model did not check\").\n\n";
+      else if (c.run == 0)
+        md << "> " << name << ": its counts files show no ops run, so the model checked nothing.\n\n";
+      else if (below_floor(c, job.checked_floor_percent))
+        md << "> " << name << ": the model checked " << checked_percent(tally_of(c)) << " of its ops, below the floor of "
+           << floor_text(job.checked_floor_percent) << " (see \"What the model did not check\").\n\n";
+    }
   }
   md << "**" << or_else(job.platform, "unknown platform") << "** · " << night.targets.size() << " fuzz targets for "
-     << seconds(job.fuzz_seconds) << " with "
-     << (libfuzzer ? "libFuzzer (fork mode)" : "the replay engine's random mode") << ", " << text_of(job.jobs)
-     << " jobs on " << text_of(job.cores) << " cores · suite " << job.suite_version << "\n\n";
+     << seconds(job.fuzz_seconds);
+  if (!several) {
+    md << " with "
+       << (night.lanes.front().engine == "libfuzzer" ? "libFuzzer (fork mode)" : "the replay engine's random mode");
+  } else {
+    md << " in " << night.lanes.size() << " lanes: ";
+    for (std::size_t i = 0; i < night.lanes.size(); ++i) {
+      const auto& lane = night.lanes[i];
+      md << (i == 0 ? "" : i + 1 == night.lanes.size() ? " and " : ", ")
+         << (lane.platform == "wine" ? "the Windows build's " : "")
+         << (lane.engine == "libfuzzer" ? "libFuzzer" : "replay engine")
+         << (lane.sanitizers == "none"  ? " without sanitizers"
+             : lane.sanitizers.empty() ? ""
+                                       : " with " + sanitizers_text(lane.sanitizers))
+         << (lane.platform == "wine" ? " under Wine" : "") << " (" << seconds(lane.fuzz_seconds) << ")";
+    }
+  }
+  md << ", " << text_of(job.jobs) << " jobs on " << text_of(job.cores) << " cores · suite " << job.suite_version
+     << "\n\n";
   md << "*The nightly report of closesem, a suite for socket close semantics (close, shutdown, SO_LINGER; "
         "closesocket and WSACleanup on Winsock): fuzz targets run random programs on real loopback sockets and check "
         "every outcome against a model of the documented behaviour; the conformance suite checks the documented "
         "invariants one by one. README.md, section \"Nightly\", explains each part of this page.*\n\n";
   if (!job.engine_note.empty()) md << "> **Note:** " << job.engine_note << "\n\n";
+  for (const auto& note : job.notes) md << "> **Note:** " << note << "\n\n";
   if (job.stopped_early_after_seconds)
     md << "> **Stopped early** (interrupted) after " << seconds(job.stopped_early_after_seconds)
        << " of the budget of " << seconds(job.budget_seconds) << ".\n\n";
@@ -861,36 +1103,57 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   if (findings.empty()) {
     md << "None: no target reported a finding, a sanitizer error, a hang or a crash.\n\n";
   } else {
-    md << "| finding | signature | status | crash inputs | first seen |\n|---|---|---|---|---|\n";
-    for (const auto& finding : findings)
+    md << "| finding | signature | status | crash inputs | first seen | found by |\n|---|---|---|---|---|---|\n";
+    for (const auto& finding : findings) {
       md << "| " << finding.id() << " | `" << cell(finding.record.signature) << "` | " << cell(finding.record.status)
          << " | " << text_of(finding.record.inputs) << " | "
-         << (!finding.counts() ? "–" : finding.is_new ? "**new**" : finding.first_seen) << " |\n";
+         << (!finding.counts() ? "–" : finding.is_new ? "**new**" : finding.first_seen) << " | ";
+      for (std::size_t i = 0; i < finding.record.lanes.size(); ++i)
+        md << (i ? ", " : "") << (finding.record.lanes[i] == finding.record.lane ? "**" + finding.record.lanes[i] + "**"
+                                                                                : finding.record.lanes[i]);
+      md << " |\n";
+    }
     md << "\n";
     for (const auto& finding : findings) write_finding(md, night, dir, finding);
   }
 
   md << "## Fuzzing\n\n";
+  // The lanes: which build fuzzed when (they run one after another, each with every job).
+  md << "| lane | engine | sanitizers | platform | fuzzed | binaries |\n|---|---|---|---|---:|---|\n";
+  for (const auto& lane : night.lanes) {
+    md << "| " << lane.label << " | " << engine_text(lane.engine) << " | " << sanitizers_text(lane.sanitizers) << " | "
+       << platform_text(lane.platform) << " | "
+       << (lane.fuzz_seconds.value_or(0) > 0 ? seconds(lane.fuzz_seconds) + " of " + seconds(lane.seconds)
+                                             : "not run (of " + seconds(lane.seconds) + ")")
+       << " | `" << cell(lane.fuzzers) << "` |\n";
+  }
+  md << "\n";
   if (libfuzzer) {
-    md << "| target | runs | runs/s | coverage (edges / features) | corpus before → after | new units (kept) | "
-          "crash inputs | findings | ops run | checked |\n|---|---:|---:|---|---|---|---:|---:|---:|---:|\n";
+    md << "| target | lane | runs | runs/s | coverage (edges / features) | corpus before → after | new units (kept) | "
+          "crash inputs | findings | ops run | checked |\n|---|---|---:|---:|---|---|---|---:|---:|---:|---:|\n";
   } else {
-    md << "| target | runs | runs/s | crash inputs | findings | ops run | checked |\n|---|---:|---:|---:|---:|---:|---:|\n";
+    md << "| target | lane | runs | runs/s | crash inputs | findings | ops run | checked |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|\n";
   }
   for (const auto& t : night.targets) {
-    const int found = count_findings(findings, t.name, false);
-    md << "| " << t.name << " | " << with_commas(t.executions.value_or(0)) << " | "
-       << with_commas(t.executions_per_second.value_or(0)) << " | ";
-    if (libfuzzer) {
-      md << text_of(t.coverage_edges, "–") << " / " << text_of(t.coverage_features, "–") << " | "
-         << text_of(t.corpus_before, "?") << " → " << text_of(t.corpus_after, "?") << " | "
-         << text_of(t.new_units, "0");
-      if (t.new_units_kept) md << " (" << *t.new_units_kept << ")";
-      md << " | ";
+    for (const auto& row : t.lanes) {
+      const NightLane* lane = lane_named(night, row.lane);
+      const int found = count_findings(findings, t.name, false, row.lane);
+      md << "| " << t.name << " | " << row.lane << " | " << with_commas(row.executions.value_or(0)) << " | "
+         << with_commas(row.executions_per_second.value_or(0)) << " | ";
+      if (libfuzzer && lane != nullptr && lane->engine == "libfuzzer") {
+        md << text_of(row.coverage_edges, "–") << " / " << text_of(row.coverage_features, "–") << " | "
+           << text_of(row.corpus_before, "?") << " → " << text_of(row.corpus_after, "?") << " | "
+           << text_of(row.new_units, "0");
+        if (row.new_units_kept) md << " (" << *row.new_units_kept << ")";
+        md << " | ";
+      } else if (libfuzzer) {
+        md << "– | – | – | ";
+      }
+      md << text_of(row.crash_inputs, "0") << " | " << found << " | "
+         << (row.checks && row.checks->files > 0 ? with_commas(row.checks->run) : ops_run_cell(row.checks)) << " | "
+         << checked_cell(row.checks) << " |\n";
     }
-    md << text_of(t.crash_inputs, "0") << " | " << found << " | "
-       << (t.checks && t.checks->files > 0 ? with_commas(t.checks->run) : ops_run_cell(t.checks)) << " | "
-       << checked_cell(t.checks) << " |\n";
   }
   md << "\n";
   if (libfuzzer) {
@@ -901,6 +1164,10 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
     md << "The replay engine runs random inputs: there is no coverage feedback and no corpus to grow.\n";
   }
   for (const auto& t : night.targets) {
+    if (libfuzzer && t.corpus_before && t.corpus_after && (several || t.merge == "ok"))
+      md << "- " << t.name << ": the corpus went from " << *t.corpus_before << " to " << *t.corpus_after
+         << " units; the merge kept " << text_of(t.new_units_kept, "?") << " of the night's "
+         << text_of(t.new_units, "0") << " new units\n";
     if (t.merge.find("failed") != std::string::npos) md << "- " << t.name << ": " << t.merge << "\n";
     const long long crashes = t.crash_inputs.value_or(0);
     if (t.inputs_examined && *t.inputs_examined < crashes)
@@ -943,8 +1210,13 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
         "- A **finding** is an input on which a fuzz target saw the socket layer do something the model of the "
         "documented semantics does not allow, or a sanitizer error, a leaked descriptor or a hang. Its "
         "**signature** names what went wrong and where; inputs with one signature are one finding.\n"
-        "- **New** means no earlier nightly report in this folder had the signature; the exit status is 1 when "
-        "there is a new finding (unreproducible ones do not count) or the conformance suite failed.\n"
+        "- **New** means no earlier nightly report in this folder had the signature (for the same target, on the "
+        "same platform: natively or under Wine); the exit status is 1 when there is a new finding (unreproducible "
+        "ones do not count) or the conformance suite failed.\n"
+        "- The night runs in **lanes**, one after another: most of the budget without sanitizers (the speed of the "
+        "kernel), a share with ASan+UBSan (a sanitizer's report guards the suite's own harness, and only that lane "
+        "shows it), and a share of the Windows build under Wine (Winsock as Wine implements it). Each finding names "
+        "the lane whose build found it, minimised and confirmed it; the table has a row per target and lane.\n"
         "- Each finding's `.ops` (or `.asio`) file is the minimised program, readable, with the signature in its "
         "header; `N.log` is the run that confirmed it.\n"
         "- A bug in the model: fix `core/src/model/`, then promote the input so that ctest replays it for ever. "
@@ -956,7 +1228,14 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
      << " of a budget of " << seconds(job.budget_seconds) << "\n"
      << "- Time spent: fuzzing " << seconds(job.fuzz_seconds) << ", merging corpora " << seconds(job.merge_seconds)
      << ", findings " << seconds(job.triage_seconds) << ", conformance " << seconds(job.conformance_seconds) << "\n"
-     << "- Engine: " << job.engine << "; binaries `" << job.fuzzers << "`; tools `" << job.build << "`\n"
+     << "- Engine: " << job.engine << "; binaries `" << job.fuzzers << "`; tools `" << job.build << "`\n";
+  if (!job.sanitizers_option.empty() || job.wine_share) {
+    md << "- Lanes:";
+    if (!job.sanitizers_option.empty()) md << " `--sanitizers " << job.sanitizers_option << "`";
+    if (job.wine_share) md << " `--wine-share " << *job.wine_share << "`";
+    md << "; " << night.lanes.size() << " lane" << (night.lanes.size() == 1 ? "" : "s") << " (see \"Fuzzing\")\n";
+  }
+  md
      << "- Platform: " << job.platform << "; suite version " << job.suite_version << "\n";
 }
 
@@ -972,6 +1251,35 @@ std::string place(const std::string& file, const std::string& text, std::size_t 
     }
   }
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+// A record from before the lanes, as one lane: the job's engine, its binaries, natively,
+// for the budget (its sanitizers unknown); every target its one row; every finding that
+// lane's.
+NightRecord with_lanes(NightRecord night) {
+  if (night.lanes.empty()) {
+    NightLane lane;
+    lane.label = or_else(night.job.engine, "fuzzing");
+    lane.engine = night.job.engine;
+    lane.platform = "native";
+    lane.build = night.job.build;
+    lane.fuzzers = night.job.fuzzers;
+    lane.seconds = night.job.budget_seconds;
+    lane.fuzz_seconds = night.job.fuzz_seconds;
+    night.lanes.push_back(lane);
+  }
+  for (auto& t : night.targets) {
+    if (!t.lanes.empty()) continue;
+    NightTarget row = t;
+    row.lane = night.lanes.front().label;
+    row.seconds = night.lanes.front().fuzz_seconds;
+    t.lanes.push_back(row);
+  }
+  for (auto& f : night.findings) {
+    if (f.lane.empty()) f.lane = night.lanes.front().label;
+    if (f.lanes.empty()) f.lanes.push_back(f.lane);
+  }
+  return night;
 }
 
 }  // namespace
@@ -992,6 +1300,53 @@ bool parse_checked_floor(const std::string& text, double& percent, std::string& 
   }
   error = "--checked-floor needs a percentage from 0 to 100 (such as 95 or 97.5), not '" + text + "'";
   return false;
+}
+
+void sum_lanes(NightTarget& target, long long fuzz_seconds) {
+  if (target.lanes.empty()) return;
+  const auto add = [](Count& total, const Count& value) {
+    if (value) total = total.value_or(0) + *value;
+  };
+  target.executions = target.crash_inputs = target.inputs_examined = target.slow_units = std::nullopt;
+  target.coverage_edges = target.coverage_features = std::nullopt;
+  target.checks = std::nullopt;
+  Count new_units, first_corpus;
+  for (const auto& row : target.lanes) {
+    add(target.executions, row.executions);
+    add(target.crash_inputs, row.crash_inputs);
+    add(target.inputs_examined, row.inputs_examined);
+    add(target.slow_units, row.slow_units);
+    add(new_units, row.new_units);
+    if (row.coverage_edges && (!target.coverage_edges || *row.coverage_edges > *target.coverage_edges))
+      target.coverage_edges = row.coverage_edges;
+    if (row.coverage_features && (!target.coverage_features || *row.coverage_features > *target.coverage_features))
+      target.coverage_features = row.coverage_features;
+    if (!first_corpus && row.corpus_before) first_corpus = row.corpus_before;
+    if (!target.seeds && row.seeds) target.seeds = row.seeds;
+    if (!target.workers || (row.workers && *row.workers > *target.workers)) target.workers = row.workers;
+    if (row.checks) {
+      if (!target.checks) {
+        target.checks = row.checks;
+        continue;
+      }
+      auto& c = *target.checks;
+      const auto& r = *row.checks;
+      c.expected = c.expected || r.expected;
+      c.files += r.files;
+      c.inputs += r.inputs;
+      c.run += r.run;
+      c.exact += r.exact;
+      c.set += r.set;
+      c.unpredicted += r.unpredicted;
+      for (const auto& [key, value] : r.unpredicted_by_kind) c.unpredicted_by_kind[key] += value;
+      for (const auto& [key, value] : r.unpredicted_reasons) c.unpredicted_reasons[key] += value;
+      c.problems.insert(c.problems.end(), r.problems.begin(), r.problems.end());
+    }
+  }
+  if (new_units) target.new_units = new_units;
+  if (first_corpus) target.corpus_before = first_corpus;
+  target.executions_per_second =
+      target.executions ? Count(*target.executions / std::max<long long>(fuzz_seconds, 1)) : std::nullopt;
 }
 
 NightChecks night_checks(const std::string& dir, const std::string& target, bool expected) {
@@ -1018,10 +1373,14 @@ NightChecks night_checks(const std::string& dir, const std::string& target, bool
   return checks;
 }
 
-int nightly_summary(const NightRecord& night, const NightlySummaryOptions& options, std::ostream& out,
+int nightly_summary(const NightRecord& record, const NightlySummaryOptions& options, std::ostream& out,
                     std::ostream& err) {
+  const NightRecord night = with_lanes(record);
   std::vector<Finding> findings;
-  for (const auto& record : night.findings) findings.push_back(Finding{record, true, "", ""});
+  for (const auto& finding : night.findings) {
+    const NightLane* lane = lane_named(night, finding.lane);
+    findings.push_back(Finding{finding, lane != nullptr ? lane->platform : "native", true, "", ""});
+  }
   std::sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return std::make_pair(a.record.target, a.record.number) < std::make_pair(b.record.target, b.record.number);
   });
@@ -1086,9 +1445,22 @@ int nightly_summary_file(const std::string& night_file, const std::string& dir, 
   }
   if (!checked_floor.empty()) night->job.checked_floor_percent = floor_percent;
   if (!counts.empty()) {
+    // (a night of lanes: each lane's counts in a folder of its own, COUNTS/LANE, as the job keeps them)
     for (auto& t : night->targets) {
       const FuzzTarget* target = find_fuzz_target(t.name);
-      t.checks = night_checks(counts, t.name, target == nullptr || writes_check_counts(*target));
+      const bool expected = target == nullptr || writes_check_counts(*target);
+      if (t.lanes.empty()) {
+        t.checks = night_checks(counts, t.name, expected);
+        continue;
+      }
+      for (auto& row : t.lanes) {
+        const fs::path lane_dir = fs::path(counts) / row.lane;
+        std::error_code ignored;
+        row.checks = night_checks(fs::is_directory(lane_dir, ignored) ? lane_dir.string() : counts, t.name, expected);
+      }
+      NightTarget sum = t;
+      sum_lanes(sum, night->job.fuzz_seconds.value_or(1));
+      t.checks = sum.checks;
     }
   }
   NightlySummaryOptions options;

@@ -32,6 +32,22 @@ struct NightJob {
   // A target whose model checked a smaller share of its ops (percent) is named at the top
   // of the summary (--checked-floor).
   double checked_floor_percent = 95;
+  std::string sanitizers_option;   // --sanitizers: "none", "all", "share" ("" an old record)
+  std::optional<double> wine_share;  // --wine-share (unknown in an old record)
+  std::vector<std::string> notes;  // what the summary says at its top about the lanes ("" none)
+};
+
+// A lane of the night: one build's binaries fuzzing every target it has for its share of
+// the budget, with every job; the lanes run one after another. A record without lanes
+// (from before them) had one: the job's engine, its fuzzers, natively, for the budget.
+struct NightLane {
+  std::string label;          // "libfuzzer", "libfuzzer-asan", "replay", "replay-asan", "wine-replay"
+  std::string engine;         // "libfuzzer" or "replay"
+  std::string sanitizers;     // what its binaries are built with: "none", "asan+ubsan", "asan", "ubsan"; "" unknown
+  std::string platform;       // "native", or "wine" (the Windows build under Wine)
+  std::string build, fuzzers;  // as shown: the build folder and its fuzz target binaries
+  Count seconds;              // its share of the budget
+  Count fuzz_seconds;         // how long it fuzzed (0: not run, the night stopped before it)
 };
 
 // What the model checked of a target's ops during the night: the counts files its fuzzing
@@ -45,8 +61,13 @@ struct NightChecks {
   std::vector<std::string> problems;   // counts files not read: "counts/F.json: why"
 };
 
+// A target's figures: the night's (summed over the lanes), with one row per lane it ran in
+// (`lanes`, each with `lane` set; a row's corpus figures are that lane's start and end,
+// before the merge). The merge happens once, after the libFuzzer lanes: its figures
+// (corpus_after, new_units_kept, merge) are the target's.
 struct NightTarget {
   std::string name;
+  std::string lane;                         // a row's lane label ("" the target's totals)
   Count workers, seeds;
   Count executions, executions_per_second;
   Count coverage_edges, coverage_features;  // libFuzzer only
@@ -55,6 +76,8 @@ struct NightTarget {
   std::string merge;                        // "ok", "no new units", "merge failed ..."; "" none
   Count crash_inputs, inputs_examined, slow_units;
   std::optional<NightChecks> checks;        // unknown: a record from before the counts
+  Count seconds;                            // a row: how long its lane fuzzed
+  std::vector<NightTarget> lanes;           // the rows, per lane (none in an old record)
 };
 
 struct NightFinding {
@@ -71,6 +94,13 @@ struct NightFinding {
   // The standalone reproducer (`ops export --c` of the minimised program, NUMBER.c), built and
   // run once by the nightly: "exit 1: line 7: b recv 1 -> 0 ... DEVIATION", or why it was not.
   std::string reproducer;
+  // The lane whose input was minimised and confirmed (with that lane's binaries), and every
+  // lane that had crash inputs with this signature ("" and none: an old record, one lane).
+  std::string lane;
+  std::vector<std::string> lanes;
+  // A finding of the Windows build under Wine: its decoded program run by the Windows
+  // build's own tool under Wine (`ops run` / `asio run`): "exit 1: ...", or why not.
+  std::string wine_check;
 };
 
 struct ConformanceRun {
@@ -83,6 +113,7 @@ struct ConformanceRun {
 
 struct NightRecord {
   NightJob job;
+  std::vector<NightLane> lanes;  // in the order they ran (empty: an old record, see NightLane)
   std::vector<NightTarget> targets;
   std::vector<NightFinding> findings;
   bool conformance_skipped = false;   // --no-conformance
@@ -94,6 +125,12 @@ nlohmann::json to_json(const NightRecord&);
 // nullopt with `error` ("/targets/0/executions: expected a whole number, got \"many\"")
 // when the JSON is not a night record: a missing or unknown field, a wrong type.
 std::optional<NightRecord> night_from_json(const nlohmann::json&, std::string& error);
+
+// The target's night figures from its rows (`lanes`): the sums of executions, crash
+// inputs, inputs examined, slow inputs, new units, what the model checked (null where no
+// row knows it), the highest coverage, the first libFuzzer row's corpus before, and
+// executions per second over `fuzz_seconds` (the night's). The merge's figures stay.
+void sum_lanes(NightTarget& target, long long fuzz_seconds);
 
 // "--checked-floor"'s value: a percentage from 0 to 100 ("95", "97.5"). False with `error`
 // (the message for the option) otherwise.

@@ -71,7 +71,8 @@ night() {
   [ $# -gt 0 ] && shift
   (env "${env[@]}" LD_PRELOAD="$faults" CLOSESEM_FAULT=eof-as-reset \
      "$tool" nightly --build "$work/build" --fuzzers "$fuzzers" --engine "$mode" --reports "$reports" \
-       --corpus "$corpus" --budget 5 --jobs 2 --targets fuzz_linger,fuzz_handles "$@" >"$work/$name.out" 2>&1
+       --corpus "$corpus" --budget 5 --jobs 2 --targets fuzz_linger,fuzz_handles --sanitizers none "$@" \
+       >"$work/$name.out" 2>&1
    echo $? >"$work/$name.rc") &
 }
 started=$SECONDS
@@ -126,8 +127,9 @@ findings = stats.get("findings", [])
 for t, entry in stats.get("targets", {}).items():
     if entry.get("findings") != len([f for f in findings if f["target"] == t and f.get("status") != "unreproducible"]):
         problems.append(f"{t}: findings {entry.get('findings')} does not match the list")
+    # (every lane's crash inputs in a folder of its own: inputs/LANE/)
     inputs = os.path.join(d, "findings", t, "inputs")
-    on_disk = len(os.listdir(inputs)) if os.path.isdir(inputs) else 0
+    on_disk = sum(len(files) for _, _, files in os.walk(inputs))
     if entry.get("crash_inputs") != on_disk: problems.append(f"{t}: crash_inputs {entry.get('crash_inputs')}, on disk {on_disk}")
     if entry.get("crash_inputs_examined", 0) > min(on_disk, 100): problems.append(f"{t}: {entry.get('crash_inputs_examined')} inputs examined of {on_disk}")
 for f in findings:
@@ -150,7 +152,7 @@ EOF
     [ -n "$(find "$d/logs" -name "*$log*" -size +0)" ] || fail "night $name: no log $log in $d/logs"
   done
   if [ "$mode" = replay ]; then
-    has "$d/logs/fuzz_linger.w0.log" 'random inputs|a finding after'
+    has "$d/logs/replay/fuzz_linger.w0.log" 'random inputs|a finding after'
   fi
   # The behaviour diff: with the finished night before, or with the other job once it
   # had finished; never with a run still writing, nor with itself.
