@@ -14,6 +14,7 @@
 #include "fuzzing/promote.hpp"
 #include "fuzzing/target_run.hpp"
 #include "nightly_summary.hpp"
+#include "fuzzing/files.hpp"
 #include "nightly_util.hpp"
 #include "ops_export.hpp"
 #include "report_diff.hpp"
@@ -545,7 +546,7 @@ void Job::check_lane(Lane& lane, bool sanitized) {
   lane.build = fs::canonical(lane.build, error).string();
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     const std::string binary = lane.runner(targets_[i]->name);
-    if (!executable(binary)) cannot_run("no fuzz target binary " + binary + " (lane " + lane.label + ")");
+    if (!files::executable(binary)) cannot_run("no fuzz target binary " + binary + " (lane " + lane.label + ")");
     lane.targets.push_back(i);
   }
   // The engine the binaries were built with answers for itself: libFuzzer knows -help=1.
@@ -579,7 +580,7 @@ void Job::wine_lane(Lane& lane) {
   lane.platform = "wine";
   if (!fs::is_directory(wine_build_, error)) cannot_run("no Windows build folder " + wine_build_ + " (--wine-build)");
   lane.build = fs::canonical(wine_build_, error).string();
-  if (!executable(lane.build + "/wine-run"))
+  if (!files::executable(lane.build + "/wine-run"))
     cannot_run("no " + lane.build + "/wine-run: the mingw build makes it only where wine64 is installed " +
                "(apt-get install wine64 wine), so nothing can run the Windows build under Wine");
   lane.fuzzers = lane.build + "/fuzz";
@@ -1262,19 +1263,10 @@ void Job::wine_check(const Lane& lane, const std::string& dir, const std::string
   finding.files.push_back(number + ".wine.log");
 }
 
-// The first of `names` found as an executable file on PATH ("" when none): the process
-// layer starts programs by path (posix_spawn), never through a PATH search.
+// The first of `names` found as an executable file on PATH ("" when none).
 std::string on_path(std::initializer_list<const char*> names) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return "";
-  for (const char* name : names) {
-    std::istringstream folders(path);
-    for (std::string folder; std::getline(folders, folder, ':');) {
-      if (folder.empty()) continue;
-      const std::string candidate = folder + "/" + name;
-      if (executable(candidate)) return candidate;
-    }
-  }
+  for (const char* name : names)
+    if (auto found = files::find_program(name); !found.empty()) return found;
   return "";
 }
 
@@ -1376,7 +1368,7 @@ void Job::standalone_reproducer(const Lane& lane, const std::string& dir, const 
 bool Job::conformance_run(const std::string& label, const std::string& binary, const std::string& report) {
   ConformanceRun run;
   run.label = label;
-  if (!executable(binary)) {
+  if (!files::executable(binary)) {
     run.status = "missing " + show(binary);
     night_.conformance.push_back(run);
     return false;

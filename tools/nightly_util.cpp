@@ -141,14 +141,6 @@ std::string read_text(const std::string& path) {
   return files::read(path, text, error) ? text : std::string{};
 }
 
-bool executable(const std::string& path) {
-  std::error_code error;
-  const auto status = fs::status(path, error);
-  return !error && fs::is_regular_file(status) &&
-         (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) !=
-             fs::perms::none;
-}
-
 bool write_text(const std::string& path, const std::string& text) {
   std::string error;
   return files::write(path, text, error);

@@ -56,8 +56,6 @@ std::vector<std::string> files_in(const std::string& dir,
                                   const std::function<bool(const std::string&)>& skip = nullptr);
 long count_files(const std::string& dir, const std::function<bool(const std::string&)>& skip = nullptr);
 std::string read_text(const std::string& path);
-// Whether `path` is a regular file someone may execute (a built binary).
-bool executable(const std::string& path);
 bool write_text(const std::string& path, const std::string& text);
 // A path as a person reads it: relative to `top` when inside it.
 std::string shown(const std::string& path, const std::string& top);

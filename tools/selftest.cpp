@@ -10,6 +10,7 @@
 #include "fuzzing/finding.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/target_run.hpp"
+#include "fuzzing/files.hpp"
 #include "nightly_util.hpp"
 
 #include <closesem/process.hpp>
@@ -309,7 +310,7 @@ std::string Selftest::finding_line(const FuzzTarget& target, const RunResult& re
 Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir) {
   Fuzzing result;
   const std::string binary = build_ + "/fuzz/" + target.name;
-  if (!executable(binary)) {
+  if (!files::executable(binary)) {
     result.cell = "not built";
     return result;
   }

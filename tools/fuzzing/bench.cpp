@@ -138,28 +138,6 @@ std::string last_lines(const std::string& text, int count) {
   return at == std::string::npos ? text : text.substr(at + 1);
 }
 
-bool is_executable(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status)) return false;
-  return (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) !=
-         fs::perms::none;
-}
-
-// `name` in a folder of PATH (then in `extra`); "" when it is nowhere.
-std::string find_program(const std::string& name, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH"); path != nullptr) {
-    std::istringstream in(path);
-    for (std::string dir; std::getline(in, dir, ':');)
-      if (!dir.empty()) dirs.push_back(dir);
-  }
-  dirs.insert(dirs.end(), extra.begin(), extra.end());
-  for (const auto& dir : dirs)
-    if (is_executable(fs::path(dir) / name)) return (fs::path(dir) / name).string();
-  return {};
-}
-
 // Why this machine cannot build and run an engine ("" when it can), each asked once: a
 // libFuzzer engine needs a clang++ that links a fuzzer (with ASan+UBSan for the fuzz
 // preset); Wine needs wine64 and the mingw-w64 compiler of cmake/toolchains/mingw-w64.cmake.
@@ -176,14 +154,14 @@ class Capabilities {
  private:
   std::string ask(const Engine& engine) {
     if (engine.wine) {
-      if (find_program("wine64", {"/usr/lib/wine", "/usr/lib64/wine"}).empty())
+      if (files::find_program("wine64", {"/usr/lib/wine", "/usr/lib64/wine"}).empty())
         return "no wine64 on PATH or in /usr/lib/wine (install wine and wine64)";
-      if (find_program("x86_64-w64-mingw32-g++-posix").empty())
+      if (files::find_program("x86_64-w64-mingw32-g++-posix").empty())
         return "no mingw-w64 compiler x86_64-w64-mingw32-g++-posix on PATH (install g++-mingw-w64-x86-64-posix)";
       return {};
     }
     if (!engine.libfuzzer) return {};
-    const std::string clang = find_program("clang++");
+    const std::string clang = files::find_program("clang++");
     if (clang.empty()) return "no clang++ on PATH (install clang and libclang-rt-14-dev)";
     const std::string flag =
         std::string("-fsanitize=fuzzer") + (std::string(engine.sanitizers) == "none" ? "" : ",address,undefined");
@@ -504,11 +482,11 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   for (const Engine* engine : engines) {
     const std::string build = folder_of(*engine);
     std::vector<std::string> missing;
-    if (engine->wine && !is_executable(fs::path(build) / "wine-run")) missing.push_back(build + "/wine-run");
+    if (engine->wine && !files::executable(build + "/wine-run")) missing.push_back(build + "/wine-run");
     std::vector<std::string> programs = {"bench_bare_pairs"};
     programs.insert(programs.end(), targets.begin(), targets.end());
     for (const auto& name : programs)
-      if (!is_executable(binary_of(*engine, build, name))) missing.push_back(binary_of(*engine, build, name));
+      if (!files::executable(binary_of(*engine, build, name))) missing.push_back(binary_of(*engine, build, name));
     if (!missing.empty()) {
       const std::string& why = capabilities.cannot_run(*engine);
       if (!why.empty()) {

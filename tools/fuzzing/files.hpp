@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Small file helpers of the fuzzing library (internal): whole files in and out, with the
-// reason in `error` on failure, and a scratch folder removed with its owner.
+// reason in `error` on failure, a scratch folder removed with its owner, and programs
+// found by path (the process layer starts them by path, posix_spawn, never by a PATH search).
 #pragma once
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +16,32 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace closesem::tool::files {
+
+// Whether `path` is a regular file someone may execute (a built binary).
+inline bool executable(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::is_regular_file(status) &&
+         (status.permissions() & (std::filesystem::perms::owner_exec | std::filesystem::perms::group_exec |
+                                  std::filesystem::perms::others_exec)) != std::filesystem::perms::none;
+}
+
+// `name` as an executable file in a folder of PATH, then of `extra`; "" when it is nowhere.
+inline std::string find_program(const std::string& name, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> dirs;
+  if (const char* path = std::getenv("PATH"); path != nullptr) {
+    std::istringstream in(path);
+    for (std::string dir; std::getline(in, dir, ':');)
+      if (!dir.empty()) dirs.push_back(dir);
+  }
+  dirs.insert(dirs.end(), extra.begin(), extra.end());
+  for (const auto& dir : dirs)
+    if (executable(dir + "/" + name)) return dir + "/" + name;
+  return {};
+}
 
 inline bool read(const std::string& path, std::string& out, std::string& error) {
   std::ifstream in(path, std::ios::binary);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace closesem::platform {
@@ -218,6 +219,13 @@ struct AsyncRequest {
   // runner's pattern table), used in place.
   const std::uint8_t* bytes = nullptr;
   std::size_t size = 0;            // recv: the buffer size; send: with `bytes`, theirs
+  // send: the bytes to send, wherever they are: `data` goes into `keep` (the call's own
+  // state, which outlives the call) and is sent from there, or `bytes` are used in place.
+  std::pair<const std::uint8_t*, std::size_t> take_send_bytes(std::vector<std::uint8_t>& keep) {
+    keep = std::move(data);
+    if (bytes != nullptr) return {bytes, size};
+    return {keep.data(), keep.size()};
+  }
   Endpoint to;                     // connect: where to
   Transport transport = Transport::tcp4;  // accept, connect: the socket's family (AcceptEx's
                                           // accept socket, ConnectEx's bind)

@@ -6,6 +6,7 @@
 #include "async_pool.hpp"
 
 #include <chrono>
+#include <tuple>
 
 namespace closesem::platform {
 
@@ -119,11 +120,8 @@ class WorkerPool {
 
 void prepare(CallState& call, AsyncRequest request) {
   if (request.call == AsyncCallKind::recv) call.buffer.resize(request.size);
-  if (request.call == AsyncCallKind::send) {
-    call.buffer = std::move(request.data);  // (not touched again: the pointer below stays)
-    call.send_bytes = request.bytes != nullptr ? request.bytes : call.buffer.data();
-    call.send_size = request.bytes != nullptr ? request.size : call.buffer.size();
-  }
+  if (request.call == AsyncCallKind::send)
+    std::tie(call.send_bytes, call.send_size) = request.take_send_bytes(call.buffer);
   call.request = std::move(request);
 }
 

@@ -110,11 +110,9 @@ platform::CallResult Execution::start(const ops::Op& op, Slot& slot, Step& step)
   switch (op.call) {
     case ops::PendingCall::recv: request.size = op.count; break;
     case ops::PendingCall::send:
-      // In place from the pattern's table where it fits (it never moves: Streams), else copied.
-      if (op.count <= ops::kMaxCount)
-        request.bytes = streams_.bytes_to_send(slot.group, op.count);
-      else
-        request.data = streams_.to_send(slot.group, op.count);
+      // In place from the pattern's table, which never moves (Streams): an op's count is
+      // at most ops::kMaxCount (the parser, the codec and the builder cap it).
+      request.bytes = streams_.bytes_to_send(slot.group, op.count);
       request.size = op.count;
       break;
     case ops::PendingCall::accept: break;

@@ -708,12 +708,11 @@ CallResult start_uring(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
       io_uring_prep_recv(sqe, fd, state->buffer.data(), state->buffer.size(), 0);
       break;
     case AsyncCallKind::send:
-      state->buffer = std::move(request.data);
-      if (request.bytes != nullptr)
-        io_uring_prep_send(sqe, fd, request.bytes, request.size, MSG_NOSIGNAL);
-      else
-        io_uring_prep_send(sqe, fd, state->buffer.data(), state->buffer.size(), MSG_NOSIGNAL);
+    {
+      const auto [bytes, size] = request.take_send_bytes(state->buffer);
+      io_uring_prep_send(sqe, fd, bytes, size, MSG_NOSIGNAL);
       break;
+    }
     case AsyncCallKind::accept: io_uring_prep_accept(sqe, fd, nullptr, nullptr, SOCK_CLOEXEC); break;
     case AsyncCallKind::connect:
       io_uring_prep_connect(sqe, fd, state->address.get(), state->address.length);

@@ -393,11 +393,10 @@ class OverlappedCall final : public AsyncCall {
         break;
       }
       case AsyncCallKind::send: {
-        io->buffer = std::move(request.data);
-        // (WSASend only reads the buffer: the request's own bytes are used in place)
-        io->wsabuf.buf = request.bytes != nullptr ? const_cast<char*>(reinterpret_cast<const char*>(request.bytes))
-                                                  : reinterpret_cast<char*>(io->buffer.data());
-        io->wsabuf.len = static_cast<ULONG>(request.bytes != nullptr ? request.size : io->buffer.size());
+        // (WSASend only reads the buffer: WSABUF's non-const pointer is never written through)
+        const auto [bytes, size] = request.take_send_bytes(io->buffer);
+        io->wsabuf.buf = const_cast<char*>(reinterpret_cast<const char*>(bytes));
+        io->wsabuf.len = static_cast<ULONG>(size);
         if (iocp) Port::instance().add(io.get());
         poison();
         const int ret = ::WSASend(io->socket, &io->wsabuf, 1, nullptr, 0, &io->overlapped, nullptr);
