@@ -134,4 +134,9 @@ void write_finding_record(const FindingRecord& record) {
   if (!good) std::fprintf(stderr, "closesem: cannot write the finding record %s: %s\n", path.c_str(), std::strerror(errno));
 }
 
+std::string profile_from_environment() {
+  const char* value = std::getenv("CLOSESEM_FUZZ_PROFILE");
+  return value != nullptr ? value : "";
+}
+
 }  // namespace closesem::fuzz

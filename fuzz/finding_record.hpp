@@ -34,6 +34,11 @@ std::uint64_t findings_reported();
 
 // The record as JSON text (for tests and the writer).
 std::string finding_record_json(const FindingRecord& record);
+// $CLOSESEM_FUZZ_PROFILE: the model profile a target judges the platform against instead
+// of its own (the nightly's --wine-profile: Wine judged as Windows is documented, profile
+// winsock, rather than against its measured deviations, wine-8). "" when not set.
+std::string profile_from_environment();
+
 // SHA-1 of the bytes as 40 hex digits (libFuzzer's artifact names).
 std::string sha1_hex(const std::uint8_t* data, std::size_t size);
 

@@ -33,6 +33,23 @@ bool env_on(const char* name) {
 // CLOSESEM_FUZZ_KEEP_GOING=1: report findings without aborting.
 bool keep_going() { return env_on("CLOSESEM_FUZZ_KEEP_GOING"); }
 
+// The asio model's profile: this platform's, or the one CLOSESEM_FUZZ_PROFILE names
+// (asio's names or the op model's: winsock, wine-8); an unknown name exits 2.
+const asio_model::BackendProfile& chosen_profile() {
+  static const asio_model::BackendProfile profile = [] {
+    const auto name = fuzz::profile_from_environment();
+    if (name.empty()) return asio_model::profile_for_this_platform();
+    const auto named = asio_model::profile_named(name);
+    if (!named) {
+      std::fprintf(stderr, "%s: CLOSESEM_FUZZ_PROFILE=%s: no asio model profile of that name "
+                   "(linux, windows, wine; or winsock, wine-8)\n", kTarget, name.c_str());
+      std::exit(2);
+    }
+    return *named;
+  }();
+  return profile;
+}
+
 // The finding as a record too (fuzz/finding_record.hpp), like the socket targets'.
 void record(const std::string& signature, const std::string& what, const Program& program) {
   fuzz::FindingRecord record;
@@ -41,7 +58,7 @@ void record(const std::string& signature, const std::string& what, const Program
   record.signature = signature;
   record.what = what;
   record.platform = platform::platform_id();
-  record.profile = asio_model::profile_for_this_platform().name;
+  record.profile = chosen_profile().name;
   record.program = print(program);
   fuzz::write_finding_record(record);
 }
@@ -56,7 +73,7 @@ void run_checked(const Program& program) {
     record(finding.signature, finding.what, program);
     if (!keep_going()) std::abort();
   };
-  const auto result = asio_model::run(program, asio_model::profile_for_this_platform(), options);
+  const auto result = asio_model::run(program, chosen_profile(), options);
   if (!result.skipped.empty())
     std::fprintf(stderr, "%s: no pair this time (%s); input skipped\n", kTarget, result.skipped.c_str());
   else if (!result.found && env_on("CLOSESEM_FUZZ_VERBOSE"))

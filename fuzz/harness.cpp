@@ -31,8 +31,17 @@ using ops::OpKind;
 
 const model::Profile& profile_of_platform() {
   static const model::Profile* chosen = [] {
-    const auto name = model::native_profile_name(platform::identity());
+    // (CLOSESEM_FUZZ_PROFILE names another: an unknown name is bad usage, exit 2)
+    const auto chosen_name = profile_from_environment();
+    const auto name = chosen_name.empty() ? model::native_profile_name(platform::identity()) : chosen_name;
     const auto* found = model::find_profile(name);
+    if (found == nullptr && !chosen_name.empty()) {
+      std::string names;
+      for (const auto& known : model::profile_names()) names += (names.empty() ? "" : ", ") + known;
+      std::fprintf(stderr, "fuzz: CLOSESEM_FUZZ_PROFILE=%s: no model profile of that name (known: %s)\n",
+                   name.c_str(), names.c_str());
+      std::exit(2);
+    }
     if (found == nullptr) {
       std::fprintf(stderr, "fuzz: no model profile named %s\n", name.c_str());
       std::abort();

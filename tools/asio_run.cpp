@@ -18,12 +18,14 @@ int asio_run(const AsioRunOptions& options, std::ostream& out, std::ostream& err
     return 2;
   }
   asio_model::BackendProfile profile = asio_model::profile_for_this_platform();
-  if (options.profile == "linux") profile = asio_model::linux_profile();
-  else if (options.profile == "windows") profile = asio_model::windows_profile();
-  else if (options.profile == "wine") profile = asio_model::wine_profile();
-  else if (!options.profile.empty()) {
-    err << "asio run: --profile " << options.profile << ": expected linux, windows or wine\n";
-    return 2;
+  if (!options.profile.empty()) {
+    const auto named = asio_model::profile_named(options.profile);
+    if (!named) {
+      err << "asio run: --profile " << options.profile
+          << ": expected linux, windows or wine (or the op model's winsock, wine-8)\n";
+      return 2;
+    }
+    profile = *named;
   }
   int worst = 0;
   for (const auto& file : options.files) {

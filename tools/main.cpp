@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
              "script error (as FILE:LINE:COLUMN), a missing file, a folder without scripts or a failed write.");
   run_cmd->add_option("files", run.files, "Scripts (.ops), or folders: every *.ops in them, sorted")->required();
   run_cmd->add_option("--profile", run.profile, "Model profile: winsock, linux, wine-8 (default: this platform's)");
+  run_cmd->add_flag("--skip-invalid", run.skip_invalid,
+                    "Leave out an op that is a script error (an endpoint never made, a call on a closed one), as "
+                    "the fuzz targets do, instead of stopping the script there (a fuzz finding's .ops keeps them)");
   run_cmd
       ->add_option("--replay-dir", run.replay_dir,
                    "Write each run as observed to DIR/<name>.replay.ops (replacing an older one; a second script "

@@ -20,6 +20,7 @@
 #include "report_diff.hpp"
 
 #include <closesem/fuzz_inputs.hpp>
+#include <closesem/model.hpp>
 #include <closesem/platform.hpp>
 #include <closesem/process.hpp>
 
@@ -49,6 +50,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kUsage = R"(Usage: ./closesem nightly [--budget TIME] [--jobs N] [--engine libfuzzer|replay]
                           [--sanitizers none|all|share] [--wine-share FRACTION]
+                          [--wine-profile PROFILE]
                           [--targets T1,T2] [--corpus DIR] [--reports DIR] [--no-conformance]
                           [--checked-floor PERCENT]
 
@@ -64,7 +66,8 @@ binaries fuzzing every target it has for its share of the budget. By default
   libfuzzer-asan   libFuzzer with ASan+UBSan (the fuzz preset), a fifth of the native
                    budget, from the corpus the first lane grew: guards the harness
   wine-replay      the Windows build (the mingw preset) under Wine, replay engine: Winsock
-                   as Wine implements it, with the Windows model
+                   as Wine implements it, judged by the model of this Wine (wine-8:
+                   Wine 8's known deviations are no findings) unless --wine-profile
 With the replay engine the lanes are replay (the release preset) and replay-asan (the
 asan preset's replay binaries).
 
@@ -86,6 +89,11 @@ asan preset's replay binaries).
   --wine-share F   the share of the whole budget (0 to 0.9) that fuzzes the Windows
                    build under Wine (default 0.2 where wine64 is installed, else 0; 0
                    turns it off). Only the targets the Windows build has.
+  --wine-profile P the model profile the Wine lane judges Wine by (default: the Windows
+                   build's own choice, wine-8 under Wine 8). winsock judges Wine as
+                   Windows is documented: its known deviations are found again (to see
+                   whether a newer Wine still has them) along with new ones; the
+                   findings' checks (ops run, asio run) and reproducers use it too.
   --targets LIST   only these targets (comma-separated; default: every target of
                    the manifest, fuzz/CMakeLists.txt).
   --corpus DIR     the corpora that grow from night to night, one folder per target
@@ -146,7 +154,7 @@ struct Stop {
 // A lane of the night (NightLane is its record): one build's binaries fuzzing the targets
 // it has, with every job, for its share of the budget.
 struct Lane {
-  std::string label, engine, sanitizers, platform;  // as NightLane
+  std::string label, engine, sanitizers, platform, profile;  // as NightLane
   std::string build;     // its build folder
   std::string fuzzers;   // its fuzz target binaries (Wine: the .exe files)
   std::string runners;   // what starts a target, by its name: `fuzzers`, or (Wine) a folder
@@ -226,6 +234,7 @@ class Job {
   std::string sanitizers_ = "share";
   double wine_share_ = -1;  // -1: not given (0.2 with a --wine-build, else 0)
   std::string asan_build_, asan_fuzzers_, wine_build_;
+  std::string wine_profile_;  // --wine-profile ("": the Windows build's own, wine-8 under Wine 8)
   bool conformance_ = true;
   double checked_floor_ = 95;
   std::vector<const FuzzTarget*> targets_;
@@ -387,7 +396,8 @@ void Job::parse(const std::vector<std::string>& args) {
                        app.add_option("--build", build_), app.add_option("--fuzzers", fuzzers_),
                        app.add_option("--checked-floor", checked_floor), app.add_option("--sanitizers", sanitizers_),
                        app.add_option("--wine-share", wine_share), app.add_option("--asan-build", asan_build_),
-                       app.add_option("--asan-fuzzers", asan_fuzzers_), app.add_option("--wine-build", wine_build_)})
+                       app.add_option("--asan-fuzzers", asan_fuzzers_), app.add_option("--wine-build", wine_build_),
+                       app.add_option("--wine-profile", wine_profile_)})
     option->take_last();
   app.add_flag("--check-usage", check_only);
   app.add_flag("--no-conformance", no_conformance);
@@ -400,7 +410,7 @@ void Job::parse(const std::vector<std::string>& args) {
   }
   for (const auto* option : {"--budget", "--jobs", "--engine", "--targets", "--corpus", "--reports", "--build",
                              "--fuzzers", "--checked-floor", "--sanitizers", "--wine-share", "--asan-build",
-                             "--asan-fuzzers", "--wine-build"}) {
+                             "--asan-fuzzers", "--wine-build", "--wine-profile"}) {
     if (app.count(option) > 0 && app.get_option(option)->as<std::string>().empty())
       usage_error(std::string(option) + " needs a value");
   }
@@ -427,6 +437,11 @@ void Job::parse(const std::vector<std::string>& args) {
     if (wine_share_ < 0)
       usage_error("--wine-share needs a fraction of the budget from 0 to 0.9 (such as 0.2; 0 turns it off), not '" +
                   wine_share + "'");
+  }
+  if (!wine_profile_.empty() && model::find_profile(wine_profile_) == nullptr) {
+    std::string names;
+    for (const auto& name : model::profile_names()) names += (names.empty() ? "" : ", ") + name;
+    usage_error("--wine-profile " + wine_profile_ + ": no model profile of that name (known: " + names + ")");
   }
   if (app.count("--targets") > 0) {
     std::set<std::string> given;
@@ -578,6 +593,7 @@ void Job::wine_lane(Lane& lane) {
   std::error_code error;
   lane.engine = "replay";
   lane.platform = "wine";
+  lane.profile = wine_profile_;
   if (!fs::is_directory(wine_build_, error)) cannot_run("no Windows build folder " + wine_build_ + " (--wine-build)");
   lane.build = fs::canonical(wine_build_, error).string();
   if (!files::executable(lane.build + "/wine-run"))
@@ -672,9 +688,12 @@ void Job::prepare_targets() {
     for (const auto index : lane.targets) {
       const std::string& name = targets_[index]->name;
       const std::string script = lane.runner(name);
+      // (--wine-profile: the targets judge Wine by that model profile, CLOSESEM_FUZZ_PROFILE)
+      const std::string profile =
+          lane.profile.empty() ? "" : "CLOSESEM_FUZZ_PROFILE='" + lane.profile + "'\nexport CLOSESEM_FUZZ_PROFILE\n";
       if (!write_text(script, "#!/bin/sh\n# nightly: " + name + " of the Windows build, under Wine\n"
                               "CLOSESEM_TIMEOUT_MULTIPLIER=\"${CLOSESEM_TIMEOUT_MULTIPLIER:-3}\"\n"
-                              "export CLOSESEM_TIMEOUT_MULTIPLIER\nexec '" + lane.build + "/wine-run' '" +
+                              "export CLOSESEM_TIMEOUT_MULTIPLIER\n" + profile + "exec '" + lane.build + "/wine-run' '" +
                               lane.fuzzers + "/" + name + ".exe' \"$@\"\n"))
         cannot_run("cannot write " + script);
       fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec, error);
@@ -787,6 +806,7 @@ void Job::fuzz() {
     record.engine = lane.engine;
     record.sanitizers = lane.sanitizers;
     record.platform = lane.platform;
+    record.profile = lane.profile;
     record.build = show(lane.build);
     record.fuzzers = show(lane.fuzzers);
     record.seconds = lane.seconds;
@@ -1243,6 +1263,9 @@ void Job::wine_check(const Lane& lane, const std::string& dir, const std::string
   }
   RunSpec spec;
   spec.argv = {lane.build + "/wine-run", tool, asio ? "asio" : "ops", "run", program};
+  if (!lane.profile.empty()) spec.argv.insert(spec.argv.end() - 1, {"--profile", lane.profile});
+  // (the decoded program keeps the ops its target left out as script errors)
+  if (!asio) spec.argv.insert(spec.argv.end() - 1, "--skip-invalid");
   spec.log_path = dir + "/" + number + ".wine.log";
   spec.limit = std::chrono::seconds(300);
   spec.env = {{"CLOSESEM_TIMEOUT_MULTIPLIER", std::getenv("CLOSESEM_TIMEOUT_MULTIPLIER") != nullptr
@@ -1306,6 +1329,7 @@ void Job::standalone_reproducer(const Lane& lane, const std::string& dir, const 
     options.input = script;
     options.output = source;
     options.skip_invalid = true;
+    options.profile = lane.profile;  // (the expected outcomes: the profile the lane judged by)
     std::ostringstream quiet, problems;
     if (ops_export(options, quiet, problems) != 0) {
       finding.reproducer = "not exported: " + problems.str();
@@ -1356,6 +1380,7 @@ void Job::standalone_reproducer(const Lane& lane, const std::string& dir, const 
   std::string shown;  // the deviation it printed, else its last line
   std::istringstream lines(ran.log);
   for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // (Windows programs' CR LF)
     if (line.find("DEVIATION") != std::string::npos && shown.find("DEVIATION") == std::string::npos) shown = line;
     if (shown.find("DEVIATION") == std::string::npos && !line.empty()) shown = line;
   }

@@ -223,6 +223,7 @@ nlohmann::json to_json(const NightRecord& night) {
     entry["engine"] = l.engine;
     entry["sanitizers"] = l.sanitizers;
     entry["platform"] = l.platform;
+    if (!l.profile.empty()) entry["profile"] = l.profile;
     entry["build"] = l.build;
     entry["fuzzers"] = l.fuzzers;
     put(entry, "seconds", l.seconds);
@@ -324,6 +325,7 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
     r.text("engine", l.engine, true);
     r.text("sanitizers", l.sanitizers);
     r.text("platform", l.platform, true);
+    r.text("profile", l.profile);
     r.text("build", l.build);
     r.text("fuzzers", l.fuzzers);
     r.count("seconds", l.seconds);
@@ -756,6 +758,7 @@ json lane_json(const NightLane& l) {
   entry["engine"] = l.engine;
   entry["sanitizers"] = l.sanitizers.empty() ? json(nullptr) : json(l.sanitizers);
   entry["platform"] = l.platform;
+  if (!l.profile.empty()) entry["profile"] = l.profile;
   return entry;
 }
 
@@ -923,13 +926,16 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
     if (wine) {
       md << "- Replay under Wine: `" << lane->build << "/wine-run " << lane->fuzzers << "/" << f.target << ".exe "
          << input << "`";
-      if (has_file(f, ".ops") || asio)
-        md << ", or step by step: `./closesem ops --wine run " << base << (asio ? ".asio" : ".ops") << "`";
+      // (the options the lane's check ran with: the profile it judged by, the target's skipped ops)
+      const std::string run_options = (lane->profile.empty() ? "" : "--profile " + lane->profile + " ") +
+                                      (asio ? "" : "--skip-invalid ");
+      if (has_file(f, ".ops") && !asio)  // (asio programs: the Windows build's asio run, below)
+        md << ", or step by step: `./closesem ops --wine run " << run_options << base << ".ops`";
       md << "\n";
       if (!f.wine_check.empty())
         md << "- The Windows build's own `" << (asio ? "asio run" : "ops run") << "` under Wine (`" << lane->build
            << "/wine-run " << lane->build << "/tools/" << (asio ? "closesem_asio_tool.exe asio run " : "closesem_tool.exe ops run ")
-           << base << (asio ? ".asio" : ".ops") << "`): " << cell(f.wine_check) << "\n";
+           << run_options << base << (asio ? ".asio" : ".ops") << "`): " << cell(f.wine_check) << "\n";
       md << "- Keep it as a regression: copy `" << base << (asio ? ".asio" : ".ops") << "` to `corpora/" << f.target
          << "/regressions/SHORT-NAME" << (asio ? ".asio" : ".ops")
          << "` (`./closesem promote` minimises with the native build; this finding is the Windows build's)\n";
@@ -957,8 +963,11 @@ void write_finding(std::ostream& md, const NightRecord& night, const fs::path& d
     if (!f.reproducer.empty()) md << " Run here: " << cell(f.reproducer) << ".";
     md << "\n";
     md << "- What to send upstream, when the platform is at fault (the expectation the reproducer prints cites the "
-          "platform's documentation or a behaviour every other platform shares): the C file, its output and this "
-          "platform id (`" << cell(night.job.platform) << "`). When the model is at fault (the platform does what its "
+          "platform's documentation or a behaviour every other platform shares): the C file, its output and the "
+       << (wine ? "platform id on the `platform` line of `findings/" + f.target + "/" + c + ".log` (Wine's version and "
+                  "its host)"
+                : "platform id (`" + cell(night.job.platform) + "`)")
+       << ". When the model is at fault (the platform does what its "
           "documentation says), fix `core/src/model/` and promote the input instead.\n";
   }
   const std::string program = program_excerpt(dir / "findings" / f.target, f, 25);
@@ -1122,7 +1131,8 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   md << "| lane | engine | sanitizers | platform | fuzzed | binaries |\n|---|---|---|---|---:|---|\n";
   for (const auto& lane : night.lanes) {
     md << "| " << lane.label << " | " << engine_text(lane.engine) << " | " << sanitizers_text(lane.sanitizers) << " | "
-       << platform_text(lane.platform) << " | "
+       << platform_text(lane.platform) << (lane.profile.empty() ? "" : ", judged by the model profile " + lane.profile)
+       << " | "
        << (lane.fuzz_seconds.value_or(0) > 0 ? seconds(lane.fuzz_seconds) + " of " + seconds(lane.seconds)
                                              : "not run (of " + seconds(lane.seconds) + ")")
        << " | `" << cell(lane.fuzzers) << "` |\n";

@@ -45,6 +45,7 @@ struct NightLane {
   std::string engine;         // "libfuzzer" or "replay"
   std::string sanitizers;     // what its binaries are built with: "none", "asan+ubsan", "asan", "ubsan"; "" unknown
   std::string platform;       // "native", or "wine" (the Windows build under Wine)
+  std::string profile;        // the model profile its targets judged against ("": each build's own)
   std::string build, fuzzers;  // as shown: the build folder and its fuzz target binaries
   Count seconds;              // its share of the budget
   Count fuzz_seconds;         // how long it fuzzed (0: not run, the night stopped before it)

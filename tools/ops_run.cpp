@@ -113,6 +113,7 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
   int diverged = 0;
   std::set<std::string> replays;
   runner::Options run_options;
+  run_options.skip_invalid = options.skip_invalid;
   // Each op as it completes, flushed: a script that takes long (or hangs) shows where it is.
   run_options.on_step = [&out](const runner::Trace& trace, const runner::Step& step) {
     out << trace.report(step) << std::flush;
@@ -129,6 +130,7 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
       continue;
     }
     if (!trace.skipped.empty()) out << "  skipped: " << trace.skipped << '\n';
+    if (trace.dropped > 0) out << "  " << trace.dropped << " op(s) left out as script errors (--skip-invalid)\n";
     const int divergences = trace.divergences();
     const int failed = trace.failed_expectations();
     const int payload = trace.payload_failures();

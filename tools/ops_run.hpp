@@ -20,6 +20,10 @@ struct OpsRunOptions {
   // The longest a script may make one op block: a wait with its time given, or a close
   // after a linger time. Scripts above it are refused before anything runs.
   int max_block_seconds = 30;
+  // Leave out an op that is a script error (an endpoint never made, a socket op on a
+  // closed one), as the fuzz targets do, instead of stopping the script (a fuzz finding's
+  // decoded program keeps the ops its target left out).
+  bool skip_invalid = false;
 };
 
 // Every script is run (or refused) and reported in turn. Exit status, the worst of all

@@ -103,6 +103,12 @@ if [ -e "$work/reports" ]; then
 fi
 expect 0 "--sanitizers none\|all\|share" "$tool" nightly --help
 expect 0 "--wine-share F" "$tool" nightly --help
+# --wine-profile: a model profile by its name (a typo is bad usage, naming the known ones).
+expect 2 "--wine-profile winsok: no model profile of that name \(known: .*winsock" \
+  "$tool" nightly --check-usage --wine-profile winsok
+expect 2 "--wine-profile needs a value" "$tool" nightly --check-usage --wine-profile ""
+expect 0 "" "$tool" nightly --check-usage --wine-profile winsock
+expect 0 "--wine-profile P" "$tool" nightly --help
 
 [ "$failures" = 0 ] || { echo "check_nightly_usage: $failures check(s) failed" >&2; exit 1; }
 echo "check_nightly_usage: every bad target list refused with exit status 2"

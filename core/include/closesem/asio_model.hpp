@@ -59,6 +59,9 @@ struct BackendProfile {
 BackendProfile linux_profile();
 BackendProfile windows_profile();
 BackendProfile wine_profile();
+// A profile by its name: linux, windows, wine, or the op model's profile of the same
+// platform (winsock: windows, wine-8: wine). Empty when the name is none of these.
+std::optional<BackendProfile> profile_named(const std::string& name);
 
 // The bytes end `writer` (0: a, 1: b) sends at stream offset `offset`: the suite's one
 // pattern (closesem/pattern.hpp), stream `writer`. At least 1 MiB readable from the pointer returned (a

@@ -35,6 +35,13 @@ BackendProfile wine_profile() {
   return p;
 }
 
+std::optional<BackendProfile> profile_named(const std::string& name) {
+  if (name == "linux") return linux_profile();
+  if (name == "windows" || name == "winsock") return windows_profile();
+  if (name == "wine" || name == "wine-8") return wine_profile();
+  return std::nullopt;
+}
+
 namespace {
 constexpr std::size_t kLongest = (1u << 20) + pattern::kModulus;
 const char* const kOpNames[] = {"read", "write", "wait", "accept", "connect"};
