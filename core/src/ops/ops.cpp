@@ -182,7 +182,7 @@ void sort_alternatives(std::vector<Outcome>& alternatives) {
 }
 
 void canonicalise(Op& op) {
-  const Op defaults;
+  static const Op defaults;  // (built once: an Op holds a vector and a string)
   if (!allows_invalid_handle(op.kind)) op.invalid_handle = defaults.invalid_handle;
   if (!has_endpoint(op.kind) || op.invalid_handle) op.endpoint = defaults.endpoint;
   if (op.kind != OpKind::start) {

@@ -611,6 +611,7 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
   Trace trace;
   trace.platform = platform::platform_id();
   trace.profile = profile.name;
+  trace.steps.reserve(program.ops.size());  // (one step per op: no regrowth per input)
   detail::Execution execution(profile, options);
   for (const auto& op : program.ops) {
     std::string error;
