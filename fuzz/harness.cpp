@@ -2,12 +2,14 @@
 #include "harness.hpp"
 
 #include "finding_record.hpp"
+#include "semantic_feedback.hpp"
 
 #include "closesem/check_counts.hpp"
 #include "closesem/model.hpp"
 #include "closesem/platform.hpp"
 #include "closesem/program_builder.hpp"
 #include "closesem/runner.hpp"
+#include "closesem/semantic.hpp"
 #include "closesem/text.hpp"
 
 #include <algorithm>
@@ -158,6 +160,23 @@ class CountsFile {
   bool failed_ = false;
 };
 
+// The model transitions the input went through, as semantic coverage (issue 21): fed to
+// libFuzzer's extra counters and to the replay engine, and written for the reports.
+void note_transitions(const char* target, const runner::Trace& trace) {
+  static const bool named = [&] {
+    set_coverage_target(target, trace.profile);
+    return true;
+  }();
+  (void)named;
+  for (const auto& step : trace.steps) {
+    if (!step.called) continue;
+    const auto outcome = semantic::outcome_class(step.observed);
+    if (outcome == semantic::kNoClass) continue;
+    note_transition(semantic::key(step.semantic_state, semantic::op_class(step.op), outcome));
+  }
+  coverage_input_done();
+}
+
 std::string observed_class(const runner::Step& step) {
   if (!step.called) return "not-called";
   if (step.observed.type == ops::Outcome::Type::blocked) return "blocked";
@@ -228,6 +247,7 @@ void report_finding(const char* target, const std::string& what, const std::stri
   if (keep_going()) return;
   // (the counts up to and with the input that found it: nothing runs atexit after abort)
   if (auto* counts = CountsFile::get()) counts->write();
+  coverage_write();
   std::abort();
 }
 
@@ -389,6 +409,7 @@ runner::Trace check(const char* target, const ops::Program& program) {
   counted = -1;
   const auto trace = runner::run(program, profile_of_platform(), "input", fuzz_options());
   if (auto* counts = CountsFile::get()) counts->add(target, trace);
+  note_transitions(target, trace);
   rebalance_sessions(trace);
   std::string what, signature;
   if (!trace.script_error.empty()) {

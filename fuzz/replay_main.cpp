@@ -5,6 +5,7 @@
 // A target reports a finding by aborting; in random mode the input is saved first as
 // crash-<seed>-<n> in the current folder, so that it can be replayed and promoted.
 #include "finding_record.hpp"
+#include "semantic_feedback.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -80,6 +81,77 @@ int replay(const std::vector<std::string>& paths) {
   return 0;
 }
 
+// CLOSESEM_FUZZ_BLIND=1: every input drawn afresh, without the semantic feedback (how
+// the random mode worked before issue 21; the selftest and bench compare the two).
+bool blind() {
+  const char* value = std::getenv("CLOSESEM_FUZZ_BLIND");
+  return value != nullptr && *value != '\0' && std::string(value) != "0";
+}
+
+// One to four byte-level changes to `input`: a byte overwritten (at random, or with a
+// small or boundary value), a bit flipped, one to three bytes zeroed (a 24-bit count of
+// 0 is rare in random bytes: 1 in 16 million), random bytes inserted, a run erased or
+// copied elsewhere, or (with `other`) the tail swapped for another kept input's. Runs are
+// 1, 6 (an op record) or 12 bytes long.
+template <typename Next>
+void mutate(std::vector<std::uint8_t>& input, const std::vector<std::uint8_t>& other, std::uint64_t max_len,
+            Next& next) {
+  const int changes = 1 + static_cast<int>(next() % 4);
+  for (int k = 0; k < changes; ++k) {
+    static const std::size_t kRuns[] = {1, 6, 12};
+    const std::size_t run = kRuns[next() % 3];
+    const std::size_t at = input.empty() ? 0 : static_cast<std::size_t>(next() % (input.size() + 1));
+    switch (next() % 8) {
+      case 0:
+        if (!input.empty()) input[next() % input.size()] = static_cast<std::uint8_t>(next());
+        break;
+      case 6:  // an interesting value: a field's small numbers (a shutdown's direction, ...)
+        if (!input.empty()) {
+          static const std::uint8_t kValues[] = {0, 1, 2, 3, 0x7f, 0x80, 0xff};
+          input[next() % input.size()] = kValues[next() % (sizeof kValues)];
+        }
+        break;
+      case 7:  // a run of zeros: a count of 0 (a zero-length send, linger {1,0}) is three
+        if (!input.empty()) {
+          const std::size_t from = static_cast<std::size_t>(next() % input.size());
+          std::fill(input.begin() + static_cast<std::ptrdiff_t>(from),
+                    input.begin() + static_cast<std::ptrdiff_t>(std::min(input.size(), from + 1 + next() % 3)), 0);
+        }
+        break;
+      case 1:
+        if (!input.empty()) input[next() % input.size()] ^= static_cast<std::uint8_t>(1u << (next() % 8));
+        break;
+      case 2: {
+        std::vector<std::uint8_t> bytes(run);
+        for (auto& byte : bytes) byte = static_cast<std::uint8_t>(next());
+        input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin(), bytes.end());
+        break;
+      }
+      case 3:
+        if (at < input.size())
+          input.erase(input.begin() + static_cast<std::ptrdiff_t>(at),
+                      input.begin() + static_cast<std::ptrdiff_t>(std::min(input.size(), at + run)));
+        break;
+      case 4:
+        if (!input.empty()) {
+          const std::size_t from = static_cast<std::size_t>(next() % input.size());
+          const std::vector<std::uint8_t> bytes(input.begin() + static_cast<std::ptrdiff_t>(from),
+                                                input.begin() + static_cast<std::ptrdiff_t>(std::min(input.size(), from + run)));
+          input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin(), bytes.end());
+        }
+        break;
+      default:
+        if (!other.empty()) {
+          const std::size_t from = static_cast<std::size_t>(next() % other.size());
+          input.resize(at);
+          input.insert(input.end(), other.begin() + static_cast<std::ptrdiff_t>(from), other.end());
+        }
+        break;
+    }
+  }
+  if (input.size() > max_len) input.resize(static_cast<std::size_t>(max_len));
+}
+
 int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t max_len) {
   std::uint64_t state = seed * 0x9e3779b97f4a7c15ull + 1;
   auto next = [&state] {  // splitmix64
@@ -93,18 +165,40 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   const auto deadline = start + std::chrono::seconds(budget_seconds);
   std::uint64_t& runs = g_runs;
   auto last_report = start;
+  // The inputs that reached a model transition no earlier input had (semantic feedback,
+  // fuzz/semantic_feedback.hpp): three inputs in four are one of them mutated, the
+  // fourth is drawn afresh. A target without a model (no transitions) draws every input.
+  const bool feedback = !blind();
+  std::vector<std::vector<std::uint8_t>> kept;
+  constexpr std::size_t kMaxKept = 4096;
   while (std::chrono::steady_clock::now() < deadline) {
-    g_current.resize(static_cast<std::size_t>(next() % (max_len + 1)));
-    for (auto& byte : g_current) byte = static_cast<std::uint8_t>(next());
+    if (feedback && !kept.empty() && next() % 4 != 0) {
+      g_current = kept[static_cast<std::size_t>(next() % kept.size())];
+      mutate(g_current, kept[static_cast<std::size_t>(next() % kept.size())], max_len, next);
+    } else {
+      g_current.resize(static_cast<std::size_t>(next() % (max_len + 1)));
+      for (auto& byte : g_current) byte = static_cast<std::uint8_t>(next());
+    }
     g_crash_name = "crash-" + std::to_string(seed) + "-" + std::to_string(runs);
+    const std::uint64_t new_before = closesem::fuzz::new_transitions();
     LLVMFuzzerTestOneInput(g_current.data(), g_current.size());
+    if (feedback && closesem::fuzz::new_transitions() > new_before) {
+      if (kept.size() < kMaxKept) kept.push_back(g_current);
+      else kept[static_cast<std::size_t>(next() % kMaxKept)] = g_current;
+    }
     ++runs;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_report >= std::chrono::seconds(10)) {
-      std::cerr << "replay: " << runs << " random inputs so far\n";
+      std::cerr << "replay: " << runs << " random inputs so far";
+      if (closesem::fuzz::transitions_reached() > 0)
+        std::cerr << ", " << closesem::fuzz::transitions_reached() << " model transitions";
+      std::cerr << "\n";
       last_report = now;
     }
   }
+  if (closesem::fuzz::transitions_reached() > 0)
+    std::cerr << "replay: semantic coverage: " << closesem::fuzz::transitions_reached() << " model transitions, "
+              << kept.size() << " inputs kept for mutation" << (feedback ? "" : " (CLOSESEM_FUZZ_BLIND: none)") << "\n";
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "replay: " << runs << " random inputs (seed " << seed << ") in " << seconds << " s, "

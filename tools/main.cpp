@@ -8,6 +8,7 @@
 #include "report_matrix.hpp"
 #include "suite_run.hpp"
 #include "nightly.hpp"
+#include "fuzzing/coverage.hpp"
 #include "fuzzing/commands.hpp"
 
 #include <closesem/platform.hpp>
@@ -172,6 +173,32 @@ int main(int argc, char** argv) {
   closesem::tool::FuzzCommands fuzz_commands;
   fuzz_commands.add(app);
 
+  // coverage: semantic coverage of the fuzz targets (tools/fuzzing/coverage.cpp, issue 21).
+  closesem::tool::CoverageOptions coverage;
+  auto* coverage_cmd = app.add_subcommand(
+      "coverage", "Semantic coverage: the model transitions (state, op, outcome) the fuzz targets reached");
+  coverage_cmd->require_subcommand(1);
+  auto* reachable_cmd = coverage_cmd->add_subcommand(
+      "reachable", "The transitions the model says programs of fuzz_close_sequences' ops can go through: "
+                   "every program up to --depth ops, each admissible outcome followed, deduplicated by "
+                   "the abstract state of every endpoint and slot");
+  auto* coverage_report_cmd = coverage_cmd->add_subcommand(
+      "report", "Read the files the fuzz targets wrote (CLOSESEM_SEMANTIC_COVERAGE=PATH) and say per target "
+                "the transitions reached, the reachable ones, the share, the growth and what was not reached. "
+                "Exit status 0, or 2 for a missing or malformed file or none at all");
+  for (auto* command : {reachable_cmd, coverage_report_cmd}) {
+    command->add_option("--profile", coverage.profile,
+                        "Model profile (default: the files' own, or this platform's)");
+    command->add_option("--depth", coverage.depth, "Longest program of the model's search (default 5)")
+        ->check(CLI::Range(1, 12));
+    command->add_option("--max-states", coverage.max_states, "Most abstract states the search visits (default 300000)")
+        ->check(CLI::Range(1, 50000000));
+    command->add_option("--json", coverage.json, "Also write the result as JSON to FILE");
+  }
+  coverage_report_cmd->add_option("files", coverage.files, "Coverage files, or folders of them")->required();
+  coverage_report_cmd->add_option("--unreached", coverage.unreached, "How many unreached transitions to list (default 30)")
+      ->check(CLI::Range(0, 1000000));
+
   auto* platform_cmd = app.add_subcommand("platform", "Print this platform's id (linux-6.1.0, wine-8.0 (...), ...)");
 
   try {
@@ -185,6 +212,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (const auto status = fuzz_commands.run(std::cout, std::cerr)) return *status;
+  if (*reachable_cmd) return closesem::tool::coverage_reachable(coverage, std::cout, std::cerr);
+  if (*coverage_report_cmd) return closesem::tool::coverage_report(coverage, std::cout, std::cerr);
 #ifndef _WIN32
   if (*nightly_cmd) return closesem::tool::nightly_command(nightly_cmd->remaining(), std::cout, std::cerr);
   if (*selftest_cmd) return closesem::tool::selftest_command(selftest_cmd->remaining(), std::cout, std::cerr);

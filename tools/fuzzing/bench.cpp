@@ -32,6 +32,7 @@
 
 #include "closesem/platform.hpp"
 #include "fuzzing/check_counts_file.hpp"
+#include "fuzzing/coverage.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/target_run.hpp"
 
@@ -40,6 +41,7 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <system_error>
@@ -87,6 +89,9 @@ struct Sample {
   // What the model checked (a target with an op model; the bare loop has none).
   bool counts_expected = false;
   CheckCountsSum counts;
+  // Semantic coverage (issue 21): the model transitions its processes reached
+  // (CLOSESEM_SEMANTIC_COVERAGE); none for a program without an op model.
+  std::optional<SemanticCoverage> semantic;
 };
 
 std::string first_line_of(const std::string& path) {
@@ -214,7 +219,11 @@ class Bench {
     RunSpec spec;
     spec.log_path = dir + "/output.log";
     spec.cwd = dir;  // (whatever a finding leaves behind stays in the scratch folder)
-    spec.env = {{"CLOSESEM_FUZZ_KEEP_GOING", "1"}, {"CLOSESEM_CHECK_COUNTS", counts_dir + "/" + name + "-%p.json"}};
+    const std::string semantic_dir = dir + "/semantic";
+    fs::create_directories(semantic_dir, ec);
+    spec.env = {{"CLOSESEM_FUZZ_KEEP_GOING", "1"},
+                {"CLOSESEM_CHECK_COUNTS", counts_dir + "/" + name + "-%p.json"},
+                {"CLOSESEM_SEMANTIC_COVERAGE", semantic_dir + "/" + name + "-%p.json"}};
     if (!pending_calls) spec.env.emplace_back("CLOSESEM_FUZZ_NO_PENDING", "1");
     int per_input = 0;
     if (engine.libfuzzer) {
@@ -286,6 +295,14 @@ class Bench {
     sample.time_wait = time_wait_count();
     sample.counts_expected = target != nullptr && writes_check_counts(*target);
     sample.counts = sum_check_counts(counts_dir, name);
+    {
+      std::map<std::string, SemanticCoverage> semantic;
+      std::string problem;
+      if (!read_semantic_coverage({semantic_dir}, semantic, problem))
+        err_ << "bench: " << name << ": " << problem << "\n";
+      else if (semantic.count(name) > 0)
+        sample.semantic = semantic[name];
+    }
     sample.findings_text = std::to_string(sample.findings);
     if (sample.pair_failures > 0) sample.findings_text += " (" + std::to_string(sample.pair_failures) + " pair setup)";
     const std::string what = name + (pending_calls ? "" : " (no pending calls)");
@@ -374,6 +391,58 @@ std::string engine_title(const Engine& engine) {
 #endif
 
 }  // namespace
+
+// Semantic coverage per engine and target (issue 21): the model transitions its inputs went
+// through, and how many of those the model's search finds reachable with programs of up
+// to kSemanticDepth ops (closesem coverage reachable), as a share.
+#ifndef _WIN32
+constexpr int kSemanticDepth = 4;
+void semantic_section(std::ostream& out, const std::vector<EngineRun>& runs, const std::vector<std::string>& targets) {
+  std::ostringstream lines;
+  std::map<std::string, std::optional<ReachableSet>> reachable;  // by profile
+  for (const auto& run : runs) {
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      const auto& semantic = run.samples[i].semantic;
+      if (!semantic) continue;
+      if (reachable.count(semantic->profile) == 0) {
+        std::string error;
+        reachable[semantic->profile] = reachable_for(semantic->profile, kSemanticDepth, 300000, error);
+      }
+      const auto& set = reachable[semantic->profile];
+      lines << "| " << targets[i] << " | " << engine_title(*run.engine) << " | " << semantic->reached.size() << " | ";
+      if (set) {
+        std::size_t inside = 0;
+        for (const auto key : semantic->reached) inside += set->transitions.count(key);
+        lines << inside << " of " << set->transitions.size() << " | "
+              << (set->transitions.empty() ? 0 : inside * 100 / set->transitions.size()) << "% |";
+      } else {
+        lines << "– | – |";
+      }
+      const auto& growth = semantic->growth;
+      if (!growth.empty()) {
+        const auto at = [&](double fraction) {
+          std::uint64_t value = 0;
+          for (const auto& point : growth)
+            if (point.first <= growth.back().first * fraction) value = point.second;
+          return value;
+        };
+        lines << " " << at(0.25) << " / " << at(0.5) << " / " << growth.back().second << " |";
+      } else {
+        lines << " – |";
+      }
+      lines << "\n";
+    }
+  }
+  if (lines.str().empty()) return;
+  out << "\nSemantic coverage (model transitions: the abstract state an op acted on, the op's class, the outcome's "
+         "class; reachable: what the model's search finds with programs of up to "
+      << kSemanticDepth << " ops, `closesem coverage reachable --depth " << kSemanticDepth << "`):\n\n"
+      << "| program | engine | transitions reached | of the reachable | share | after a quarter / half / all of the run |\n"
+      << "|---|---|---|---|---|---|\n"
+      << lines.str();
+}
+
+#endif
 
 int bench_command(const BenchOptions& options, bool build_targets, std::ostream& out, std::ostream& err) {
   const auto bad = [&](const std::string& why) {
@@ -588,6 +657,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       }
     }
   }
+  semantic_section(out, runs, targets);
   for (const auto& line : not_measured) out << "- not measured: " << line << "\n";
   for (const auto& line : failures) out << "- measurement failed: " << line << "\n";
   if (runs.empty()) out << "- no engine was measured.\n";

@@ -260,6 +260,11 @@ class Model {
   // close: linger {1,0} on TCP, or data left unread) rather than end its stream with a
   // FIN; false when the endpoint has no open, connected socket (model/queries.cpp).
   bool close_resets_peer(int endpoint) const;
+  // The abstract state `op` acts on, for semantic coverage (closesem/semantic.hpp, which
+  // describes the bits; model/semantic.cpp), and every endpoint's and slot's together
+  // (the coverage search's notion of the same state).
+  std::uint32_t semantic_state(const ops::Op& op) const;
+  std::string semantic_signature() const;
 
   // A call pending in a slot (@1..@4), as the model follows it (model/pending.cpp).
   struct PendingSlot {

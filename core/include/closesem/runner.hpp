@@ -75,6 +75,7 @@ struct Step {
   int native = 0;               // its native error code (0 when it succeeded)
   std::string native_name;      // "ECONNRESET(104)", "WSAECONNRESET(10054)", "unset"
   model::Prediction predicted;
+  std::uint32_t semantic_state = 0;  // the model's abstract state the op acted on (closesem/semantic.hpp)
   bool called = true;           // false: not called (a closed handle's value was reused, D3)
   bool expectation_held = true;  // the script's `->`, if any
   bool prediction_held = true;   // the model's admissible set, if it had one

@@ -81,6 +81,7 @@ Step Execution::step(const ops::Op& op, std::string& script_error) {
   Step step;
   step.op = op;
   std::string error;
+  step.semantic_state = model_.semantic_state(op);
   step.predicted = model_.predict(op, &error);
   if (!error.empty()) {
     script_error = error;

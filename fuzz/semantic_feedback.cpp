@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// Semantic coverage as feedback: see semantic_feedback.hpp.
+#include "semantic_feedback.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#if defined(_WIN32)
+#include <process.h>
+#else
+#include <unistd.h>
+#endif
+
+#if defined(CLOSESEM_LIBFUZZER_COUNTERS)
+// libFuzzer reads this section as counters of its own (cleared before every input, and
+// an input that lights a new one, or a new bucket of one, is kept): one per hash of a
+// transition.
+constexpr std::size_t kCounters = 1u << 14;
+__attribute__((section("__libfuzzer_extra_counters"), used)) static std::uint8_t g_counters[kCounters];
+#endif
+
+namespace closesem::fuzz {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Coverage {
+  std::string target, profile, path;
+  std::unordered_set<std::uint64_t> reached;
+  std::uint64_t new_events = 0;
+  std::vector<std::pair<double, std::uint64_t>> growth;  // (seconds since the first input, transitions)
+  Clock::time_point started{}, last_write{};
+  bool any_input = false, written = false, failed = false;
+};
+
+// Never destroyed: the atexit write comes after static destructors may have run.
+Coverage& coverage() {
+  static Coverage* made = [] {
+    auto* c = new Coverage;
+    const char* value = std::getenv("CLOSESEM_SEMANTIC_COVERAGE");
+    if (value != nullptr && *value != '\0') {
+#if defined(_WIN32)
+      const std::string pid = std::to_string(_getpid());
+#else
+      const std::string pid = std::to_string(getpid());
+#endif
+      const std::string path = value;
+      for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path.compare(i, 2, "%p") == 0) {
+          c->path += pid;
+          ++i;
+        } else {
+          c->path += path[i];
+        }
+      }
+      std::atexit([] { coverage_write(true); });
+    }
+    return c;
+  }();
+  return *made;
+}
+
+std::string escaped(const std::string& text) {
+  std::string out;
+  for (const char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) continue;
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+void set_coverage_target(const std::string& target, const std::string& profile) {
+  auto& c = coverage();
+  c.target = target;
+  c.profile = profile;
+}
+
+bool note_transition(std::uint64_t key) {
+#if defined(CLOSESEM_LIBFUZZER_COUNTERS)
+  // (a 64-bit mix, so that keys differing in one field spread over the counters)
+  std::uint64_t h = key * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 29;
+  std::uint8_t& counter = g_counters[h % kCounters];
+  if (counter < 255) ++counter;
+#endif
+  auto& c = coverage();
+  if (!c.reached.insert(key).second) return false;
+  ++c.new_events;
+  return true;
+}
+
+std::uint64_t transitions_reached() { return coverage().reached.size(); }
+std::uint64_t new_transitions() { return coverage().new_events; }
+
+void coverage_input_done() {
+  auto& c = coverage();
+  const auto now = Clock::now();
+  if (!c.any_input) {
+    c.any_input = true;
+    c.started = now;
+  }
+  if (c.path.empty()) return;
+  if (c.written && now - c.last_write < std::chrono::seconds(1)) return;
+  coverage_write(true);
+}
+
+void coverage_write(bool) {  // (always now: the argument names the call's intent)
+  auto& c = coverage();
+  if (c.path.empty() || !c.any_input || c.failed) return;
+  const auto now = Clock::now();
+  c.last_write = now;
+  c.written = true;
+  const double seconds = std::chrono::duration<double>(now - c.started).count();
+  // One sample per write (about a second apart), at most 4096: later ones replace the last.
+  if (c.growth.size() < 4096) c.growth.emplace_back(seconds, c.reached.size());
+  else c.growth.back() = {seconds, c.reached.size()};
+  std::vector<std::uint64_t> keys(c.reached.begin(), c.reached.end());
+  std::sort(keys.begin(), keys.end());
+  std::string text = "{\n  \"schema\": \"closesem-semantic/1\",\n  \"target\": \"" + escaped(c.target) +
+                     "\",\n  \"profile\": \"" + escaped(c.profile) + "\",\n  \"transitions\": [";
+  char buffer[64];
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    std::snprintf(buffer, sizeof buffer, "%s\"%016llx\"", i == 0 ? "" : ",", static_cast<unsigned long long>(keys[i]));
+    text += buffer;
+  }
+  text += "],\n  \"growth\": [";
+  for (std::size_t i = 0; i < c.growth.size(); ++i) {
+    std::snprintf(buffer, sizeof buffer, "%s[%.3f,%llu]", i == 0 ? "" : ",", c.growth[i].first,
+                  static_cast<unsigned long long>(c.growth[i].second));
+    text += buffer;
+  }
+  text += "]\n}\n";
+  const std::string temporary = c.path + ".tmp";
+  std::string problem;
+  if (std::FILE* out = std::fopen(temporary.c_str(), "wb")) {
+    bool wrote = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    if (std::fclose(out) != 0) wrote = false;
+    if (!wrote) problem = "cannot write " + temporary + ": " + std::strerror(errno);
+  } else {
+    problem = "cannot open " + temporary + ": " + std::strerror(errno);
+  }
+  if (problem.empty()) {
+    std::remove(c.path.c_str());  // (Windows' rename does not replace)
+    if (std::rename(temporary.c_str(), c.path.c_str()) != 0)
+      problem = "cannot rename " + temporary + " to " + c.path + ": " + std::strerror(errno);
+  }
+  if (!problem.empty()) {
+    std::fprintf(stderr, "closesem: CLOSESEM_SEMANTIC_COVERAGE: %s (semantic coverage not written again)\n",
+                 problem.c_str());
+    c.failed = true;
+  }
+}
+
+}  // namespace closesem::fuzz

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// Semantic coverage as feedback (issue 21): the model transitions a fuzz target's inputs
+// went through (closesem/semantic.hpp keys), kept per process.
+//   - libFuzzer: each transition bumps one of the target's extra counters (the
+//     __libfuzzer_extra_counters section, in a libFuzzer build), so an input that reaches
+//     a new transition is kept as one that reached new coverage;
+//   - the replay engine's random mode (fuzz/replay_main.cpp) asks new_transitions()
+//     around each input and keeps and mutates the inputs that reached new ones;
+//   - CLOSESEM_SEMANTIC_COVERAGE=PATH ("%p": the process id, for libFuzzer's fork-mode
+//     children): the transitions reached and their growth over the run, as JSON, written
+//     after the first input, then at most once a second, and at exit (PATH.tmp, then a
+//     rename: a reader never sees half a file). `closesem coverage report` reads them.
+// Dependency-free (no JSON library): every replay target links it.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace closesem::fuzz {
+
+// Which target and model profile the transitions are of (written into the file).
+void set_coverage_target(const std::string& target, const std::string& profile);
+// A transition an input went through; true the first time in this process.
+bool note_transition(std::uint64_t key);
+// After an input: writes the file when it is due (a second since the last write).
+void coverage_input_done();
+// Writes the file now (at exit, and before a finding aborts the process).
+void coverage_write(bool now = true);
+// How many distinct transitions this process reached, and how many times one was new
+// (the replay engine compares the latter before and after an input).
+std::uint64_t transitions_reached();
+std::uint64_t new_transitions();
+
+}  // namespace closesem::fuzz
