@@ -379,7 +379,15 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
       case OpKind::events:
         if (op.count_given) op.count = std::min(op.count, limits.max_wait_ms);
         break;
-      case OpKind::linger: op.count = std::min(op.count, limits.max_linger_s); break;
+      // (reach, issue 21: random bytes almost never make a count of 0 or a valid direction)
+      // Linger seconds modulo max+1: {1,0} is a third of the lingers, and every count the
+      // seeds use (0, 1, 2, 5) keeps the value the earlier cap gave it.
+      case OpKind::linger: op.count = op.count % (limits.max_linger_s + 1); break;
+      // A direction other than receive, send and both becomes one of them, except the two
+      // invalid ones the seeds use (-1, 7): 2 in 256 of random selectors still test EINVAL.
+      case OpKind::shutdown:
+        if (op.how != -1 && op.how != 7 && (op.how < 0 || op.how > 2)) op.how = ((op.how % 3) + 3) % 3;
+        break;
       default: break;
     }
     shaped.ops.push_back(op);

@@ -10,6 +10,7 @@
 #include "nightly.hpp"
 
 #include "fuzzing/check_counts_file.hpp"
+#include "fuzzing/coverage.hpp"
 #include "fuzzing/manifest.hpp"
 #include "fuzzing/promote.hpp"
 #include "fuzzing/target_run.hpp"
@@ -23,6 +24,7 @@
 #include <closesem/model.hpp>
 #include <closesem/platform.hpp>
 #include <closesem/process.hpp>
+#include <closesem/semantic.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -192,6 +194,15 @@ class Job {
   std::string counts_path(const Lane& lane, const FuzzTarget& t) const {
     return counts_dir(lane) + "/" + t.name + "-%p.json";
   }
+  // Where they write the model transitions they reached (CLOSESEM_SEMANTIC_COVERAGE), per lane.
+  std::string semantic_dir(const Lane& lane) const { return work_ + "/semantic/" + lane.label; }
+  std::string semantic_path(const Lane& lane, const FuzzTarget& t) const {
+    return semantic_dir(lane) + "/" + t.name + "-%p.json";
+  }
+  // A target's (or row's) semantic coverage against the reachable transitions of its profile.
+  std::optional<NightSemantic> semantic_figures(const SemanticCoverage& coverage);
+  std::map<std::string, std::optional<ReachableSet>> reachable_;  // by profile
+  std::vector<SemanticCoverage> semantic_union_;                  // per target, every lane's
   std::string inputs_dir(const Lane& lane, const FuzzTarget& t) const {
     return out_dir_ + "/findings/" + t.name + "/inputs/" + lane.label;
   }
@@ -678,6 +689,7 @@ void Job::prepare_targets() {
       lane.workers[lane.targets[static_cast<std::size_t>(k)]] = std::max(1, jobs_ / n + (k < jobs_ % n ? 1 : 0));
     fs::create_directories(log_dir(lane), error);
     fs::create_directories(counts_dir(lane), error);
+    fs::create_directories(semantic_dir(lane), error);
     for (const auto index : lane.targets) fs::create_directories(inputs_dir(lane, *targets_[index]), error);
     if (lane.platform != "wine") continue;
     // Each target of the Windows build under Wine, by its name, for the fuzzing rounds and
@@ -795,6 +807,9 @@ void Job::fuzz() {
     entry.lanes = rows_[i];
     const Count seeds = entry.seeds, corpus_before = entry.corpus_before, workers = entry.workers;
     sum_lanes(entry, fuzz_seconds);
+    // (every lane's transitions together; lanes judged by other profiles count apart)
+    if (i < semantic_union_.size() && !semantic_union_[i].reached.empty())
+      entry.semantic = semantic_figures(semantic_union_[i]);
     entry.seeds = seeds;
     entry.workers = workers;
     if (corpus_before) entry.corpus_before = corpus_before;
@@ -852,7 +867,8 @@ bool Job::fuzz_lane(std::size_t lane_index, long long& night_elapsed) {
                  std::to_string(remaining), "--max-len", std::to_string(option_int(t, "max_len", 1024))};
     spec.log_path = log;
     spec.cwd = inputs_dir(lane, t);
-    spec.env = {{"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)}};
+    spec.env = {{"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)},
+                {"CLOSESEM_SEMANTIC_COVERAGE", semantic_path(lane, t)}};
     // (under Wine the round's output comes through a file wine-run copies out at the end;
     // streamed, the progress lines count its inputs as it goes)
     if (lane.platform == "wine") spec.env.emplace_back("CLOSESEM_WINE_STREAM", "1");
@@ -897,7 +913,9 @@ bool Job::fuzz_lane(std::size_t lane_index, long long& night_elapsed) {
       spec.log_path = log_dir(lane) + "/" + t.name + ".log";
       spec.cwd = work_ + "/" + t.name;
       // (fork mode's children inherit the environment: each writes its own counts file)
-      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"}, {"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)}};
+      spec.env = {{"TMPDIR", work_ + "/" + t.name + "/tmp"},
+                  {"CLOSESEM_CHECK_COUNTS", counts_path(lane, t)},
+                  {"CLOSESEM_SEMANTIC_COVERAGE", semantic_path(lane, t)}};
       spec.limit = std::chrono::seconds(lane.seconds + kGrace);
       Slot slot{i, 0, 0, std::make_unique<BoundedRun>()};
       if (!slot.run->start(spec, error)) cannot_run("cannot start the fuzzer of " + t.name + ": " + error);
@@ -1010,8 +1028,56 @@ void Job::after_lane(const Lane& lane, long long fuzz_seconds) {
     // What the model checked: every fuzzing process's counts, summed (the fuzzers have
     // ended; a file cut short by a stop is refused and named, not half counted).
     row.checks = night_checks(counts_dir(lane), name, writes_check_counts(t));
+    // The model transitions its processes reached (a target with an op model writes them).
+    {
+      std::map<std::string, SemanticCoverage> semantic;
+      std::string problem;
+      std::vector<std::string> files;
+      for (const auto& file : files_in(semantic_dir(lane)))
+        if (fs::path(file).filename().string().rfind(name + "-", 0) == 0 && fs::path(file).extension() == ".json")
+          files.push_back(file);
+      if (!files.empty() && !read_semantic_coverage(files, semantic, problem)) {
+        say(name + " (lane " + lane.label + "): semantic coverage: " + problem);
+      } else if (semantic.count(name) > 0) {
+        row.semantic = semantic_figures(semantic[name]);
+        if (semantic_union_.size() < targets_.size()) semantic_union_.resize(targets_.size());
+        auto& all = semantic_union_[i];
+        all.target = name;
+        if (all.profile.empty()) all.profile = semantic[name].profile;
+        all.files += semantic[name].files;
+        all.reached.insert(semantic[name].reached.begin(), semantic[name].reached.end());
+        if (semantic[name].growth.size() > all.growth.size()) all.growth = semantic[name].growth;
+      }
+    }
     rows_[i].push_back(row);
   }
+}
+
+std::optional<NightSemantic> Job::semantic_figures(const SemanticCoverage& coverage) {
+  constexpr int kDepth = 4;  // (as the bench: closesem coverage reachable --depth 4)
+  if (reachable_.count(coverage.profile) == 0) {
+    std::string error;
+    reachable_[coverage.profile] = reachable_for(coverage.profile, kDepth, 300000, error);
+    if (!reachable_[coverage.profile]) say("semantic coverage: " + error);
+  }
+  NightSemantic m;
+  m.profile = coverage.profile;
+  m.depth = kDepth;
+  m.reached = static_cast<long long>(coverage.reached.size());
+  for (const auto& [seconds, count] : coverage.growth) m.growth.emplace_back(seconds, static_cast<long long>(count));
+  if (const auto& set = reachable_[coverage.profile]) {
+    m.reachable = static_cast<long long>(set->transitions.size());
+    std::vector<std::string> missing;
+    for (const auto key : set->transitions) {
+      if (coverage.reached.count(key) > 0) ++m.reached_of_reachable;
+      else missing.push_back(semantic::describe(key));
+    }
+    std::sort(missing.begin(), missing.end());
+    m.not_reached_count = static_cast<long long>(missing.size());
+    if (missing.size() > 200) missing.resize(200);
+    m.not_reached = std::move(missing);
+  }
+  return m;
 }
 
 // libFuzzer's merge picks, from the corpus and the night's new units, a smallest set with

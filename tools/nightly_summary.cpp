@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "nightly_summary.hpp"
+#include "fuzzing/coverage.hpp"
 
 #include "fuzzing/check_counts_file.hpp"
 #include "fuzzing/manifest.hpp"
@@ -146,6 +147,22 @@ json counts_json(const std::map<std::string, long long>& counts) {
 }
 
 // A target of the record, or one of its rows (a lane's: "lane" instead of "name").
+json semantic_json(const NightSemantic& m) {
+  json semantic;
+  semantic["profile"] = m.profile;
+  semantic["reached"] = m.reached;
+  semantic["reachable"] = m.reachable;
+  semantic["reached_of_reachable"] = m.reached_of_reachable;
+  semantic["share_percent"] = m.share();
+  semantic["search_depth"] = m.depth;
+  json growth = json::array();
+  for (const auto& [seconds, count] : m.growth) growth.push_back(json::array({seconds, count}));
+  semantic["growth"] = growth;
+  semantic["not_reached_count"] = m.not_reached_count;
+  semantic["not_reached"] = m.not_reached;
+  return semantic;
+}
+
 json target_json(const NightTarget& t) {
   json entry;
   if (t.lane.empty()) entry["name"] = t.name;
@@ -180,6 +197,7 @@ json target_json(const NightTarget& t) {
     checks["problems"] = c.problems;
     entry["checks"] = checks;
   }
+  if (t.semantic) entry["semantic"] = semantic_json(*t.semantic);
   if (!t.lanes.empty()) {
     json rows = json::array();
     for (const auto& row : t.lanes) rows.push_back(target_json(row));
@@ -379,6 +397,32 @@ std::optional<NightRecord> night_from_json(const nlohmann::json& document, std::
       c.set = set.value_or(0);
       c.unpredicted = unpredicted.value_or(0);
       t.checks = c;
+    }
+    if (const auto* semantic_json = r.object("semantic"); semantic_json != nullptr && r.ok()) {
+      NightSemantic m;
+      ObjectReader k(*semantic_json, where + "/semantic", error);
+      Count reached, reachable, inside, depth, not_reached_count, share;
+      k.text("profile", m.profile);
+      k.count("reached", reached, true);
+      k.count("reachable", reachable, true);
+      k.count("reached_of_reachable", inside, true);
+      k.count("share_percent", share);
+      k.count("search_depth", depth);
+      k.count("not_reached_count", not_reached_count);
+      k.texts("not_reached", m.not_reached);
+      if (semantic_json->contains("growth") && (*semantic_json)["growth"].is_array()) {
+        for (const auto& point : (*semantic_json)["growth"])
+          if (point.is_array() && point.size() == 2 && point[0].is_number() && point[1].is_number())
+            m.growth.emplace_back(point[0].get<double>(), point[1].get<long long>());
+      }
+      (void)k.object("growth");  // (read above: pairs of numbers)
+      if (!k.done()) return false;
+      m.reached = reached.value_or(0);
+      m.reachable = reachable.value_or(0);
+      m.reached_of_reachable = inside.value_or(0);
+      m.depth = static_cast<int>(depth.value_or(0));
+      m.not_reached_count = not_reached_count.value_or(0);
+      t.semantic = m;
     }
     if (!row) {
       r.objects("lanes", [&](const nlohmann::json& lane_value, const std::string& lane_where) {
@@ -695,6 +739,7 @@ bool conformance_failed(const NightRecord& night) {
 // The figures of a target or of one of its rows, as stats.json has them.
 json figures_json(const NightRecord& night, const NightTarget& t, int findings, int new_findings) {
   json entry;
+  if (t.semantic) entry["semantic"] = semantic_json(*t.semantic);
   put(entry, "workers", t.workers);
   put(entry, "executions", t.executions);
   put(entry, "executions_per_second", t.executions_per_second);
@@ -1047,8 +1092,86 @@ std::string headline(int new_count, int seen_count, bool conformance_bad, bool c
   return text;
 }
 
+// Earlier nights' semantic coverage share per target (date, percent), oldest first.
+using SemanticHistory = std::map<std::string, std::vector<std::pair<std::string, int>>>;
+
+SemanticHistory semantic_history(std::vector<std::string> history) {
+  SemanticHistory shares;
+  std::sort(history.begin(), history.end());
+  for (const auto& report : history) {
+    std::ifstream in(fs::path(report) / "stats.json");
+    json stats;
+    try {
+      in >> stats;
+    } catch (const json::exception&) {
+      continue;  // (an unreadable report is named by mark_history)
+    }
+    if (!stats.is_object() || !stats.contains("targets") || !stats["targets"].is_object()) continue;
+    const std::string date = stats.value("date", fs::path(report).filename().string());
+    for (const auto& [name, t] : stats["targets"].items()) {
+      if (!t.is_object() || !t.contains("semantic") || !t["semantic"].is_object()) continue;
+      const auto& m = t["semantic"];
+      if (!m.contains("share_percent") || !m["share_percent"].is_number_integer()) continue;
+      shares[name].emplace_back(date, m["share_percent"].get<int>());
+    }
+  }
+  return shares;
+}
+
+void write_semantic(std::ostream& md, const NightRecord& night, const SemanticHistory& history) {
+  bool any = false;
+  for (const auto& t : night.targets) any = any || t.semantic.has_value();
+  if (!any) return;
+  int depth = 0;
+  for (const auto& t : night.targets)
+    if (t.semantic) depth = t.semantic->depth;
+  md << "## Semantic coverage\n\n"
+     << "Model transitions (the abstract state an op acted on, the op's class, the outcome's class) the fuzzers went "
+        "through, against those the model's search finds reachable with programs of up to "
+     << depth << " ops (`./closesem coverage reachable --depth " << depth << "`; README, \"Semantic coverage\"). "
+        "Transitions the search does not reach (longer programs) count as reached, not as reachable.\n\n";
+  md << "| target, lane | transitions reached | of the reachable | share | earlier nights |\n|---|---:|---:|---:|---|\n";
+  for (const auto& t : night.targets) {
+    if (!t.semantic) continue;
+    const auto& m = *t.semantic;
+    std::string earlier = "–";
+    if (const auto it = history.find(t.name); it != history.end() && !it->second.empty()) {
+      earlier.clear();
+      const auto& points = it->second;
+      for (std::size_t k = points.size() > 5 ? points.size() - 5 : 0; k < points.size(); ++k)
+        earlier += (earlier.empty() ? "" : ", ") + points[k].first + ": " + std::to_string(points[k].second) + "%";
+    }
+    // (the first cell names target and lane together: the other tables' rows start with the target alone)
+    md << "| " << t.name << ", all lanes | " << m.reached << " | " << m.reached_of_reachable << " of " << m.reachable
+       << " | " << m.share() << "% | " << cell(earlier) << " |\n";
+    int rows = 0;
+    for (const auto& row : t.lanes) rows += row.semantic ? 1 : 0;
+    for (const auto& row : t.lanes)
+      if (row.semantic && rows > 1)
+        md << "| " << t.name << ", " << row.lane << " | " << row.semantic->reached << " | "
+           << row.semantic->reached_of_reachable << " of " << row.semantic->reachable << " | " << row.semantic->share()
+           << "% | |\n";
+  }
+  md << "\n";
+  for (const auto& t : night.targets) {
+    if (!t.semantic) continue;
+    const auto& m = *t.semantic;
+    if (!m.growth.empty())
+      md << "![" << t.name << ": model transitions reached over the night](semantic-" << t.name << ".svg)\n\n";
+    if (m.not_reached_count > 0) {
+      md << "- " << t.name << ": " << m.not_reached_count << " reachable transition(s) not reached";
+      const std::size_t shown = std::min<std::size_t>(m.not_reached.size(), 20);
+      md << (shown > 0 ? " (the first " + std::to_string(shown) + "; all in stats.json, at most 200):" : ".") << "\n";
+      for (std::size_t k = 0; k < shown; ++k) md << "  - `" << cell(m.not_reached[k]) << "`\n";
+      md << "\n";
+    }
+  }
+  md << "\n";
+}
+
 void write_summary(std::ostream& md, const NightRecord& night, const fs::path& dir,
-                   const std::vector<Finding>& findings, int new_count, int seen_count) {
+                   const std::vector<Finding>& findings, int new_count, int seen_count,
+                   const SemanticHistory& semantic = {}) {
   const auto& job = night.job;
   const bool skipped = night.conformance_skipped;
   const bool bad = conformance_failed(night);
@@ -1191,6 +1314,7 @@ void write_summary(std::ostream& md, const NightRecord& night, const fs::path& d
   }
   md << "\n";
 
+  write_semantic(md, night, semantic);
   write_unchecked(md, night);
 
   md << "## Conformance\n\n";
@@ -1411,9 +1535,26 @@ int nightly_summary(const NightRecord& record, const NightlySummaryOptions& opti
   std::ofstream stats_file(dir / "stats.json");
   stats_file << make_stats(night, findings, new_count, status).dump(2) << "\n";
   stats_file.close();
+  // Each target's growth of semantic coverage over the night, as a small SVG plot beside the page.
+  bool plots_written = true;
+  for (const auto& t : night.targets) {
+    if (!t.semantic || t.semantic->growth.empty()) continue;
+    std::vector<std::pair<double, std::uint64_t>> growth;
+    for (const auto& [seconds, count] : t.semantic->growth)
+      growth.emplace_back(seconds, static_cast<std::uint64_t>(std::max<long long>(count, 0)));
+    std::ofstream plot(dir / ("semantic-" + t.name + ".svg"));
+    plot << growth_svg(t.name + ": model transitions reached", growth,
+                       static_cast<std::uint64_t>(std::max<long long>(t.semantic->reachable, 0)));
+    plot.close();
+    plots_written = plots_written && static_cast<bool>(plot);
+  }
   std::ofstream summary_file(dir / "summary.md");
-  write_summary(summary_file, night, dir, findings, new_count, seen_count);
+  write_summary(summary_file, night, dir, findings, new_count, seen_count, semantic_history(options.history));
   summary_file.close();
+  if (!plots_written) {
+    err << "nightly summary: cannot write the semantic coverage plots in " << options.dir << "\n";
+    return 2;
+  }
   if (!stats_file || !summary_file) {
     err << "nightly summary: cannot write stats.json or summary.md in " << options.dir << "\n";
     return 2;

@@ -66,6 +66,19 @@ struct NightChecks {
 // (`lanes`, each with `lane` set; a row's corpus figures are that lane's start and end,
 // before the merge). The merge happens once, after the libFuzzer lanes: its figures
 // (corpus_after, new_units_kept, merge) are the target's.
+// Semantic coverage (issue 21): the model transitions a target's (or a row's) fuzzing
+// processes reached (CLOSESEM_SEMANTIC_COVERAGE files), against those the model's search
+// finds reachable with programs of up to `depth` ops (closesem coverage reachable).
+struct NightSemantic {
+  std::string profile;
+  long long reached = 0, reachable = 0, reached_of_reachable = 0;
+  int depth = 0;
+  std::vector<std::pair<double, long long>> growth;  // (seconds, transitions) of the longest process
+  long long not_reached_count = 0;
+  std::vector<std::string> not_reached;  // the first of them, in words (at most 200)
+  int share() const { return reachable > 0 ? static_cast<int>(reached_of_reachable * 100 / reachable) : 0; }
+};
+
 struct NightTarget {
   std::string name;
   std::string lane;                         // a row's lane label ("" the target's totals)
@@ -77,6 +90,7 @@ struct NightTarget {
   std::string merge;                        // "ok", "no new units", "merge failed ..."; "" none
   Count crash_inputs, inputs_examined, slow_units;
   std::optional<NightChecks> checks;        // unknown: a record from before the counts
+  std::optional<NightSemantic> semantic;    // none: a target without an op model, or an older record
   Count seconds;                            // a row: how long its lane fuzzed
   std::vector<NightTarget> lanes;           // the rows, per lane (none in an old record)
 };

@@ -148,6 +148,31 @@ else
   has "$first/summary.md" '^> \*\*Note:\*\* --sanitizers share: no sanitized build of the replay engine'
 fi
 has "$first/summary.md" '^## What the model did not check'
+# Semantic coverage (issue 21): every process wrote the transitions it reached; the report
+# has them per target and lane, against the reachable ones, with a plot and what was not reached.
+has "$first/summary.md" '^## Semantic coverage'
+has "$first/summary.md" '^\| fuzz_handles, all lanes \| [1-9][0-9]* \| [1-9][0-9]* of [1-9][0-9]* \| [0-9]+% \| '
+has "$first/summary.md" '^!\[fuzz_handles: model transitions reached over the night\]\(semantic-fuzz_handles.svg\)'
+has "$first/semantic-fuzz_handles.svg" '^<svg xmlns="http://www.w3.org/2000/svg"'
+python3 - "$first/stats.json" <<'EOF' || fail "first: stats.json lacks the semantic coverage (above)"
+import json, sys
+stats = json.load(open(sys.argv[1]))
+problems = []
+rows_of = {}
+for r in stats.get("rows", []): rows_of.setdefault(r.get("target"), []).append(r)
+for name, t in stats["targets"].items():
+    t["name"] = name
+    t["lanes"] = rows_of.get(name, [])
+    m = t.get("semantic")
+    if not m: problems.append(f"{t['name']}: no semantic coverage"); continue
+    if not (0 < m["reached_of_reachable"] <= min(m["reached"], m["reachable"])): problems.append(f"{t['name']}: {m}")
+    if m["not_reached_count"] != m["reachable"] - m["reached_of_reachable"]: problems.append(f"{t['name']}: not reached {m['not_reached_count']}")
+    if not m["growth"] or m["growth"][-1][1] > m["reached"]: problems.append(f"{t['name']}: growth {m['growth'][-3:]}")
+    rows = [r for r in t.get("lanes", []) if r.get("semantic")]
+    if not rows: problems.append(f"{t['name']}: no row with semantic coverage")
+for p in problems: print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+EOF
 grep -q 'no counts file' "$first/summary.md" && fail "first: a target wrote no counts file"
 if [ "$mode" = libfuzzer ]; then
   has "$first/summary.md" ' fuzz targets for .* (with libFuzzer \(fork mode\)|in 2 lanes: libFuzzer .* and libFuzzer with ASan)'
@@ -169,6 +194,8 @@ has "$second/stats.json" '"sanitizers": "none"'
 has "$second/summary.md" '^# closesem nightly .*: .*[1-9][0-9]* seen before'
 has "$second/summary.md" '^\| fuzz_linger/[0-9]+ \| `divergence/recv/connection_reset/[^|]*` \| confirmed \| [0-9]+ \| 20[0-9-]+ \|'
 has "$second/summary.md" '^### fuzz_linger/[0-9]+ \(seen before, first on '
+# (its semantic coverage beside the first night's share)
+has "$second/summary.md" '^\| fuzz_linger, all lanes \| [0-9]+ \| .* \| [0-9]+% \| [0-9-]+(\.[0-9]+)?: [0-9]+% \|$'
 
 if [ "$mode" = replay ]; then
   night third 0 "" -- --budget 5 --jobs 1 --targets fuzz_handles
