@@ -83,6 +83,22 @@ bool keep_going() {
 // most once a second, at exit and just before a finding aborts. Atomically (PATH.tmp,
 // then a rename), so that a reader never sees half a file. A failed write is said once
 // and does not stop fuzzing.
+// "%p" in a path -> the process id, every time it appears (libFuzzer's fork-mode children
+// each write their own file).
+std::string with_process_id(const std::string& path) {
+  const auto pid = std::to_string(platform::process_id());
+  std::string out;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path.compare(i, 2, "%p") == 0) {
+      out += pid;
+      ++i;
+    } else {
+      out += path[i];
+    }
+  }
+  return out;
+}
+
 class CountsFile {
  public:
   // The process's file, or nullptr when CLOSESEM_CHECK_COUNTS is not set. Never
@@ -139,18 +155,7 @@ class CountsFile {
   }
 
  private:
-  explicit CountsFile(const std::string& path) {
-    // "%p" -> the process id, every time it appears.
-    const auto pid = std::to_string(platform::process_id());
-    for (std::size_t i = 0; i < path.size(); ++i) {
-      if (path.compare(i, 2, "%p") == 0) {
-        path_ += pid;
-        ++i;
-      } else {
-        path_ += path[i];
-      }
-    }
-  }
+  explicit CountsFile(const std::string& path) : path_(with_process_id(path)) {}
 
   std::string path_;
   std::string target_;
@@ -164,7 +169,8 @@ class CountsFile {
 // libFuzzer's extra counters and to the replay engine, and written for the reports.
 void note_transitions(const char* target, const runner::Trace& trace) {
   static const bool named = [&] {
-    set_coverage_target(target, trace.profile);
+    const char* path = std::getenv("CLOSESEM_SEMANTIC_COVERAGE");
+    set_coverage_target(target, trace.profile, path != nullptr && *path != '\0' ? with_process_id(path) : "");
     return true;
   }();
   (void)named;

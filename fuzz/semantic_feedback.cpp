@@ -13,12 +13,6 @@
 #include <utility>
 #include <vector>
 
-#if defined(_WIN32)
-#include <process.h>
-#else
-#include <unistd.h>
-#endif
-
 #if defined(CLOSESEM_LIBFUZZER_COUNTERS)
 // libFuzzer reads this section as counters of its own (cleared before every input, and
 // an input that lights a new one, or a new bucket of one, is kept): one per hash of a
@@ -43,28 +37,7 @@ struct Coverage {
 
 // Never destroyed: the atexit write comes after static destructors may have run.
 Coverage& coverage() {
-  static Coverage* made = [] {
-    auto* c = new Coverage;
-    const char* value = std::getenv("CLOSESEM_SEMANTIC_COVERAGE");
-    if (value != nullptr && *value != '\0') {
-#if defined(_WIN32)
-      const std::string pid = std::to_string(_getpid());
-#else
-      const std::string pid = std::to_string(getpid());
-#endif
-      const std::string path = value;
-      for (std::size_t i = 0; i < path.size(); ++i) {
-        if (path.compare(i, 2, "%p") == 0) {
-          c->path += pid;
-          ++i;
-        } else {
-          c->path += path[i];
-        }
-      }
-      std::atexit([] { coverage_write(true); });
-    }
-    return c;
-  }();
+  static Coverage* made = new Coverage;
   return *made;
 }
 
@@ -80,10 +53,14 @@ std::string escaped(const std::string& text) {
 
 }  // namespace
 
-void set_coverage_target(const std::string& target, const std::string& profile) {
+void set_coverage_target(const std::string& target, const std::string& profile, const std::string& path) {
   auto& c = coverage();
   c.target = target;
   c.profile = profile;
+  if (c.path.empty() && !path.empty()) {
+    c.path = path;
+    std::atexit([] { coverage_write(); });
+  }
 }
 
 bool note_transition(std::uint64_t key) {
@@ -112,10 +89,10 @@ void coverage_input_done() {
   }
   if (c.path.empty()) return;
   if (c.written && now - c.last_write < std::chrono::seconds(1)) return;
-  coverage_write(true);
+  coverage_write();
 }
 
-void coverage_write(bool) {  // (always now: the argument names the call's intent)
+void coverage_write() {
   auto& c = coverage();
   if (c.path.empty() || !c.any_input || c.failed) return;
   const auto now = Clock::now();

@@ -17,14 +17,16 @@
 
 namespace closesem::fuzz {
 
-// Which target and model profile the transitions are of (written into the file).
-void set_coverage_target(const std::string& target, const std::string& profile);
+// Which target and model profile the transitions are of, and the file to write them to
+// (CLOSESEM_SEMANTIC_COVERAGE with "%p" already made the process id, by the caller, which
+// has the platform layer; "" writes none).
+void set_coverage_target(const std::string& target, const std::string& profile, const std::string& path);
 // A transition an input went through; true the first time in this process.
 bool note_transition(std::uint64_t key);
 // After an input: writes the file when it is due (a second since the last write).
 void coverage_input_done();
 // Writes the file now (at exit, and before a finding aborts the process).
-void coverage_write(bool now = true);
+void coverage_write();
 // How many distinct transitions this process reached, and how many times one was new
 // (the replay engine compares the latter before and after an input).
 std::uint64_t transitions_reached();
