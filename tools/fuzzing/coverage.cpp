@@ -98,6 +98,16 @@ bool read_one(const fs::path& path, std::map<std::string, SemanticCoverage>& out
   return true;
 }
 
+// --json FILE: false, said on `err`, when it cannot be written.
+bool write_json(const std::string& path, const json& doc, const char* command, std::ostream& err) {
+  std::ofstream file(path);
+  file << doc.dump(1) << "\n";
+  file.close();
+  if (file) return true;
+  err << "closesem coverage " << command << ": cannot write " << path << "\n";
+  return false;
+}
+
 }  // namespace
 
 bool read_semantic_coverage(const std::vector<std::string>& paths, std::map<std::string, SemanticCoverage>& out,
@@ -195,12 +205,7 @@ int coverage_reachable(const CoverageOptions& options, std::ostream& out, std::o
     json list = json::array();
     for (const auto key : set->transitions) list.push_back({{"key", hex(key)}, {"what", semantic::describe(key)}});
     doc["transitions"] = list;
-    std::ofstream file(options.json);
-    file << doc.dump(1) << "\n";
-    if (!file) {
-      err << "closesem coverage reachable: cannot write " << options.json << "\n";
-      return 2;
-    }
+    if (!write_json(options.json, doc, "reachable", err)) return 2;
   }
   return 0;
 }
@@ -269,12 +274,7 @@ int coverage_report(const CoverageOptions& options, std::ostream& out, std::ostr
     doc["targets"][name] = entry;
   }
   if (!options.json.empty()) {
-    std::ofstream file(options.json);
-    file << doc.dump(1) << "\n";
-    if (!file) {
-      err << "closesem coverage report: cannot write " << options.json << "\n";
-      return 2;
-    }
+    if (!write_json(options.json, doc, "report", err)) return 2;
   }
   return 0;
 }

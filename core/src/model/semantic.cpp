@@ -46,37 +46,37 @@ std::uint32_t Model::semantic_state(const ops::Op& op) const {
   switch (op.kind) {
     case OpKind::startup:
     case OpKind::cleanup:
-      return 9u | (static_cast<std::uint32_t>(std::min(sessions_, 2)) << 4) | (stale_after_cleanup_ ? 1u << 6 : 0u);
+      return semantic::kLifecycle | (static_cast<std::uint32_t>(std::min(sessions_, 2)) << 4) | (stale_after_cleanup_ ? 1u << 6 : 0u);
     case OpKind::collect:
     case OpKind::cancel: {
-      if (op.slot < 0 || op.slot >= ops::kPendingSlots) return 8u;
+      if (op.slot < 0 || op.slot >= ops::kPendingSlots) return semantic::kSlot;
       const auto& slot = slots_[op.slot];
-      if (!slot.used) return 8u;
-      return 8u | (static_cast<std::uint32_t>(slot.call) << 4) | (static_cast<std::uint32_t>(slot.mechanism) << 6) |
+      if (!slot.used) return semantic::kSlot;
+      return semantic::kSlot | (static_cast<std::uint32_t>(slot.call) << 4) | (static_cast<std::uint32_t>(slot.mechanism) << 6) |
              (1u << 8) | (slot.completed ? 1u << 9 : 0u) | (slot.unknown ? 1u << 10 : 0u);
     }
     default: break;
   }
-  if (op.invalid_handle) return 7u;
+  if (op.invalid_handle) return semantic::kInvalid;
   const int index = socket_of(op.endpoint);
-  if (index < 0) return 0u;
+  if (index < 0) return semantic::kNone;
   const Socket& s = sockets_[static_cast<std::size_t>(index)];
   std::uint32_t state = static_cast<std::uint32_t>(s.kind) << 4;
-  if (s.stale) return state | 1u;
-  if (s.unknown) return state | 2u;
-  std::uint32_t cls = 3u;
+  if (s.stale) return state | semantic::kStale;
+  if (s.unknown) return state | semantic::kUnknown;
+  std::uint32_t cls = semantic::kUnconnected;
   switch (s.phase) {
-    case Socket::Phase::unconnected: cls = s.connect_failed ? 6u : 3u; break;
-    case Socket::Phase::listening: cls = 4u; break;
-    case Socket::Phase::connected: cls = 5u; break;
-    case Socket::Phase::closed: cls = 10u; break;
+    case Socket::Phase::unconnected: cls = s.connect_failed ? semantic::kRefused : semantic::kUnconnected; break;
+    case Socket::Phase::listening: cls = semantic::kListening; break;
+    case Socket::Phase::connected: cls = semantic::kConnected; break;
+    case Socket::Phase::closed: cls = semantic::kClosed; break;
   }
   state |= cls;
   if (s.shut_rd) state |= 1u << 6;
   if (s.shut_wr) state |= 1u << 7;
-  if (cls == 4u) {
+  if (cls == semantic::kListening) {
     state |= static_cast<std::uint32_t>(std::min<std::size_t>(s.backlog.size(), 2)) << 8;
-  } else if (cls == 5u) {
+  } else if (cls == semantic::kConnected) {
     const std::uint32_t arrived = s.reset_in ? 2u : s.fin_in ? 1u : 0u;
     state |= arrived << 8;
     if (s.inbound > 0) state |= 1u << 10;
