@@ -335,6 +335,9 @@ class Model {
     bool epoll_level_registered = false;
     bool epoll_edge_registered = false;
     enum class Wake { none, maybe, certain } edge_wake = Wake::none;  // since the last edge wait
+    // TCP: something this socket or its peer sent may not be acknowledged yet; the ACK's
+    // wake-up can land after the next edge wait (then the one after sees it).
+    bool ack_due = false;
     bool fd_registered = false;  // WSAEventSelect was called on it
     std::uint32_t fd_recorded = 0;  // FD_* recorded since the last WSAEnumNetworkEvents
     Errc fd_close_error = Errc::ok;

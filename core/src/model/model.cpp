@@ -765,8 +765,15 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed, const Predict
   const bool moves = op.kind == OpKind::send || op.kind == OpKind::recv || op.kind == OpKind::shutdown ||
                      op.kind == OpKind::connect;
   if (index >= 0 && moves) {
+    const int peer = sockets_[static_cast<std::size_t>(index)].peer;
     wake(index, false);
-    wake(sockets_[static_cast<std::size_t>(index)].peer, false);
+    wake(peer, false);
+    // The ACK of what went either way is handled by the loopback's softirq, which may run
+    // after the next edge wait (found by fuzz_close_sequences: shutdown both, epoll edge,
+    // epoll edge -> the whole set where {} was predicted).
+    for (const int i : {index, peer})
+      if (i >= 0 && sockets_[static_cast<std::size_t>(i)].kind != ops::Transport::unix_stream)
+        sockets_[static_cast<std::size_t>(i)].ack_due = true;
   }
 }
 

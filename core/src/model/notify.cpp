@@ -392,7 +392,8 @@ void Model::apply_notify(const ops::Op& op, const Outcome& observed) {
     case OpKind::epoll:
       if (op.edge) {
         s.epoll_edge_registered = true;
-        s.edge_wake = Socket::Wake::none;
+        s.edge_wake = s.ack_due ? Socket::Wake::maybe : Socket::Wake::none;
+        s.ack_due = false;
       } else {
         s.epoll_level_registered = true;
       }

@@ -241,6 +241,14 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
                              " on a non-blocking socket";
     if (entry.keyword != "pending" && (!entry.keyword.empty() || entry.outcomes.empty()))
       return said({}, what + ": " + entry.source);
+    // io_uring's accept on a non-blocking listener that refuses at once (an AF_UNIX one
+    // shut down): poll reports it readable, every retry fails at once, and the
+    // non-blocking accept's EAGAIN completes it (measured on Linux 6.18, found by
+    // fuzz_close_sequences; regression uring-accept-nonblocking-shut-unix-listener).
+    if (op.mechanism == Mechanism::uring && op.call == PendingCall::accept && s->phase == Phase::listening &&
+        refuses(*s) && s->backlog.empty())
+      return said({fail(Errc::would_block)}, what + ": the listener refuses at once and the non-blocking accept's "
+                                                    "EAGAIN completes it (measured on Linux 6.18)");
     Socket as_blocking = *s;
     as_blocking.nonblocking = false;
     Prediction p = start_completion(op, &as_blocking);
@@ -355,8 +363,17 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
       // (A blocking connect refused: no trace where trait blocking_connect_refusal_leaves_no_trace;
       // on a socket refused before, the second connect's abort is applied as for a plain one.)
       if (op.mechanism == Mechanism::thread && !first.succeeded() && !s->connect_failed &&
-          profile_->traits.blocking_connect_refusal_leaves_no_trace.value)
+          profile_->traits.blocking_connect_refusal_leaves_no_trace.value) {
+        // tcp_disconnect there also clears sk_shutdown: the bits a shutdown that failed
+        // before left (failed_shutdown_sticks) go too. Found by fuzz_close_sequences
+        // (poll {out,hup} where {in,out,hup,rdhup} was predicted), regression
+        // thread-refusal-clears-failed-shutdown.
+        auto& refused = sockets_[static_cast<std::size_t>(index)];
+        if (refused.kind != ops::Transport::unix_stream && refused.phase == Phase::unconnected &&
+            first.type == Outcome::Type::failure && first.errc == Errc::connection_refused)
+          refused.shut_rd = refused.shut_wr = refused.fin_unsent = false;
         break;
+      }
       if (first.succeeded() || completion.admissible.size() == 1) apply_on_handle(call, first);
       break;
   }
@@ -471,6 +488,11 @@ void Model::slot_unknown(int index, const std::string& why) {
   slot.unknown_since = why;
   // Whether it still holds its socket, what it took: the socket is not followed either.
   if (slot.socket >= 0) forget_around(slot.socket, why);
+  // A connect not followed may have queued a connection on its listener, or not (found by
+  // fuzz_close_sequences: an AF_UNIX socket shut down before connected through io_uring,
+  // and an accept on the listener completed at once): the listener is not followed either.
+  if (slot.call == PendingCall::connect && slot.other >= 0 && handles_[slot.other].made)
+    forget_around(handles_[slot.other].socket, why);
 }
 
 void Model::after_completion(int socket) {
