@@ -34,14 +34,17 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kUsage = R"(Usage: ./closesem selftest [--budget SECONDS] [--fault NAME]... [--conformance-timeout SECONDS]
+constexpr const char* kUsage = R"(Usage: ./closesem selftest [--budget SECONDS] [--fault NAME]... [--conformance-timeout SECONDS] [--compare-blind]
 
 Proof that the suite finds bugs: runs the conformance suite and each socket fuzz target
 (the manifest's targets that make socket calls) under each fault of the closesem_faults
 LD_PRELOAD shim, after a baseline run without a fault that must be clean, and prints a
 markdown table (also written to <build>/selftest/selftest.md): fault, conformance tests
 that caught it, and per fuzz target the seconds until its finding ('seeds' when the
-corpus replay caught it, '—' when the budget ran out). Logs go to <build>/selftest/<fault>/.
+corpus replay caught it, '—' when the budget ran out). A random finding counts only when
+its saved input passes without the fault: one that fails there too is the model's false
+alarm, which the cell counts, and the target goes on with the next seed for the rest of
+the budget. Logs go to <build>/selftest/<fault>/.
 
 Options:
   --budget SECONDS     random fuzzing per target and fault when the corpus did not
@@ -50,6 +53,9 @@ Options:
   --conformance-timeout SECONDS
                        stop a conformance run after this long (default 300); its
                        failures so far are counted, marked "stopped"
+  --compare-blind      fuzz each target twice, drawing blindly (CLOSESEM_FUZZ_BLIND=1,
+                       as before the semantic feedback) and steered by it: each cell
+                       reads "blind → steered"
   -h, --help           this text
 
 Environment: CLOSESEM_SELFTEST_BUILD names the build folder (default: the build this
@@ -133,17 +139,20 @@ class Selftest {
   };
   struct Fuzzing {
     std::string cell, finding;
+    std::vector<std::string> false_alarms;  // findings that failed without the fault too
   };
   void parse(const std::vector<std::string>& args);
   void find_faults();
   RunResult bounded(RunSpec spec, const std::string& fault);
   Conformance run_conformance(const std::string& fault, const std::string& dir);
-  Fuzzing run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir);
+  Fuzzing run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir, bool blind);
+  bool fails_without_fault(const std::string& binary, const std::string& input, const std::string& log);
   std::string finding_line(const FuzzTarget& target, const RunResult& result, const std::string& record);
 
   std::ostream& out_;
   std::ostream& err_;
   long budget_ = 30, conformance_timeout_ = 300;
+  bool compare_blind_ = false;
   std::vector<std::string> wanted_;
   std::vector<const FuzzTarget*> targets_;
   std::string top_, build_, shim_, conformance_, out_dir_;
@@ -176,6 +185,7 @@ void Selftest::parse(const std::vector<std::string>& args) {
   app.add_option("--conformance-timeout", timeout)->take_last();
   app.add_option("--fault", wanted_);
   app.add_flag("--check-usage", check_only);
+  app.add_flag("--compare-blind", compare_blind_);
   std::vector<const char*> argv{"selftest"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   try {
@@ -306,15 +316,29 @@ std::string Selftest::finding_line(const FuzzTarget& target, const RunResult& re
          (first.empty() ? std::string("no output") : first) + ")";
 }
 
-// One fuzz target under a fault: the corpus first, then random inputs for the budget.
-Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir) {
+// Whether the input a target saved fails again without any fault (the shim passing every
+// call through): then the finding is the model's, not the fault's.
+bool Selftest::fails_without_fault(const std::string& binary, const std::string& input, const std::string& log) {
+  RunSpec spec;
+  spec.argv = {binary, input};
+  spec.log_path = log;
+  spec.cwd = fs::path(input).parent_path().string();
+  spec.limit = std::chrono::seconds(120);
+  const RunResult run = bounded(spec, "");
+  return !run.started || run.status != 0;
+}
+
+// One fuzz target under a fault: the corpus first, then random inputs for the budget
+// (blind: drawn afresh each time, CLOSESEM_FUZZ_BLIND=1).
+Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir,
+                                       bool blind) {
   Fuzzing result;
   const std::string binary = build_ + "/fuzz/" + target.name;
   if (!files::executable(binary)) {
     result.cell = "not built";
     return result;
   }
-  const std::string work = dir + "/" + target.name;
+  const std::string work = dir + "/" + target.name + (blind ? "-blind" : "");
   std::error_code error;
   fs::create_directories(work, error);
   std::vector<std::string> corpus;
@@ -339,21 +363,48 @@ Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarge
       return result;
     }
   }
-  const auto start = Clock::now();
-  // (The replay engine saves the failing input as crash-<seed>-<n> in its folder.)
-  RunSpec spec;
-  spec.argv = {binary, "--random", "--seed", "1", "--budget", std::to_string(budget_)};
-  spec.log_path = work + "/random.log";
-  spec.cwd = work;
-  spec.limit = std::chrono::seconds(budget_ + 120);
-  spec.env = {{"CLOSESEM_FINDING_JSON", work + "/random.finding.json"}};
-  const RunResult run = bounded(spec, fault);
-  if (!run.started || run.status != 0) {
-    result.cell = seconds_since(start) + " s";
-    result.finding = finding_line(target, run, work + "/random.finding.json");
-  } else {
-    result.cell = "—";
+  // Random inputs, seed 1 first; a finding whose input fails without the fault too is
+  // passed over and the next seed gets what is left of the budget. The seconds are the
+  // fuzzing's own (the checks' replays are not counted).
+  double spent = 0;
+  auto with_alarms = [&result](std::string text) {
+    if (!result.false_alarms.empty())
+      text += " (" + std::to_string(result.false_alarms.size()) + " false alarm" +
+              (result.false_alarms.size() == 1 ? "" : "s") + " passed over)";
+    return text;
+  };
+  for (int seed = 1; spent < static_cast<double>(budget_); ++seed) {
+    const long left = std::max(1L, static_cast<long>(static_cast<double>(budget_) - spent));
+    const std::string tag = "random-" + std::to_string(seed);
+    // (The replay engine saves the failing input as crash-<seed>-<n> in its folder.)
+    RunSpec spec;
+    spec.argv = {binary, "--random", "--seed", std::to_string(seed), "--budget", std::to_string(left)};
+    spec.log_path = work + "/" + tag + ".log";
+    spec.cwd = work;
+    spec.limit = std::chrono::seconds(left + 120);
+    spec.env = {{"CLOSESEM_FINDING_JSON", work + "/" + tag + ".finding.json"},
+                {"CLOSESEM_FUZZ_BLIND", blind ? "1" : "0"}};
+    const auto start = Clock::now();
+    const RunResult run = bounded(spec, fault);
+    spent += std::chrono::duration<double>(Clock::now() - start).count();
+    if (run.started && run.status == 0) break;  // the budget ran out without a finding
+    const std::string finding = finding_line(target, run, work + "/" + tag + ".finding.json");
+    std::string saved;
+    for (const auto& entry : fs::directory_iterator(work, error))
+      if (entry.path().filename().string().rfind("crash-" + std::to_string(seed) + "-", 0) == 0)
+        saved = entry.path().string();
+    // (Without a fault, the baseline, every finding counts: it must be clean.)
+    if (!fault.empty() && !saved.empty() && fails_without_fault(binary, saved, work + "/" + tag + ".check.log")) {
+      result.false_alarms.push_back(finding + " (" + fs::path(saved).filename().string() + ")");
+      continue;
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, spent < 1 ? "%.2f s" : "%.1f s", spent);
+    result.cell = with_alarms(seconds);
+    result.finding = finding + (saved.empty() ? " (no input saved: not checked without the fault)" : "");
+    return result;
   }
+  result.cell = with_alarms("—");
   return result;
 }
 
@@ -407,7 +458,7 @@ int Selftest::run(const std::vector<std::string>& args) {
       }
     }
 
-    std::vector<std::string> rows, gaps, findings;
+    std::vector<std::string> rows, gaps, findings, false_alarms;
     bool baseline_clean = true;
     std::vector<std::string> runs{""};
     runs.insert(runs.end(), faults_.begin(), faults_.end());
@@ -430,21 +481,29 @@ int Selftest::run(const std::vector<std::string>& args) {
                                             cell(conformance_cell) + " |"
                                       : "| " + fault + " | " + cell(fault_what_[fault]) + " | " + cell(conformance_cell) + " |";
       for (const auto* target : targets_) {
-        progress(err_, "; " + target->name + " ...");
-        const Fuzzing f = run_fuzzer(fault, *target, dir);
-        if (f.cell == "seeds")
-          progress(err_, " found by the corpus");
-        else if (f.cell == "—")
-          progress(err_, " nothing in " + std::to_string(budget_) + " s");
-        else if (f.cell == "not built")
-          progress(err_, " not built");
-        else
-          progress(err_, " found in " + f.cell);
-        if (!f.finding.empty()) {
-          caught = true;
-          findings.push_back(label + " × " + target->name + ": " + f.finding);
+        std::string target_cell;
+        for (const bool blind : compare_blind_ ? std::vector<bool>{true, false} : std::vector<bool>{false}) {
+          const std::string mode = compare_blind_ ? (blind ? " (blind)" : " (steered)") : "";
+          progress(err_, "; " + target->name + mode + " ...");
+          const Fuzzing f = run_fuzzer(fault, *target, dir, blind);
+          if (f.cell == "seeds")
+            progress(err_, " found by the corpus");
+          else if (f.cell.rfind("—", 0) == 0)
+            progress(err_, " nothing in " + std::to_string(budget_) + " s");
+          else if (f.cell == "not built")
+            progress(err_, " not built");
+          else
+            progress(err_, " found in " + f.cell);
+          if (!f.finding.empty()) {
+            caught = true;
+            findings.push_back(label + " × " + target->name + mode + ": " + f.finding);
+          }
+          for (const auto& alarm : f.false_alarms)
+            false_alarms.push_back(label + " × " + target->name + mode + ": " + alarm);
+          target_cell += (target_cell.empty() ? "" : " → ") + f.cell;
+          if (f.cell == "seeds" || f.cell == "not built") break;  // the same either way
         }
-        row += " " + cell(f.cell) + " |";
+        row += " " + cell(target_cell) + " |";
       }
       progress(err_, "\n");
       rows.push_back(row);
@@ -462,8 +521,12 @@ int Selftest::run(const std::vector<std::string>& args) {
     std::ostringstream table;
     table << "# closesem selftest\n\n"
           << "Each fault of closesem_faults (LD_PRELOAD) against the conformance suite and each fuzz\n"
-          << "target (corpus replay, then random inputs with seed 1 for " << budget_ << " s). Build: "
-          << shown(build_, top_) << ".\n\n";
+          << "target (corpus replay, then random inputs with seed 1 for " << budget_ << " s; a finding\n"
+          << "whose saved input also fails without the fault is the model's false alarm: passed over, the\n"
+          << "next seed goes on with what is left of the budget)"
+          << (compare_blind_ ? ". Each fuzz cell: drawn blindly (CLOSESEM_FUZZ_BLIND=1) → steered by the model's states"
+                             : "")
+          << ". Build: " << shown(build_, top_) << ".\n\n";
     std::string header = "| fault | what it does | conformance tests that caught it |", rule = "|---|---|---|";
     for (const auto* target : targets_) {
       header += " " + target->name + " |";
@@ -477,6 +540,10 @@ int Selftest::run(const std::vector<std::string>& args) {
     if (!findings.empty()) {
       table << "\nFindings (the first line of each; logs in " << shown(out_dir_, top_) << "/<fault>/<target>/):\n\n";
       for (const auto& finding : findings) table << "- " << finding << "\n";
+    }
+    if (!false_alarms.empty()) {
+      table << "\nModel false alarms passed over (each input failed without the fault too):\n\n";
+      for (const auto& alarm : false_alarms) table << "- " << alarm << "\n";
     }
     out_ << table.str() << std::flush;
     if (!write_text(out_dir_ + "/selftest.md", table.str())) {
