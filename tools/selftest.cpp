@@ -496,7 +496,7 @@ int Selftest::run(const std::vector<std::string>& args) {
             progress(err_, " found in " + f.cell);
           if (!f.finding.empty()) {
             caught = true;
-            findings.push_back(label + " × " + target->name + mode + ": " + f.finding);
+            findings.push_back(label + " × " + target->name + (f.cell == "seeds" ? "" : mode) + ": " + f.finding);
           }
           for (const auto& alarm : f.false_alarms)
             false_alarms.push_back(label + " × " + target->name + mode + ": " + alarm);

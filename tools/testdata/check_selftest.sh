@@ -27,13 +27,18 @@ expect 2 "unknown fault 'no-such-fault' \(known: .*eof-as-reset" "$tool" selftes
 expect 2 'not expected: --nosuch' "$tool" selftest --nosuch
 
 # One fault, end to end.
-"$tool" selftest --fault eof-as-reset --budget 2 >"$work/table.md" 2>"$work/progress.txt"
+# (--compare-blind: the baseline's fuzz cells read "blind → steered"; the corpus caught
+# the fault, so its cells read "seeds" once.)
+"$tool" selftest --fault eof-as-reset --budget 2 --compare-blind >"$work/table.md" 2>"$work/progress.txt"
 rc=$?
 cat "$work/progress.txt" "$work/table.md"
 [ "$rc" = 0 ] || fail "selftest --fault eof-as-reset: exit status $rc, expected 0"
 has() { grep -qE -- "$2" "$1" || fail "$1 has no line matching: $2"; }
 has "$work/table.md" '^\| fault \| what it does \| conformance tests that caught it \| fuzz_'
-has "$work/table.md" '^\| \*baseline\* \| no fault \(the shim passes every call through\) \| — \|'
+has "$work/table.md" '^\| \*baseline\* \| no fault \(the shim passes every call through\) \| — \|( — → — \|){4}$'
+has "$work/table.md" '^\| eof-as-reset \|.*\| seeds \|$'
+has "$work/table.md" 'Each fuzz cell: drawn blindly \(CLOSESEM_FUZZ_BLIND=1\) → steered'
+has "$work/progress.txt" 'fuzz_linger \(blind\) \.\.\. nothing in 2 s; fuzz_linger \(steered\) \.\.\. nothing in 2 s'
 has "$work/table.md" '^\| eof-as-reset \| [^|]+ \| [1-9][0-9]* — "'
 has "$work/table.md" '^- eof-as-reset × fuzz_linger: closesem finding: fuzz_linger: '
 grep -q 'fuzz_ops_text' "$work/table.md" && fail "fuzz_ops_text makes no socket call (sockets = false), yet it has a column"
