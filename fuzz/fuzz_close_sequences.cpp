@@ -12,23 +12,15 @@
 #include "harness.hpp"
 
 #include "closesem/codec.hpp"
-#include "semantic_feedback.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 CLOSESEM_FUZZ_INITIALIZE()
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace closesem;
   closesem::fuzz::set_current_input(data, size);  // names a finding record as libFuzzer names the input
-  static std::vector<std::size_t> origin;  // which record made each op
-  fuzz::check("fuzz_close_sequences", fuzz::shape(ops::decode(data, size), fuzz::Shape{}, &origin));
-  // The records up to the one that made the op of the last new transition: the replay
-  // engine keeps that prefix (fuzz/semantic_feedback.hpp).
-  const long step = fuzz::last_new_step();
-  if (step >= 0 && static_cast<std::size_t>(step) < origin.size())
-    fuzz::set_kept_prefix((origin[static_cast<std::size_t>(step)] + 1) * ops::kRecordSize);
+  fuzz::check("fuzz_close_sequences", fuzz::shape(ops::decode(data, size), fuzz::Shape{}));
   return 0;
 }

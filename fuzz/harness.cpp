@@ -174,16 +174,12 @@ void note_transitions(const char* target, const runner::Trace& trace) {
     return true;
   }();
   (void)named;
-  long last_new = -1;
-  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    const auto& step = trace.steps[i];
+  for (const auto& step : trace.steps) {
     if (!step.called) continue;
     const auto outcome = semantic::outcome_class(step.observed);
     if (outcome == semantic::kNoClass) continue;
-    if (note_transition(semantic::key(step.semantic_state, semantic::op_class(step.op), outcome)))
-      last_new = static_cast<long>(i);
+    note_transition(semantic::key(step.semantic_state, semantic::op_class(step.op), outcome));
   }
-  note_last_new_step(last_new);
   coverage_input_done();
 }
 
@@ -312,9 +308,8 @@ bool pending_calls_enabled() {
   return on;
 }
 
-ops::Program shape(const ops::Program& program, const Shape& limits, std::vector<std::size_t>* origin) {
+ops::Program shape(const ops::Program& program, const Shape& limits) {
   ops::Program shaped;
-  if (origin != nullptr) origin->clear();
   int sockets = 0;
   std::uint64_t sent = 0;
   std::uint64_t pending_sent = 0;
@@ -331,8 +326,7 @@ ops::Program shape(const ops::Program& program, const Shape& limits, std::vector
     return !op.invalid_handle && op.endpoint >= 0 && op.endpoint < static_cast<int>(socket_of.size()) &&
            filled.count(socket_of[op.endpoint]) > 0;
   };
-  for (std::size_t index = 0; index < program.ops.size(); ++index) {
-    auto op = program.ops[index];
+  for (auto op : program.ops) {
     if (shaped.ops.size() >= limits.max_ops) break;
     if (!limits.keep_expectations) op.expect.clear();
     switch (op.kind) {
@@ -402,7 +396,6 @@ ops::Program shape(const ops::Program& program, const Shape& limits, std::vector
         break;
       default: break;
     }
-    if (origin != nullptr) origin->push_back(index);
     shaped.ops.push_back(op);
   }
   if (pending_sent > 0) {

@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace closesem::fuzz {
 
@@ -69,8 +68,7 @@ struct Shape {
 void initialize();
 
 // The program clamped to the shape's limits (ops past them are dropped).
-// origin (when given): for each op of the result, its index in `program`.
-ops::Program shape(const ops::Program& program, const Shape& limits, std::vector<std::size_t>* origin = nullptr);
+ops::Program shape(const ops::Program& program, const Shape& limits);
 
 // Runs the program on the real sockets with the model of this platform. Aborts with
 // a report on a finding; otherwise returns the trace for the target's own checks.

@@ -88,16 +88,6 @@ bool blind() {
   return value != nullptr && *value != '\0' && std::string(value) != "0";
 }
 
-// CLOSESEM_FUZZ_KEEP=prefix: an input kept for reaching a new transition is cut after
-// the record that made the op of its last new one (where the target knows it:
-// fuzz_close_sequences). Measured on fuzz_close_sequences (issue 21): about the blind
-// draw's exec/s instead of 60% of it, but fewer transitions in the same time; the
-// default keeps whole inputs.
-bool keep_prefixes() {
-  const char* value = std::getenv("CLOSESEM_FUZZ_KEEP");
-  return value != nullptr && std::string(value) == "prefix";
-}
-
 // One to four byte-level changes to `input`: a byte overwritten (at random, or with a
 // small or boundary value), a bit flipped, one to three bytes zeroed (a 24-bit count of
 // 0 is rare in random bytes: 1 in 16 million), random bytes inserted, a run erased or
@@ -187,7 +177,6 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   // fuzz/semantic_feedback.hpp): three inputs in four are one of them mutated, the
   // fourth is drawn afresh. A target without a model (no transitions) draws every input.
   const bool feedback = !blind();
-  const bool keep_prefix = keep_prefixes();
   std::vector<std::vector<std::uint8_t>> kept;
   constexpr std::size_t kMaxKept = 4096;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -201,10 +190,7 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
     g_crash_name = "crash-" + std::to_string(seed) + "-" + std::to_string(runs);
     const std::uint64_t new_before = closesem::fuzz::new_transitions();
     LLVMFuzzerTestOneInput(g_current.data(), g_current.size());
-    const std::size_t prefix = closesem::fuzz::take_kept_prefix();
     if (feedback && closesem::fuzz::new_transitions() > new_before) {
-      // (Only the part that made the last new transition, where the target knows it.)
-      if (keep_prefix && prefix > 0 && prefix < g_current.size()) g_current.resize(prefix);
       if (kept.size() < kMaxKept) kept.push_back(g_current);
       else kept[static_cast<std::size_t>(next() % kMaxKept)] = g_current;
     }
@@ -246,8 +232,7 @@ int main(int argc, char** argv) {
                  "                             random inputs for SECONDS; a failing one is saved as crash-S-N\n"
                  "                             (steered by the model's states: inputs that reached a new\n"
                  "                             transition are kept and mutated; CLOSESEM_FUZZ_BLIND=1 draws\n"
-                 "                             each afresh; CLOSESEM_FUZZ_KEEP=prefix keeps only the part of\n"
-                 "                             an input up to its last new transition)\n"
+                 "                             each afresh)\n"
                  "A finding prints `closesem finding: ...` and aborts (CLOSESEM_FUZZ_KEEP_GOING=1: goes on).\n";
     return 0;
   }

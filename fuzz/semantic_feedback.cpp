@@ -77,20 +77,6 @@ bool note_transition(std::uint64_t key) {
   return true;
 }
 
-namespace {
-long g_last_new_step = -1;
-std::size_t g_kept_prefix = 0;
-}  // namespace
-
-void note_last_new_step(long step) { g_last_new_step = step; }
-long last_new_step() { return g_last_new_step; }
-void set_kept_prefix(std::size_t bytes) { g_kept_prefix = bytes; }
-std::size_t take_kept_prefix() {
-  const std::size_t bytes = g_kept_prefix;
-  g_kept_prefix = 0;
-  return bytes;
-}
-
 std::uint64_t transitions_reached() { return coverage().reached.size(); }
 std::uint64_t new_transitions() { return coverage().new_events; }
 

@@ -12,7 +12,6 @@
 //     rename: a reader never sees half a file). `closesem coverage report` reads them.
 // Dependency-free (no JSON library): every replay target links it.
 #pragma once
-#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -32,14 +31,5 @@ void coverage_write();
 // (the replay engine compares the latter before and after an input).
 std::uint64_t transitions_reached();
 std::uint64_t new_transitions();
-// Where in the last input the last new transition came from: the harness notes the step
-// (its index in the run's trace, -1: none was new), a target whose input maps ops to
-// byte ranges turns it into the input's prefix that made that op, and the replay engine
-// keeps only that prefix for mutation (the ops after it reached nothing new: a shorter
-// kept input runs faster). 0: not known, the whole input is kept.
-void note_last_new_step(long step);
-long last_new_step();
-void set_kept_prefix(std::size_t bytes);
-std::size_t take_kept_prefix();  // and forgets it
 
 }  // namespace closesem::fuzz

@@ -385,7 +385,16 @@ void Model::wake(int index, bool certain) {
 }
 
 void Model::apply_notify(const ops::Op& op, const Outcome& observed) {
-  const int index = socket_of(op.endpoint);
+  int index = socket_of(op.endpoint);
+  if (index < 0 && op.kind == OpKind::epoll && op.edge && handles_[op.endpoint].made && observed.succeeded()) {
+    // The handle is closed, its socket open through a dup: the runner's notifier is the
+    // socket's (shared by its handles), and this wait took the edge (found by
+    // fuzz_close_sequences; regression edge-wait-through-closed-dup).
+    const int was = handles_[op.endpoint].socket;
+    if (was >= 0 && sockets_[static_cast<std::size_t>(was)].phase != Phase::closed &&
+        sockets_[static_cast<std::size_t>(was)].epoll_edge_registered)
+      index = was;
+  }
   if (index < 0 || !observed.succeeded()) return;
   auto& s = sockets_[static_cast<std::size_t>(index)];
   switch (op.kind) {
