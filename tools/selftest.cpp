@@ -42,9 +42,10 @@ LD_PRELOAD shim, after a baseline run without a fault that must be clean, and pr
 markdown table (also written to <build>/selftest/selftest.md): fault, conformance tests
 that caught it, and per fuzz target the seconds until its finding ('seeds' when the
 corpus replay caught it, '—' when the budget ran out). A random finding counts only when
-its saved input passes without the fault: one that fails there too is the model's false
-alarm, which the cell counts, and the target goes on with the next seed for the rest of
-the budget. Logs go to <build>/selftest/<fault>/.
+its saved input fails again under the fault and passes without it: one that fails there
+too (the model's false alarm) or passes when replayed (a race) is counted in the cell,
+and the target goes on with the next seed for the rest of the budget. Logs go to
+<build>/selftest/<fault>/.
 
 Options:
   --budget SECONDS     random fuzzing per target and fault when the corpus did not
@@ -146,7 +147,8 @@ class Selftest {
   RunResult bounded(RunSpec spec, const std::string& fault);
   Conformance run_conformance(const std::string& fault, const std::string& dir);
   Fuzzing run_fuzzer(const std::string& fault, const FuzzTarget& target, const std::string& dir, bool blind);
-  bool fails_without_fault(const std::string& binary, const std::string& input, const std::string& log);
+  bool replay_fails(const std::string& binary, const std::string& input, const std::string& fault,
+                    const std::string& log);
   std::string finding_line(const FuzzTarget& target, const RunResult& result, const std::string& record);
 
   std::ostream& out_;
@@ -316,15 +318,16 @@ std::string Selftest::finding_line(const FuzzTarget& target, const RunResult& re
          (first.empty() ? std::string("no output") : first) + ")";
 }
 
-// Whether the input a target saved fails again without any fault (the shim passing every
-// call through): then the finding is the model's, not the fault's.
-bool Selftest::fails_without_fault(const std::string& binary, const std::string& input, const std::string& log) {
+// Whether the input a target saved fails when replayed under `fault` ("": none, the shim
+// passing every call through).
+bool Selftest::replay_fails(const std::string& binary, const std::string& input, const std::string& fault,
+                            const std::string& log) {
   RunSpec spec;
   spec.argv = {binary, input};
   spec.log_path = log;
   spec.cwd = fs::path(input).parent_path().string();
   spec.limit = std::chrono::seconds(120);
-  const RunResult run = bounded(spec, "");
+  const RunResult run = bounded(spec, fault);
   return !run.started || run.status != 0;
 }
 
@@ -393,10 +396,19 @@ Selftest::Fuzzing Selftest::run_fuzzer(const std::string& fault, const FuzzTarge
     for (const auto& entry : fs::directory_iterator(work, error))
       if (entry.path().filename().string().rfind("crash-" + std::to_string(seed) + "-", 0) == 0)
         saved = entry.path().string();
+    // The fault's own finding fails again under it and passes without it; else it is a
+    // false alarm of the model (fails without the fault too) or a race (passes under it).
     // (Without a fault, the baseline, every finding counts: it must be clean.)
-    if (!fault.empty() && !saved.empty() && fails_without_fault(binary, saved, work + "/" + tag + ".check.log")) {
-      result.false_alarms.push_back(finding + " (" + fs::path(saved).filename().string() + ")");
-      continue;
+    if (!fault.empty() && !saved.empty()) {
+      const std::string name = fs::path(saved).filename().string();
+      if (!replay_fails(binary, saved, fault, work + "/" + tag + ".again.log")) {
+        result.false_alarms.push_back(finding + " (" + name + ": did not fail again under the fault)");
+        continue;
+      }
+      if (replay_fails(binary, saved, "", work + "/" + tag + ".without.log")) {
+        result.false_alarms.push_back(finding + " (" + name + ": fails without the fault too)");
+        continue;
+      }
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, spent < 1 ? "%.2f s" : "%.1f s", spent);
@@ -522,8 +534,8 @@ int Selftest::run(const std::vector<std::string>& args) {
     table << "# closesem selftest\n\n"
           << "Each fault of closesem_faults (LD_PRELOAD) against the conformance suite and each fuzz\n"
           << "target (corpus replay, then random inputs with seed 1 for " << budget_ << " s; a finding\n"
-          << "whose saved input also fails without the fault is the model's false alarm: passed over, the\n"
-          << "next seed goes on with what is left of the budget)"
+          << "whose saved input also fails without the fault, or passes when replayed under it, is a false\n"
+          << "alarm: passed over, the next seed goes on with what is left of the budget)"
           << (compare_blind_ ? ". Each fuzz cell: drawn blindly (CLOSESEM_FUZZ_BLIND=1) → steered by the model's states"
                              : "")
           << ". Build: " << shown(build_, top_) << ".\n\n";
@@ -542,7 +554,8 @@ int Selftest::run(const std::vector<std::string>& args) {
       for (const auto& finding : findings) table << "- " << finding << "\n";
     }
     if (!false_alarms.empty()) {
-      table << "\nModel false alarms passed over (each input failed without the fault too):\n\n";
+      table << "\nFalse alarms passed over (each input failed without the fault too, or passed when replayed "
+               "under it):\n\n";
       for (const auto& alarm : false_alarms) table << "- " << alarm << "\n";
     }
     out_ << table.str() << std::flush;
