@@ -537,6 +537,12 @@ platform::CallResult Execution::connect(const ops::Op&, Slot& slot, Step& step) 
   // "connected" confirmation); consume it, so that a later connect answers is_connected
   // as on Winsock (connect.2 EISCONN).
   if (out.ok() && !gave_up_) platform::connect(slot.value, to);
+  // A socket that connected listens no more (one that stopped listening through a
+  // shutdown, then connected: its accept must be called, not waited for; found by
+  // fuzz_close_sequences, regression accept-after-listener-shutdown-and-connect).
+  if (out.ok() && !gave_up_)
+    for (auto& other : slots_)
+      if (other.group == slot.group) other.listening = false;
   return out;
 }
 
