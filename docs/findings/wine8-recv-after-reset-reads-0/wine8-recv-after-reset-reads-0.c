@@ -1095,7 +1095,13 @@ static CS_UNUSED void cs_op_connect(int e, int other) {
   /* Linux answers one more connect after a non-blocking connect succeeded with 0 (the
    * "connected" confirmation); consumed, so that a later connect answers is_connected as
    * on Winsock (connect.2 EISCONN). */
-  if (strcmp(out.errc, "ok") == 0 && !cs_now.gave_up) cs_p_connect(s->value, &cs_destination);
+  if (strcmp(out.errc, "ok") == 0 && !cs_now.gave_up) {
+    int i;
+    cs_p_connect(s->value, &cs_destination);
+    /* A socket that connected listens no more (one that stopped through a shutdown). */
+    for (i = 0; i < CS_ENDPOINTS; ++i)
+      if (cs_slots[i].group == s->group) cs_slots[i].listening = 0;
+  }
   cs_done(out);
 }
 
