@@ -702,7 +702,10 @@ void Model::apply_unmodelled(const ops::Op& op, const ops::Outcome& observed) {
   const int index = socket_of(op.endpoint);
   const std::string why = "`" + ops::print(op) + "` is not modelled, so " + ops::endpoint_name(op.endpoint) + " is not either";
   forget_around(index, why);
-  if (op.kind == OpKind::connect) forget_around(socket_of(op.other), why);
+  // (the listener through its handle even when that is closed: the runner connects to the
+  // address, which a duplicate may still hold listening; as apply_connect does)
+  if (op.kind == OpKind::connect && op.other >= 0 && op.other < ops::kEndpoints)
+    forget_around(handles_[op.other].socket, why);
   if (!ok || index < 0) return;
   Socket& s = sockets_[static_cast<std::size_t>(index)];
   if (op.kind == OpKind::accept) {
