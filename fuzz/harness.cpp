@@ -308,8 +308,9 @@ bool pending_calls_enabled() {
   return on;
 }
 
-ops::Program shape(const ops::Program& program, const Shape& limits) {
+ops::Program shape(const ops::Program& program, const Shape& limits, std::size_t* considered) {
   ops::Program shaped;
+  if (considered != nullptr) *considered = 0;
   int sockets = 0;
   std::uint64_t sent = 0;
   std::uint64_t pending_sent = 0;
@@ -328,6 +329,7 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
   };
   for (auto op : program.ops) {
     if (shaped.ops.size() >= limits.max_ops) break;
+    if (considered != nullptr) ++*considered;
     if (!limits.keep_expectations) op.expect.clear();
     switch (op.kind) {
       case OpKind::pair:

@@ -78,6 +78,18 @@ bool note_transition(std::uint64_t key) {
 }
 
 std::uint64_t transitions_reached() { return coverage().reached.size(); }
+
+namespace {
+std::size_t g_input_used = static_cast<std::size_t>(-1);
+}  // namespace
+
+void set_input_used(std::size_t bytes) { g_input_used = bytes; }
+
+std::size_t take_input_used(std::size_t size) {
+  const std::size_t used = std::min(size, g_input_used);
+  g_input_used = static_cast<std::size_t>(-1);
+  return used;
+}
 std::uint64_t new_transitions() { return coverage().new_events; }
 
 void coverage_input_done() {

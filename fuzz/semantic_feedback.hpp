@@ -31,5 +31,11 @@ void coverage_write();
 // (the replay engine compares the latter before and after an input).
 std::uint64_t transitions_reached();
 std::uint64_t new_transitions();
+// How many leading bytes of the current input the target used (a target whose input
+// runs only up to a limit says so; the replay engine keeps a new input's used bytes
+// only). take_input_used() returns it (the whole `size` when the target did not say)
+// and forgets it for the next input.
+void set_input_used(std::size_t bytes);
+std::size_t take_input_used(std::size_t size);
 
 }  // namespace closesem::fuzz
