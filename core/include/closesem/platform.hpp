@@ -166,6 +166,9 @@ CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds tim
              Events* seen = nullptr);
 CallResult bytes_pending(NativeHandle handle);  // FIONREAD: ret is the byte count
 CallResult socket_error(NativeHandle handle, int& so_error);  // getsockopt(SO_ERROR)
+// getsockopt(SO_ACCEPTCONN): whether the socket listens now (the kernel's or Winsock's
+// word, whatever shut it down or connected it since listen).
+CallResult accepts_connections(NativeHandle handle, bool& listening);
 CallResult bind_loopback(NativeHandle handle, Transport transport);  // port 0 / temp path
 CallResult bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
 CallResult listen(NativeHandle handle, int backlog);

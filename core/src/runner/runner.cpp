@@ -547,9 +547,16 @@ platform::CallResult Execution::connect(const ops::Op&, Slot& slot, Step& step) 
 }
 
 // A blocking accept with nothing queued would wait for ever: wait (bounded) first, and
-// give up (`blocked`) when no connection came.
+// give up (`blocked`) when no connection came. Only on a socket that listens, by the
+// runner's record and by SO_ACCEPTCONN: one that stopped (a shutdown, then a connect that
+// the runner did not see complete: an io_uring connect never collected; found by
+// fuzz_close_sequences, regression accept-after-listener-shutdown-and-pending-connect)
+// fails at once, and its accept must be called.
 platform::CallResult Execution::accept(const ops::Op& op, Slot& slot, Step& step) {
-  if (!slot.nonblocking && slot.listening) {
+  bool listening = true;  // (when SO_ACCEPTCONN fails: the record's word)
+  if (!slot.nonblocking && slot.listening && !platform::accepts_connections(slot.value, listening).ok())
+    listening = true;
+  if (!slot.nonblocking && slot.listening && listening) {
     const auto bound = expects_block(step.predicted) ? options_.blocked : options_.patience;
     if (nothing_within(slot.value, bound)) return gave_up(step, "no connection to accept " + in_ms(bound));
   }

@@ -144,6 +144,7 @@ cs_result cs_p_set_io_timeout(cs_handle h, int ms);      /* SO_RCVTIMEO and SO_S
 cs_result cs_p_wait(cs_handle h, int what, int ms);      /* ret 1: it happened, 0: not within ms */
 cs_result cs_p_bytes_pending(cs_handle h);               /* FIONREAD: ret is the count */
 cs_result cs_p_so_error(cs_handle h, int *so_error);     /* getsockopt(SO_ERROR) */
+int cs_p_accepts_connections(cs_handle h);               /* SO_ACCEPTCONN: 1, 0, or -1 when it failed */
 cs_result cs_p_bind_loopback(cs_handle h, int transport);/* port 0, or a fresh AF_UNIX path */
 cs_result cs_p_listen(cs_handle h, int backlog);
 cs_result cs_p_connect(cs_handle h, const cs_addr *to);
@@ -1107,13 +1108,14 @@ static CS_UNUSED void cs_op_connect(int e, int other) {
 }
 
 /* A blocking accept with nothing queued would wait for ever: a bounded wait first, and
- * `blocked` when no connection came. */
+ * `blocked` when no connection came; only on a socket that listens by the record and by
+ * SO_ACCEPTCONN (one that stopped fails at once), as the runner does. */
 static CS_UNUSED void cs_op_accept(int e, int other) {
   cs_slot *s = cs_use(e);
   cs_handle accepted = CS_INVALID_HANDLE;
   cs_result out;
   if (s == NULL) return;
-  if (!s->nonblocking && s->listening) {
+  if (!s->nonblocking && s->listening && cs_p_accepts_connections(s->value) != 0) {
     const int bound = cs_expects_block() ? cs_blocked : cs_patience;
     if (cs_nothing_within(s->value, bound)) {
       cs_done(cs_gave_up("no connection to accept within %d ms", cs_scaled(bound)));
@@ -2052,6 +2054,12 @@ cs_result cs_p_so_error(cs_handle h, int *so_error) {
   cs_result r = cs_w_capture(ret, ret == SOCKET_ERROR);
   if (ret == 0 && so_error != NULL) *so_error = value;
   return r;
+}
+
+int cs_p_accepts_connections(cs_handle h) {
+  BOOL value = FALSE;
+  int length = sizeof value;
+  return getsockopt(h, SOL_SOCKET, SO_ACCEPTCONN, (char *)&value, &length) == 0 ? value != FALSE : -1;
 }
 
 static CS_UNUSED cs_result cs_w_bind(cs_handle h, const cs_addr *at) {
@@ -3479,6 +3487,12 @@ cs_result cs_p_so_error(cs_handle h, int *so_error) {
   r = cs_capture(ret, ret == -1);
   if (ret == 0) *so_error = value;
   return r;
+}
+
+int cs_p_accepts_connections(cs_handle h) {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  return getsockopt(h, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 ? value != 0 : -1;
 }
 
 cs_result cs_p_bind_loopback(cs_handle h, int transport) {

@@ -927,13 +927,14 @@ static CS_UNUSED void cs_op_connect(int e, int other) {
 }
 
 /* A blocking accept with nothing queued would wait for ever: a bounded wait first, and
- * `blocked` when no connection came. */
+ * `blocked` when no connection came; only on a socket that listens by the record and by
+ * SO_ACCEPTCONN (one that stopped fails at once), as the runner does. */
 static CS_UNUSED void cs_op_accept(int e, int other) {
   cs_slot *s = cs_use(e);
   cs_handle accepted = CS_INVALID_HANDLE;
   cs_result out;
   if (s == NULL) return;
-  if (!s->nonblocking && s->listening) {
+  if (!s->nonblocking && s->listening && cs_p_accepts_connections(s->value) != 0) {
     const int bound = cs_expects_block() ? cs_blocked : cs_patience;
     if (cs_nothing_within(s->value, bound)) {
       cs_done(cs_gave_up("no connection to accept within %d ms", cs_scaled(bound)));

@@ -109,6 +109,7 @@ cs_result cs_p_set_io_timeout(cs_handle h, int ms);      /* SO_RCVTIMEO and SO_S
 cs_result cs_p_wait(cs_handle h, int what, int ms);      /* ret 1: it happened, 0: not within ms */
 cs_result cs_p_bytes_pending(cs_handle h);               /* FIONREAD: ret is the count */
 cs_result cs_p_so_error(cs_handle h, int *so_error);     /* getsockopt(SO_ERROR) */
+int cs_p_accepts_connections(cs_handle h);               /* SO_ACCEPTCONN: 1, 0, or -1 when it failed */
 cs_result cs_p_bind_loopback(cs_handle h, int transport);/* port 0, or a fresh AF_UNIX path */
 cs_result cs_p_listen(cs_handle h, int backlog);
 cs_result cs_p_connect(cs_handle h, const cs_addr *to);

@@ -355,6 +355,12 @@ cs_result cs_p_so_error(cs_handle h, int *so_error) {
   return r;
 }
 
+int cs_p_accepts_connections(cs_handle h) {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  return getsockopt(h, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 ? value != 0 : -1;
+}
+
 cs_result cs_p_bind_loopback(cs_handle h, int transport) {
   cs_addr at;
   int ret;

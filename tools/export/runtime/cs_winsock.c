@@ -461,6 +461,12 @@ cs_result cs_p_so_error(cs_handle h, int *so_error) {
   return r;
 }
 
+int cs_p_accepts_connections(cs_handle h) {
+  BOOL value = FALSE;
+  int length = sizeof value;
+  return getsockopt(h, SOL_SOCKET, SO_ACCEPTCONN, (char *)&value, &length) == 0 ? value != FALSE : -1;
+}
+
 static CS_UNUSED cs_result cs_w_bind(cs_handle h, const cs_addr *at) {
   if (at->transport == CS_TCP6) {
     DWORD on = 1;

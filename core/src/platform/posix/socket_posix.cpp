@@ -246,6 +246,16 @@ CallResult socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
+CallResult accepts_connections(NativeHandle handle, bool& listening) {
+  int value = 0;
+  socklen_t length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(handle, SOL_SOCKET, SO_ACCEPTCONN, &value, &length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0) listening = value != 0;
+  return outcome;
+}
+
 CallResult bind(NativeHandle handle, const Endpoint& at) {
   if (at.transport == Transport::tcp6) {
     const auto v6only = set_int_option(handle, IPPROTO_IPV6, IPV6_V6ONLY, 1);

@@ -232,6 +232,16 @@ CallResult socket_error(NativeHandle handle, int& so_error) {
   return outcome;
 }
 
+CallResult accepts_connections(NativeHandle handle, bool& listening) {
+  BOOL value = FALSE;
+  int length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(as_socket(handle), SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<char*>(&value), &length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) listening = value != FALSE;
+  return outcome;
+}
+
 CallResult bind(NativeHandle handle, const Endpoint& at) {
   if (at.transport == Transport::tcp6) {
     DWORD on = 1;
