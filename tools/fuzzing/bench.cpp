@@ -16,10 +16,11 @@
 // (/proc/PID/fd; under Wine the sockets are Wine's handles inside wine64: not sampled);
 // afterwards the host's TIME_WAIT sockets are counted (/proc/net/tcp, tcp6). A finding
 // does not stop a run (CLOSESEM_FUZZ_KEEP_GOING): findings and pair-setup failures are
-// counted and shown. The replay engine's fuzz_close_sequences runs twice: as it is, and
+// counted and shown. The replay engine's fuzz_close_sequences runs three times: as it is,
 // without pending calls (CLOSESEM_FUZZ_NO_PENDING=1, fuzz/harness.hpp: its inputs lose
 // every start, collect and cancel), so that the table shows what pending calls cost (issue
-// 17). Each program runs with CLOSESEM_CHECK_COUNTS set to a file in the run's scratch
+// 17), and blind (CLOSESEM_FUZZ_BLIND=1, fuzz/replay_main.cpp: every input drawn afresh,
+// no semantic feedback), so that it shows what the feedback costs and gains (issue 21). Each program runs with CLOSESEM_CHECK_COUNTS set to a file in the run's scratch
 // folder: the targets with an op model write there how many ops they ran and how many the
 // model checked (fuzzing/check_counts_file.hpp), the "checked ops" column; a target that
 // should write one and did not is named below the table ("–" is no pass).
@@ -197,6 +198,20 @@ class Capabilities {
   std::map<std::string, std::string> answers_;
 };
 
+// fuzz_close_sequences' other runs on the replay engine, each right after its own run, with
+// one environment variable set: the table's rows "fuzz_close_sequences (TITLE)".
+struct Variant {
+  const char* env;
+  const char* title;
+  const char* folder;  // the run's scratch folder: <target>.<folder>
+};
+constexpr Variant kVariants[] = {
+    {"CLOSESEM_FUZZ_NO_PENDING", "no pending calls", "no-pending"},
+    {"CLOSESEM_FUZZ_BLIND", "blind", "blind"},
+};
+constexpr std::size_t kNoPending = 0, kBlind = 1;
+constexpr const char* kVariantTarget = "fuzz_close_sequences";
+
 // The programs one engine runs: the binary of each, in its build folder.
 std::string binary_of(const Engine& engine, const std::string& build, const std::string& program) {
   return (fs::path(build) / "fuzz" / (program + (engine.wine ? ".exe" : ""))).string();
@@ -209,7 +224,7 @@ class Bench {
   // One program for `budget` seconds. False when the measurement failed (sample.failure
   // says why): it did not start, ended with a non-zero status or at its bound, or gave no rate.
   bool run(const Engine& engine, const std::string& build, const std::string& name, int budget, Sample& sample,
-           const std::string& label, bool pending_calls = true) {
+           const std::string& label, const struct Variant* variant = nullptr) {
     const std::string dir = scratch_ + "/" + engine.name + "/" + label;
     const std::string counts_dir = dir + "/counts";
     std::error_code ec;
@@ -224,7 +239,7 @@ class Bench {
     spec.env = {{"CLOSESEM_FUZZ_KEEP_GOING", "1"},
                 {"CLOSESEM_CHECK_COUNTS", counts_dir + "/" + name + "-%p.json"},
                 {"CLOSESEM_SEMANTIC_COVERAGE", semantic_dir + "/" + name + "-%p.json"}};
-    if (!pending_calls) spec.env.emplace_back("CLOSESEM_FUZZ_NO_PENDING", "1");
+    if (variant != nullptr) spec.env.emplace_back(variant->env, "1");
     int per_input = 0;
     if (engine.libfuzzer) {
       // As the nightly runs it: the target's flags (dictionary, max_len, timeout), its seeds
@@ -305,7 +320,7 @@ class Bench {
     }
     sample.findings_text = std::to_string(sample.findings);
     if (sample.pair_failures > 0) sample.findings_text += " (" + std::to_string(sample.pair_failures) + " pair setup)";
-    const std::string what = name + (pending_calls ? "" : " (no pending calls)");
+    const std::string what = name + (variant != nullptr ? std::string(" (") + variant->title + ")" : "");
     if (result->status != 0 || result->timed_out) {
       err_ << "bench: " << engine.name << ": " << what << " ended with status " << result->status
            << (result->timed_out ? " (stopped at its bound)" : "") << "; its last lines:\n"
@@ -348,8 +363,8 @@ struct EngineRun {
   std::string build;
   Sample before, after;
   std::vector<Sample> samples;  // per target
-  Sample without;               // fuzz_close_sequences without pending calls (replay engine only)
-  bool ran_without = false;
+  Sample variants[std::size(kVariants)];  // fuzz_close_sequences' other runs (replay engine only)
+  bool ran_variants = false;
   long bare = 0;                // mean of the two bare runs
   std::string share(long rate) const { return bare > 0 ? std::to_string(100 * rate / bare) + "%" : "?"; }
 };
@@ -400,37 +415,41 @@ constexpr int kSemanticDepth = 4;
 void semantic_section(std::ostream& out, const std::vector<EngineRun>& runs, const std::vector<std::string>& targets) {
   std::ostringstream lines;
   std::map<std::string, std::optional<ReachableSet>> reachable;  // by profile
+  const auto add = [&](const EngineRun& run, const std::string& label, const std::optional<SemanticCoverage>& semantic) {
+    if (!semantic) return;
+    if (reachable.count(semantic->profile) == 0) {
+      std::string error;
+      reachable[semantic->profile] = reachable_for(semantic->profile, kSemanticDepth, 300000, error);
+    }
+    const auto& set = reachable[semantic->profile];
+    lines << "| " << label << " | " << engine_title(*run.engine) << " | " << semantic->reached.size() << " | ";
+    if (set) {
+      std::size_t inside = 0;
+      for (const auto key : semantic->reached) inside += set->transitions.count(key);
+      lines << inside << " of " << set->transitions.size() << " | "
+            << (set->transitions.empty() ? 0 : inside * 100 / set->transitions.size()) << "% |";
+    } else {
+      lines << "– | – |";
+    }
+    const auto& growth = semantic->growth;
+    if (!growth.empty()) {
+      const auto at = [&](double fraction) {
+        std::uint64_t value = 0;
+        for (const auto& point : growth)
+          if (point.first <= growth.back().first * fraction) value = point.second;
+        return value;
+      };
+      lines << " " << at(0.25) << " / " << at(0.5) << " / " << growth.back().second << " |";
+    } else {
+      lines << " – |";
+    }
+    lines << "\n";
+  };
   for (const auto& run : runs) {
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      const auto& semantic = run.samples[i].semantic;
-      if (!semantic) continue;
-      if (reachable.count(semantic->profile) == 0) {
-        std::string error;
-        reachable[semantic->profile] = reachable_for(semantic->profile, kSemanticDepth, 300000, error);
-      }
-      const auto& set = reachable[semantic->profile];
-      lines << "| " << targets[i] << " | " << engine_title(*run.engine) << " | " << semantic->reached.size() << " | ";
-      if (set) {
-        std::size_t inside = 0;
-        for (const auto key : semantic->reached) inside += set->transitions.count(key);
-        lines << inside << " of " << set->transitions.size() << " | "
-              << (set->transitions.empty() ? 0 : inside * 100 / set->transitions.size()) << "% |";
-      } else {
-        lines << "– | – |";
-      }
-      const auto& growth = semantic->growth;
-      if (!growth.empty()) {
-        const auto at = [&](double fraction) {
-          std::uint64_t value = 0;
-          for (const auto& point : growth)
-            if (point.first <= growth.back().first * fraction) value = point.second;
-          return value;
-        };
-        lines << " " << at(0.25) << " / " << at(0.5) << " / " << growth.back().second << " |";
-      } else {
-        lines << " – |";
-      }
-      lines << "\n";
+      add(run, targets[i], run.samples[i].semantic);
+      if (targets[i] == kVariantTarget && run.ran_variants)
+        add(run, targets[i] + " (" + kVariants[kBlind].title + ")", run.variants[kBlind].semantic);
     }
   }
   if (lines.str().empty()) return;
@@ -545,8 +564,8 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   Bench bench(err, scratch.path);
   std::vector<EngineRun> runs;
   std::vector<std::string> not_measured, failures;
-  // fuzz_close_sequences once more, without pending calls (right after its own run).
-  static const std::string kWithout = "fuzz_close_sequences";
+  // fuzz_close_sequences again, once per variant (right after its own run).
+  static const std::string kWithout = kVariantTarget;
   std::string wine_version;
   for (const Engine* engine : engines) {
     const std::string build = folder_of(*engine);
@@ -598,9 +617,12 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       bench.run(*engine, build, targets[i], seconds, run.samples[i], targets[i]);
       note(targets[i], run.samples[i]);
       if (targets[i] == kWithout && !engine->libfuzzer && !engine->wine) {
-        bench.run(*engine, build, targets[i], seconds, run.without, targets[i] + ".no-pending", false);
-        note(targets[i] + " (no pending calls)", run.without);
-        run.ran_without = true;
+        for (std::size_t v = 0; v < std::size(kVariants); ++v) {
+          bench.run(*engine, build, targets[i], seconds, run.variants[v], targets[i] + "." + kVariants[v].folder,
+                    &kVariants[v]);
+          note(targets[i] + " (" + kVariants[v].title + ")", run.variants[v]);
+        }
+        run.ran_variants = true;
       }
     }
     bench.run(*engine, build, "bench_bare_pairs", bare_time, run.after, "bare-after");
@@ -632,8 +654,9 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       out << row(run, "bench_bare_pairs (before)", run.before) << "\n";
       for (std::size_t i = 0; i < targets.size(); ++i) {
         out << row(run, targets[i], run.samples[i]) << "\n";
-        if (targets[i] == kWithout && run.ran_without)
-          out << row(run, targets[i] + " (no pending calls)", run.without) << "\n";
+        if (targets[i] == kWithout && run.ran_variants)
+          for (std::size_t v = 0; v < std::size(kVariants); ++v)
+            out << row(run, targets[i] + " (" + kVariants[v].title + ")", run.variants[v]) << "\n";
       }
       out << row(run, "bench_bare_pairs (after)", run.after) << "\n";
     }
@@ -653,7 +676,9 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       const std::string prefix = engine_title(*run.engine) + ", ";
       for (std::size_t i = 0; i < targets.size(); ++i) {
         counts_notes(out, prefix + targets[i], run.samples[i]);
-        if (targets[i] == kWithout && run.ran_without) counts_notes(out, prefix + targets[i] + " (no pending calls)", run.without);
+        if (targets[i] == kWithout && run.ran_variants)
+          for (std::size_t v = 0; v < std::size(kVariants); ++v)
+            counts_notes(out, prefix + targets[i] + " (" + kVariants[v].title + ")", run.variants[v]);
       }
     }
   }
@@ -676,11 +701,19 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
     }
   }
   for (const auto& run : runs)
-    for (std::size_t i = 0; i < targets.size(); ++i)
-      if (targets[i] == kWithout && run.ran_without && run.without.failure.empty() && run.samples[i].failure.empty() &&
-          run.without.rate > 0)
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (targets[i] != kWithout || !run.ran_variants || !run.samples[i].failure.empty()) continue;
+      const Sample& without = run.variants[kNoPending];
+      if (without.failure.empty() && without.rate > 0)
         goals << "- fuzz_close_sequences, " << engine_title(*run.engine) << ": pending calls keep "
-              << 100 * run.samples[i].rate / run.without.rate << "% of its rate without them (goal 80%, issue 17)\n";
+              << 100 * run.samples[i].rate / without.rate << "% of its rate without them (goal 80%, issue 17)\n";
+      const Sample& blind = run.variants[kBlind];
+      if (blind.failure.empty() && blind.rate > 0) {
+        const long percent = 100 * run.samples[i].rate / blind.rate;
+        goals << "- fuzz_close_sequences, " << engine_title(*run.engine) << ": steered by the semantic feedback, "
+              << percent << "% of its blind rate (goal 90%, issue 21: " << (percent >= 90 ? "met" : "not met") << ")\n";
+      }
+    }
   if (!goals.str().empty()) out << "\nGoals (issue 20: figures of this machine, not assertions):\n" << goals.str();
   out << "\n";
   out.flush();
