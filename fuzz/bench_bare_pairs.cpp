@@ -23,6 +23,7 @@ void require(bool held, const char* what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  closesem::platform::private_loopback_per_environment();  // (where the targets run too)
   static closesem::platform::Session session;
   return 0;
 }

@@ -83,6 +83,7 @@ void run_checked(const Program& program) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  closesem::platform::private_loopback_per_environment();  // (before any socket or thread)
   // A bad CLOSESEM_TIMEOUT_MULTIPLIER ends the process (exit 2) now, not at the first wait.
   (void)closesem::platform::timeout_multiplier();
   // One run first, so that what asio and the platform make once per process (Winsock's

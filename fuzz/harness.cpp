@@ -273,6 +273,9 @@ void rebalance_sessions(const runner::Trace& trace) {
 }  // namespace
 
 void initialize() {
+  // Before any socket or thread: they stay in the namespace they were made in.
+  static const bool isolated = (platform::private_loopback_per_environment(), true);
+  (void)isolated;
   // A bad CLOSESEM_TIMEOUT_MULTIPLIER ends the process (exit 2) now, not at the first wait.
   (void)platform::timeout_multiplier();
   static platform::Session session;

@@ -251,6 +251,28 @@ bool parse_timeout_multiplier(const char* text, double& factor, std::string& err
   return false;
 }
 
+void private_loopback_per_environment() {
+  static const bool done = [] {
+    const char* value = std::getenv("CLOSESEM_FUZZ_NETNS");
+    const std::string mode = value != nullptr ? value : "";
+    if (mode != "" && mode != "0" && mode != "1") {
+      std::fprintf(stderr, "closesem: CLOSESEM_FUZZ_NETNS='%s': expected 0 (the host's network namespace), 1 (one of "
+                   "its own, or exit) or nothing (one of its own where it may)\n", mode.c_str());
+      std::exit(2);
+    }
+    if (mode == "0") return true;
+    std::string why;
+    if (private_loopback(why)) return true;
+    // (in a namespace whose loopback did not come up nothing connects: no going on there)
+    if (mode == "1" || why.find("loopback") != std::string::npos) {
+      std::fprintf(stderr, "closesem: a network namespace of its own: %s\n", why.c_str());
+      std::exit(2);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
 double timeout_multiplier() {
   static const double factor = [] {
     double value = 1.0;

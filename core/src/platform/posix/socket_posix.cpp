@@ -6,6 +6,11 @@
 #include "../sockaddr.hpp"
 
 #include <dirent.h>
+#include <cstdio>
+#if defined(__linux__)
+#include <net/if.h>
+#include <sched.h>
+#endif
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -351,6 +356,29 @@ bool scan_descriptors(std::vector<int>& out) {
 }  // namespace
 
 bool handle_in_use(NativeHandle handle) { return handle >= 0 && ::fcntl(handle, F_GETFD) != -1; }
+
+bool private_loopback(std::string& why) {
+#if defined(__linux__)
+  if (::unshare(CLONE_NEWNET) != 0) {
+    why = std::string("unshare(CLONE_NEWNET): ") + describe_native(errno);
+    return false;
+  }
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq request {};
+  std::snprintf(request.ifr_name, sizeof(request.ifr_name), "%s", "lo");
+  bool up = fd != -1 && ::ioctl(fd, SIOCGIFFLAGS, &request) == 0;
+  if (up) {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
+    up = ::ioctl(fd, SIOCSIFFLAGS, &request) == 0;
+  }
+  if (!up) why = std::string("bringing up the new namespace's loopback: ") + describe_native(errno);
+  if (fd != -1) ::close(fd);
+  return up;  // (when lo stayed down, the caller's sockets cannot connect: it says why)
+#else
+  why = "no network namespaces on this system";
+  return false;
+#endif
+}
 
 long open_handle_count() {
   // Counting by listing /proc/self/fd costs more than a whole fuzz input's socket

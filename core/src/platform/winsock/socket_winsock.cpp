@@ -358,6 +358,11 @@ bool handle_in_use(NativeHandle handle) {
   return in_use;
 }
 
+bool private_loopback(std::string& why) {
+  why = "no network namespaces on Windows";
+  return false;
+}
+
 long open_handle_count() {
   DWORD count = 0;
   return ::GetProcessHandleCount(::GetCurrentProcess(), &count) ? static_cast<long>(count) : -1;
