@@ -20,10 +20,11 @@
 // without pending calls (CLOSESEM_FUZZ_NO_PENDING=1, fuzz/harness.hpp: its inputs lose
 // every start, collect and cancel), so that the table shows what pending calls cost (issue
 // 17), and blind (CLOSESEM_FUZZ_BLIND=1, fuzz/replay_main.cpp: every input drawn afresh,
-// no semantic feedback), so that it shows what the feedback costs and gains (issue 21). Each program runs with CLOSESEM_CHECK_COUNTS set to a file in the run's scratch
-// folder: the targets with an op model write there how many ops they ran and how many the
-// model checked (fuzzing/check_counts_file.hpp), the "checked ops" column; a target that
-// should write one and did not is named below the table ("–" is no pass).
+// no semantic feedback), so that it shows what the feedback costs and gains (issue 21).
+// Each program runs with CLOSESEM_CHECK_COUNTS set to a file in the run's scratch folder:
+// the targets with an op model write there how many ops they ran and how many the model
+// checked (fuzzing/check_counts_file.hpp), the "checked ops" column; a target that should
+// write one and did not is named below the table ("–" is no pass).
 //
 // An engine this machine cannot build or run (no clang that links libFuzzer, no wine64 or
 // mingw-w64) is named as not measured, with the reason; a program that does not start,
@@ -565,7 +566,6 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   std::vector<EngineRun> runs;
   std::vector<std::string> not_measured, failures;
   // fuzz_close_sequences again, once per variant (right after its own run).
-  static const std::string kWithout = kVariantTarget;
   std::string wine_version;
   for (const Engine* engine : engines) {
     const std::string build = folder_of(*engine);
@@ -616,7 +616,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
     for (std::size_t i = 0; i < targets.size(); ++i) {
       bench.run(*engine, build, targets[i], seconds, run.samples[i], targets[i]);
       note(targets[i], run.samples[i]);
-      if (targets[i] == kWithout && !engine->libfuzzer && !engine->wine) {
+      if (targets[i] == kVariantTarget && !engine->libfuzzer && !engine->wine) {
         for (std::size_t v = 0; v < std::size(kVariants); ++v) {
           bench.run(*engine, build, targets[i], seconds, run.variants[v], targets[i] + "." + kVariants[v].folder,
                     &kVariants[v]);
@@ -654,7 +654,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       out << row(run, "bench_bare_pairs (before)", run.before) << "\n";
       for (std::size_t i = 0; i < targets.size(); ++i) {
         out << row(run, targets[i], run.samples[i]) << "\n";
-        if (targets[i] == kWithout && run.ran_variants)
+        if (targets[i] == kVariantTarget && run.ran_variants)
           for (std::size_t v = 0; v < std::size(kVariants); ++v)
             out << row(run, targets[i] + " (" + kVariants[v].title + ")", run.variants[v]) << "\n";
       }
@@ -676,7 +676,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
       const std::string prefix = engine_title(*run.engine) + ", ";
       for (std::size_t i = 0; i < targets.size(); ++i) {
         counts_notes(out, prefix + targets[i], run.samples[i]);
-        if (targets[i] == kWithout && run.ran_variants)
+        if (targets[i] == kVariantTarget && run.ran_variants)
           for (std::size_t v = 0; v < std::size(kVariants); ++v)
             counts_notes(out, prefix + targets[i] + " (" + kVariants[v].title + ")", run.variants[v]);
       }
@@ -702,7 +702,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
   }
   for (const auto& run : runs)
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      if (targets[i] != kWithout || !run.ran_variants || !run.samples[i].failure.empty()) continue;
+      if (targets[i] != kVariantTarget || !run.ran_variants || !run.samples[i].failure.empty()) continue;
       const Sample& without = run.variants[kNoPending];
       if (without.failure.empty() && without.rate > 0)
         goals << "- fuzz_close_sequences, " << engine_title(*run.engine) << ": pending calls keep "
@@ -714,7 +714,7 @@ int bench_command(const BenchOptions& options, bool build_targets, std::ostream&
               << percent << "% of its blind rate (goal 90%, issue 21: " << (percent >= 90 ? "met" : "not met") << ")\n";
       }
     }
-  if (!goals.str().empty()) out << "\nGoals (issue 20: figures of this machine, not assertions):\n" << goals.str();
+  if (!goals.str().empty()) out << "\nGoals (issues 17, 20 and 21: figures of this machine, not assertions):\n" << goals.str();
   out << "\n";
   out.flush();
   if (!out) return 2;
