@@ -553,10 +553,12 @@ platform::CallResult Execution::connect(const ops::Op&, Slot& slot, Step& step) 
 // fuzz_close_sequences, regression accept-after-listener-shutdown-and-pending-connect)
 // fails at once, and its accept must be called.
 platform::CallResult Execution::accept(const ops::Op& op, Slot& slot, Step& step) {
-  bool listening = true;  // (when SO_ACCEPTCONN fails: the record's word)
-  if (!slot.nonblocking && slot.listening && !platform::accepts_connections(slot.value, listening).ok())
-    listening = true;
-  if (!slot.nonblocking && slot.listening && listening) {
+  bool listening = slot.listening;
+  if (!slot.nonblocking && listening) {
+    bool now = true;  // (when SO_ACCEPTCONN fails, the record's word stands)
+    if (platform::accepts_connections(slot.value, now).ok()) listening = now;
+  }
+  if (!slot.nonblocking && listening) {
     const auto bound = expects_block(step.predicted) ? options_.blocked : options_.patience;
     if (nothing_within(slot.value, bound)) return gave_up(step, "no connection to accept " + in_ms(bound));
   }
