@@ -174,12 +174,15 @@ void note_transitions(const char* target, const runner::Trace& trace) {
     return true;
   }();
   (void)named;
+  int last_new = 0;
   for (const auto& step : trace.steps) {
     if (!step.called) continue;
     const auto outcome = semantic::outcome_class(step.observed);
     if (outcome == semantic::kNoClass) continue;
-    note_transition(semantic::key(step.semantic_state, semantic::op_class(step.op), outcome));
+    if (note_transition(semantic::key(step.semantic_state, semantic::op_class(step.op), outcome)))
+      last_new = std::max(last_new, step.op.where.line);
   }
+  set_last_new_line(last_new);
   coverage_input_done();
 }
 

@@ -92,6 +92,13 @@ std::size_t take_input_used(std::size_t size) {
 }
 std::uint64_t new_transitions() { return coverage().new_events; }
 
+namespace {
+int g_last_new_line = 0;
+}  // namespace
+
+void set_last_new_line(int line) { g_last_new_line = line; }
+int last_new_line() { return g_last_new_line; }
+
 void coverage_input_done() {
   auto& c = coverage();
   const auto now = Clock::now();

@@ -37,5 +37,11 @@ std::uint64_t new_transitions();
 // and forgets it for the next input.
 void set_input_used(std::size_t bytes);
 std::size_t take_input_used(std::size_t size);
+// The largest op.where.line among the steps of the last input that reached a transition
+// no earlier input had (0: none, or the ops carry no line). fuzz_close_sequences numbers
+// its records so (1, 2, ...): a kept input ends at the record that last reached something
+// new, and what the engine appends follows that state.
+void set_last_new_line(int line);
+int last_new_line();
 
 }  // namespace closesem::fuzz
