@@ -359,6 +359,9 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       {"blocking_connect_refusal_leaves_no_trace", "linux",
        "a socket tcp4\nb socket tcp4\na start thread connect b @1\ncollect @1\na recv 1\n",
        [](model::Traits& t) { t.blocking_connect_refusal_leaves_no_trace.value ^= true; }},
+      {"reset_for_data_may_wait_for_ack", "linux",
+       "pair tcp4\nb send 1\na shutdown send\na shutdown both\nb send 1\nb shutdown both\n",
+       [](model::Traits& t) { t.reset_for_data_may_wait_for_ack.value ^= true; }},
       {"close_after_both_fins_resets", "linux", "pair tcp4\nb send 1\na shutdown send\nb shutdown send\na close\nb poll\n",
        [](model::Traits& t) { t.close_after_both_fins_resets.value ^= true; }},
       {"recv_clears_recorded_read", "wine-8", "pair tcp4\na events\nb send 5\nb shutdown send\na recv 10\na events\n",
@@ -577,7 +580,8 @@ TEST_CASE("model: every fact and trait of every profile has an answer and its so
              {"failed_connect_shutdown_disables_connect", t.failed_connect_shutdown_disables_connect.source},
              {"blocking_connect_refusal_leaves_no_trace", t.blocking_connect_refusal_leaves_no_trace.source},
              {"unix_shutdown_unconnected_sticks", t.unix_shutdown_unconnected_sticks.source},
-             {"refused_connect_abort_resets", t.refused_connect_abort_resets.source}}) {
+             {"refused_connect_abort_resets", t.refused_connect_abort_resets.source},
+             {"reset_for_data_may_wait_for_ack", t.reset_for_data_may_wait_for_ack.source}}) {
       INFO(name << " trait " << trait);
       CHECK(source != nullptr);
       CHECK(std::string(source != nullptr ? source : "").size() > 0);

@@ -180,6 +180,9 @@ struct Traits {
                                             // socket as if never connected
   Trait<bool> blocking_connect_refusal_leaves_no_trace;  // TCP: a blocking connect (a thread's) that was refused
                                                          // leaves the socket as if never connected
+  Trait<bool> reset_for_data_may_wait_for_ack;  // TCP: a send that draws the peer's reset (it shut down receiving)
+                                                // may wait in the sender behind an earlier send's ACK (Nagle),
+                                                // so the reset may come later than the send returns
   Trait<bool> close_after_both_fins_resets;   // TCP: a close after both FINs went (each side shut sending) resets
                                               // the peer where it would otherwise (unread data, linger {1,0})
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
@@ -317,6 +320,7 @@ class Model {
     bool inbound_unsettled = false;
     int chunks = 0;              // sends those bytes came from (more than one: a recv may get part)
     bool sent_to_closed_peer = false;
+    bool sent_data = false;      // a send of this socket handed bytes over (trait reset_for_data_may_wait_for_ack)
     bool linger_on = false;
     std::uint32_t linger_s = 0;
     bool nonblocking = false;

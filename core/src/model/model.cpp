@@ -1000,12 +1000,22 @@ void Model::apply_send(const ops::Op& op, const ops::Outcome& observed, Socket& 
              (facts[Fact::data_after_shutdown_receive_resets].keyword == "reset" ||
               (peer->shut_wr && !peer->fin_unsent && s.kind != ops::Transport::unix_stream &&
                facts[Fact::data_after_shutdown_both_resets].keyword == "reset"))) {
+    if (s.sent_data && s.kind != ops::Transport::unix_stream &&
+        profile_->traits.reset_for_data_may_wait_for_ack.value) {
+      // The reset comes when the bytes arrive, which may be after the ACK of an earlier
+      // send (Nagle behind a delayed ACK): when is not followed.
+      forget_around(peer->peer, "a send that draws the peer's reset after an earlier send is not followed: it may "
+                                "wait for that send's ACK (Nagle; trait reset_for_data_may_wait_for_ack)");
+      return;
+    }
+    s.sent_data = true;
     s.reset_in = peer->reset_in = true;
     s.reset_after_fin = s.fin_in;
     arrived(peer->peer);
     arrived(s.peer);
   } else {
     const auto added = static_cast<std::uint64_t>(observed.type == Outcome::Type::value ? ret : op.count);
+    if (added > 0) s.sent_data = true;
     if (added > 0 && send_settle_endpoint(s, added) < 0) peer->inbound_unsettled = true;
     peer->inbound += added;
     if (ret > 0) ++peer->chunks;

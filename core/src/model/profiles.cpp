@@ -438,6 +438,16 @@ void set_traits(Traits& winsock, Traits& on_linux) {
             "sock_error path (SS_UNCONNECTED, tcp_disconnect), unlike the runner's non-blocking connect whose "
             "refusal is read from SO_ERROR; measured on Linux 6.18 (scenario failed_connect: recv ENOTCONN, poll "
             "{out,hup}, listen works)"};
+  winsock.reset_for_data_may_wait_for_ack = {
+      false, "not measured on Windows or Wine: the reset of data sent after the peer's SD_RECEIVE is taken to come "
+             "before the next call (catalogue: shutdown(SD_RECEIVE) then data arrives)"};
+  on_linux.reset_for_data_may_wait_for_ack = {
+      true, "net/ipv4/tcp_output.c tcp_nagle_test: a segment smaller than the MSS waits while an earlier one is not "
+            "acknowledged, and the peer may delay that ACK (tcp_send_delayed_ack); net/ipv4/tcp_input.c "
+            "tcp_rcv_state_process resets only when the data arrives. Measured on Linux 6.18 (fuzz_close_sequences, "
+            "regression reset-for-data-waits-for-ack): b sent 16384 and 4968 bytes to a socket that shut down "
+            "sending, then both ways; b's next 4968-byte send returned, b's shutdown then worked and its recv read "
+            "0 (no reset yet); with 300 ms between the send and the shutdown, the shutdown failed ENOTCONN"};
   winsock.close_after_both_fins_resets = {
       false, "not measured on Windows (RFC 9293 section 3.10.4: a connection whose FINs both went is in TIME-WAIT or "
              "CLOSED, with nothing to reset); measured on Wine 8.0: no error at the peer (conformance: reset: no "
