@@ -314,9 +314,8 @@ bool pending_calls_enabled() {
   return on;
 }
 
-ops::Program shape(const ops::Program& program, const Shape& limits, std::size_t* considered) {
+ops::Program shape(const ops::Program& program, const Shape& limits) {
   ops::Program shaped;
-  if (considered != nullptr) *considered = 0;
   int sockets = 0;
   std::uint64_t sent = 0;
   std::uint64_t pending_sent = 0;
@@ -335,7 +334,6 @@ ops::Program shape(const ops::Program& program, const Shape& limits, std::size_t
   };
   for (auto op : program.ops) {
     if (shaped.ops.size() >= limits.max_ops) break;
-    if (considered != nullptr) ++*considered;
     if (!limits.keep_expectations) op.expect.clear();
     switch (op.kind) {
       case OpKind::pair:

@@ -67,10 +67,9 @@ struct Shape {
 // (so that they do not count as a leak of the first input).
 void initialize();
 
-// The program clamped to the shape's limits (ops past them are dropped). `considered`
-// (when given): how many of the program's ops it went through before max_ops cut it off
-// (the rest of the input does not matter: the replay engine keeps only that much).
-ops::Program shape(const ops::Program& program, const Shape& limits, std::size_t* considered = nullptr);
+// The program clamped to the shape's limits (ops past them are dropped; each op keeps
+// its `where`).
+ops::Program shape(const ops::Program& program, const Shape& limits);
 
 // Runs the program on the real sockets with the model of this platform. Aborts with
 // a report on a finding; otherwise returns the trace for the target's own checks.
