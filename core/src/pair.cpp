@@ -100,25 +100,32 @@ class Factory {
       if (!status.ok() || so_error != 0)
         return failure("connect (SO_ERROR " + platform::describe_native(so_error) + ")", status);
     }
+    // Linux answers one more connect after a non-blocking connect completed with 0 (the
+    // "connected" confirmation, __inet_stream_connect in net/ipv4/af_inet.c) and only the
+    // one after it with EISCONN; consumed here, so that a script's connect on either end
+    // answers is_connected as on Winsock (connect.2 EISCONN), where it is WSAEISCONN
+    // already. (A pair's accepted end was never connecting.)
+    if (!connected.ok()) platform::connect(client.get(), listener->endpoint);
     if (auto blocking = platform::set_nonblocking(client.get(), false); !blocking.ok())
       return failure("set blocking", blocking);
 
+    // Accept the connection just made; anything else in the queue is not ours. (An
+    // AF_UNIX client has no name to match: on this process's own temporary path, the
+    // queue holds only the pairs this factory makes, one at a time.)
+    const bool by_name = kind.transport != Transport::unix_stream;
     Endpoint client_address;
-    platform::local_endpoint(client.get(), client_address);
-
-    // Accept the connection just made; anything else in the queue is not ours.
+    if (by_name) platform::local_endpoint(client.get(), client_address);
     Socket server;
     for (int tries = 0; tries < 16; ++tries) {
       const auto ready = platform::wait(listener->socket.get(), platform::WaitFor::readable, timeout);
       if (!ready.ok() || ready.ret != 1)
         return failure("accept: no connection within " + std::to_string(timeout.count()) + " ms", ready);
       Socket candidate;
-      if (auto accepted = platform::accept(listener->socket.get(), candidate); !accepted.ok())
-        return failure("accept", accepted);
       Endpoint candidate_peer;
-      platform::peer_endpoint(candidate.get(), candidate_peer);
-      if (kind.transport == Transport::unix_stream ||
-          (candidate_peer.port == client_address.port && candidate_peer.address == client_address.address)) {
+      if (auto accepted = platform::accept(listener->socket.get(), candidate, by_name ? &candidate_peer : nullptr);
+          !accepted.ok())
+        return failure("accept", accepted);
+      if (!by_name || (candidate_peer.port == client_address.port && candidate_peer.address == client_address.address)) {
         server = std::move(candidate);
         break;
       }

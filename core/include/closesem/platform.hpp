@@ -173,7 +173,9 @@ CallResult bind_loopback(NativeHandle handle, Transport transport);  // port 0 /
 CallResult bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
 CallResult listen(NativeHandle handle, int backlog);
 CallResult connect(NativeHandle handle, const Endpoint& to);
-CallResult accept(NativeHandle handle, Socket& out);
+// `peer`: where the accepted connection comes from, filled in on success (the pair
+// factory's match; one call fewer than peer_endpoint after it).
+CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer = nullptr);
 CallResult local_endpoint(NativeHandle handle, Endpoint& out);
 CallResult peer_endpoint(NativeHandle handle, Endpoint& out);
 // A second handle to the same socket (dup / WSADuplicateSocket into this process).

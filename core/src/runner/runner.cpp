@@ -280,12 +280,7 @@ platform::CallResult Execution::make_op(const ops::Op& op, Step& step) {
       }
       adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
       adopt(op.other, std::move(made.pair.second), op.socket_kind);
-      // Consume Linux's one "connected" answer of a non-blocking connect (see connect()).
-      for (const int end : {op.endpoint, op.other}) {
-        const auto value = slots_[static_cast<std::size_t>(end)].value;
-        platform::Endpoint peer;
-        if (platform::peer_endpoint(value, peer).ok()) platform::connect(value, peer);
-      }
+      // (make_pair consumed Linux's one "connected" answer of a non-blocking connect: see connect())
       return platform::CallResult{};
     }
     case OpKind::socket: {

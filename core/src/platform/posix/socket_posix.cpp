@@ -181,12 +181,11 @@ CallResult get_tcp_linger2(NativeHandle handle, int& seconds) {
 }
 
 CallResult set_nonblocking(NativeHandle handle, bool on) {
+  // FIONBIO sets or clears the file's O_NONBLOCK in one call (ioctl_fionbio in Linux's
+  // fs/ioctl.c), where fcntl takes two (F_GETFL, then F_SETFL); the same flag either way.
+  int value = on ? 1 : 0;
   poison();
-  const int flags = ::fcntl(handle, F_GETFL);
-  if (flags == -1) return capture(flags, true);
-  const int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
-  poison();
-  const int ret = ::fcntl(handle, F_SETFL, wanted);
+  const int ret = ::ioctl(handle, FIONBIO, &value);
   return capture(ret, ret == -1);
 }
 
@@ -293,11 +292,13 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == -1);
 }
 
-CallResult accept(NativeHandle handle, Socket& out) {
+CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
+  Address address;
   poison();
-  const int fd = ::accept4(handle, nullptr, nullptr, SOCK_CLOEXEC);
+  const int fd = ::accept4(handle, peer ? address.get() : nullptr, peer ? &address.length : nullptr, SOCK_CLOEXEC);
   auto outcome = capture(fd == -1 ? -1 : 0, fd == -1);
   if (fd != -1) out = Socket(fd);
+  if (fd != -1 && peer) *peer = from_address(address);
   return outcome;
 }
 

@@ -277,14 +277,16 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-CallResult accept(NativeHandle handle, Socket& out) {
+CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
+  Address address;
   poison();
-  const SOCKET s = ::accept(as_socket(handle), nullptr, nullptr);
+  const SOCKET s = ::accept(as_socket(handle), peer ? address.get() : nullptr, peer ? &address.length : nullptr);
   auto outcome = capture(s == INVALID_SOCKET ? -1 : 0, s == INVALID_SOCKET);
   if (s != INVALID_SOCKET) {
     // accept() makes an inheritable handle; peers are spawned, so keep it ours.
     ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
     out = Socket(static_cast<NativeHandle>(s));
+    if (peer) *peer = from_address(address);
   }
   return outcome;
 }
