@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 namespace closesem::platform {
@@ -112,7 +113,12 @@ std::string native_error_name(int native) {
 std::string describe_native(int native) {
   if (native == kErrorSentinel) return "unset";
   if (native == 0) return "0";
-  return native_error_name(native) + "(" + std::to_string(native) + ")";
+  // Remembered per thread: the runner names the error of every failing step.
+  thread_local std::unordered_map<int, std::string> named;
+  auto found = named.find(native);
+  if (found == named.end())
+    found = named.emplace(native, native_error_name(native) + "(" + std::to_string(native) + ")").first;
+  return found->second;
 }
 
 std::optional<int> native_error_code(std::string_view name) {
