@@ -316,6 +316,7 @@ bool pending_calls_enabled() {
 
 ops::Program shape(const ops::Program& program, const Shape& limits) {
   ops::Program shaped;
+  shaped.ops.reserve(std::min(program.ops.size(), limits.max_ops));
   int sockets = 0;
   std::uint64_t sent = 0;
   std::uint64_t pending_sent = 0;
@@ -402,7 +403,7 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
         break;
       default: break;
     }
-    shaped.ops.push_back(op);
+    shaped.ops.push_back(std::move(op));
   }
   if (pending_sent > 0) {
     // A close that lingers would wait on the filler's megabytes, which the peer may never

@@ -95,17 +95,15 @@ class Factory {
       const auto ready = platform::wait(client.get(), platform::WaitFor::writable, timeout);
       if (!ready.ok() || ready.ret != 1)
         return failure("connect did not complete within " + std::to_string(timeout.count()) + " ms", ready);
-      int so_error = 0;
-      const auto status = platform::socket_error(client.get(), so_error);
-      if (!status.ok() || so_error != 0)
-        return failure("connect (SO_ERROR " + platform::describe_native(so_error) + ")", status);
+      // The connect again says how the first ended (in place of SO_ERROR: one call), and
+      // consumes Linux's one "connected" answer after a non-blocking connect (0; only the
+      // connect after it fails EISCONN: __inet_stream_connect in net/ipv4/af_inet.c), so
+      // that a script's connect on either end of a pair answers is_connected, as on
+      // Winsock (WSAEISCONN at once). A pair's accepted end was never connecting.
+      const auto again = platform::connect(client.get(), listener->endpoint);
+      if (!again.ok() && again.errc != Errc::is_connected)
+        return failure("connect to " + listener->endpoint.describe() + " (asked again once writable)", again);
     }
-    // Linux answers one more connect after a non-blocking connect completed with 0 (the
-    // "connected" confirmation, __inet_stream_connect in net/ipv4/af_inet.c) and only the
-    // one after it with EISCONN; consumed here, so that a script's connect on either end
-    // answers is_connected as on Winsock (connect.2 EISCONN), where it is WSAEISCONN
-    // already. (A pair's accepted end was never connecting.)
-    if (!connected.ok()) platform::connect(client.get(), listener->endpoint);
     if (auto blocking = platform::set_nonblocking(client.get(), false); !blocking.ok())
       return failure("set blocking", blocking);
 

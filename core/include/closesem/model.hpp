@@ -249,6 +249,9 @@ class Model {
   // (an endpoint that was never made, a pair over a live endpoint) is reported in
   // `error` with an empty prediction.
   Prediction predict(const ops::Op& op, std::string* error = nullptr) const;
+  // Whether the op acts on an endpoint that no op made: a script error, which predict()
+  // spells out; the runner's fuzzing mode drops such ops without predicting them.
+  bool names_unmade(const ops::Op& op) const;
   // Moves the state on by what happened (the observed outcome, which may be any of
   // the admissible ones, or a divergence: the model follows what the platform did).
   // `predicted`: what predict() said of this op in this very state, when the caller has

@@ -153,6 +153,20 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
   return p;
 }
 
+bool Model::names_unmade(const ops::Op& op) const {
+  if (op.endpoint < 0 || op.endpoint >= ops::kEndpoints || op.invalid_handle) return false;
+  switch (op.kind) {  // (the ops predict_base does not hand to predict_on_handle)
+    case OpKind::startup:
+    case OpKind::cleanup:
+    case OpKind::pair:
+    case OpKind::socket:
+    case OpKind::collect:
+    case OpKind::cancel: return false;
+    default: break;
+  }
+  return uses_endpoint(op.kind) && !handles_[op.endpoint].made;
+}
+
 Prediction Model::predict_base(const ops::Op& op, std::string* error) const {
   const auto in_range = [](int e) { return e >= 0 && e < ops::kEndpoints; };
   if (!in_range(op.endpoint) || !in_range(op.other)) return script_error(error, "an endpoint outside a..h");
@@ -195,7 +209,7 @@ Prediction Model::predict_make(const ops::Op& op, std::string* error) const {
 
 Prediction Model::predict_on_handle(const ops::Op& op, std::string* error) const {
   const auto& facts = *profile_;
-  if (!handles_[op.endpoint].made)
+  if (names_unmade(op))
     return script_error(error, "endpoint " + ops::endpoint_name(op.endpoint) + " was never made");
   if ((op.kind == OpKind::dup || op.kind == OpKind::accept) && handles_[op.other].open)
     return script_error(error, std::string(ops::to_string(op.kind)) + " into " + ops::endpoint_name(op.other) +

@@ -58,6 +58,7 @@ class Execution {
   // The mechanism of the last start is not available: this platform lacks it (as the model
   // predicted) or this host refused it at run time (io_uring).
   bool unavailable_mechanism() const { return unavailable_mechanism_; }
+  bool names_unmade(const ops::Op& op) const { return model_.names_unmade(op); }
 
   void finish(Trace& trace);  // pending.cpp
   void close_abortively();
