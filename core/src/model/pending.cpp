@@ -189,6 +189,15 @@ Prediction Model::predict_start(const ops::Op& op, const Socket* s, std::string*
     completion.source = "the submission fails at once (" + std::string(traits.overlapped_fails_at_submission.source) +
                         "): " + completion.source;
     completion.settle.clear();
+    // ConnectEx's pointer is looked up the first time a connect of the family needs it, on
+    // a socket made for the lookup (platform/winsock/async_winsock.cpp, extensions()):
+    // after the last WSACleanup, in a process that had not looked it up before, that
+    // socket fails WSANOTINITIALISED first (Wine 8.0, found by fuzz_close_sequences).
+    if (op.call == PendingCall::connect && lifecycle_over()) {
+      completion.admissible.push_back(fail(Errc::not_initialised));
+      completion.source += "; or WSANOTINITIALISED from the lookup of ConnectEx, when this process had not made it "
+                           "before the last WSACleanup";
+    }
     return completion;
   }
   if (completion.admissible.empty() && overlapped_family(op.mechanism))

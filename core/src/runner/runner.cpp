@@ -307,7 +307,15 @@ bool Execution::value_taken(const ops::Op& op, const Slot& slot, Step& step) con
            (p.start.mechanism == ops::Mechanism::thread || p.start.mechanism == ops::Mechanism::uring);
   });
   if (accepting) by = "the socket an accept still pending may make at any moment";
-  if (accepting || reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
+  // An overlapped (or completion-port) accept makes its accept socket before AcceptEx is
+  // called: that socket may take this very value (the lowest free one under Wine), and
+  // AcceptEx then acts on it (fuzz_close_sequences under Wine 8: `start overlapped
+  // accept` on a closed handle observed 0, WSAENOTSOCK predicted).
+  const bool makes_first = op.kind == OpKind::start && op.call == ops::PendingCall::accept &&
+                           (op.mechanism == ops::Mechanism::overlapped || op.mechanism == ops::Mechanism::iocp) &&
+                           platform::api() == platform::Api::winsock;
+  if (makes_first && by.empty()) by = "the accept socket the call makes before it is submitted";
+  if (accepting || makes_first || reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
     if (by.empty()) by = "another object of this process (outside the script)";
     step.called = false;
     step.note = "not called: the " + std::string(slot.open ? "cleaned-up" : "closed") +
