@@ -182,6 +182,13 @@ TEST_CASE("model: Winsock and Linux differ where the contract says they do", "[u
   const auto none = state.predict(parse_one("c recv 1\n").ops[0], &error);
   CHECK(none.admissible.empty());
   CHECK(error == "endpoint c was never made");
+  // The runner's fuzzing mode drops such an op without predicting it: the same check.
+  CHECK(state.names_unmade(parse_one("c recv 1\n").ops[0]));
+  CHECK_FALSE(state.names_unmade(parse_one("invalid recv 1\n").ops[0]));
+  CHECK_FALSE(state.names_unmade(parse_one("c socket tcp4\n").ops[0]));
+  const auto made = parse_one("c socket tcp4\n").ops[0];
+  state.apply(made, ops::Outcome{});
+  CHECK_FALSE(state.names_unmade(parse_one("c recv 1\n").ops[0]));
 }
 
 TEST_CASE("model: after a reset with several sends queued, Linux admits part of the data or the reset",
