@@ -108,8 +108,8 @@ class Factory {
       return failure("set blocking", blocking);
 
     // Accept the connection just made; anything else in the queue is not ours. (An
-    // AF_UNIX client has no name to match: on this process's own temporary path, the
-    // queue holds only the pairs this factory makes, one at a time.)
+    // AF_UNIX client has no name to match: the first connection on this process's own
+    // temporary path is taken, as it always was.)
     const bool by_name = kind.transport != Transport::unix_stream;
     Endpoint client_address;
     if (by_name) platform::local_endpoint(client.get(), client_address);

@@ -314,7 +314,7 @@ bool Execution::value_taken(const ops::Op& op, const Slot& slot, Step& step) con
   const bool makes_first = op.kind == OpKind::start && op.call == ops::PendingCall::accept &&
                            (op.mechanism == ops::Mechanism::overlapped || op.mechanism == ops::Mechanism::iocp) &&
                            platform::api() == platform::Api::winsock;
-  if (makes_first && by.empty()) by = "the accept socket the call makes before it is submitted";
+  if (makes_first && by.empty()) by = "the accept socket the call would make before AcceptEx (it may take this value)";
   if (accepting || makes_first || reused(op.endpoint, by) || platform::handle_in_use(slot.value)) {
     if (by.empty()) by = "another object of this process (outside the script)";
     step.called = false;
