@@ -155,15 +155,9 @@ Prediction Model::predict(const ops::Op& op, std::string* error) const {
 
 bool Model::names_unmade(const ops::Op& op) const {
   if (op.endpoint < 0 || op.endpoint >= ops::kEndpoints || op.invalid_handle) return false;
-  switch (op.kind) {  // (the ops predict_base does not hand to predict_on_handle)
-    case OpKind::startup:
-    case OpKind::cleanup:
-    case OpKind::pair:
-    case OpKind::socket:
-    case OpKind::collect:
-    case OpKind::cancel: return false;
-    default: break;
-  }
+  // (socket, collect and cancel: predict_base does not hand them to predict_on_handle;
+  // uses_endpoint() leaves out pair, startup and cleanup)
+  if (op.kind == OpKind::socket || op.kind == OpKind::collect || op.kind == OpKind::cancel) return false;
   return uses_endpoint(op.kind) && !handles_[op.endpoint].made;
 }
 

@@ -249,6 +249,12 @@ std::optional<long> blocked_in(int file) {
   return std::strtol(text, nullptr, 10);
 }
 
+// Returns once the worker's call has completed, or `patience` ran out.
+void wait_done(ThreadShared& shared, milliseconds patience) {
+  std::unique_lock<std::mutex> lock(shared.mutex);
+  shared.changed.wait_for(lock, patience, [&] { return shared.done; });
+}
+
 // Returns once the worker sleeps inside one of `numbers`, or has completed, or the
 // patience ran out (then the caller goes on: the call is pending or about to be).
 void wait_until_blocked(ThreadShared& shared, const std::vector<long>& numbers) {
@@ -264,8 +270,7 @@ void wait_until_blocked(ThreadShared& shared, const std::vector<long>& numbers) 
         file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (file == -1) {
           // No /proc here: a short grace instead, then the call counts as started.
-          std::unique_lock<std::mutex> lock(shared.mutex);
-          shared.changed.wait_for(lock, scaled(milliseconds(20)), [&] { return shared.done; });
+          wait_done(shared, scaled(milliseconds(20)));
           return;
         }
       }
@@ -373,12 +378,10 @@ CallResult start_thread(AsyncRequest request, std::unique_ptr<AsyncCall>& out) {
   std::thread own;
   const std::error_code made = pool::start(shared, own);
   if (made) return failure(made.value());
-  if (on_a_descriptor) {
+  if (on_a_descriptor)
     wait_until_blocked(*shared, numbers);
-  } else {
-    std::unique_lock<std::mutex> lock(shared->mutex);
-    shared->changed.wait_for(lock, patience(), [&] { return shared->done; });
-  }
+  else
+    wait_done(*shared, patience());
   out = std::make_unique<ThreadCall>(std::move(shared), std::move(own));
   return CallResult{};
 }
