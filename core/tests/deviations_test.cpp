@@ -38,6 +38,9 @@ std::vector<ModelUse> model_uses() {
     for (std::size_t i = 0; i < profile->facts.size(); ++i)
       if (profile->facts[i].deviation)
         uses.push_back({profile->facts[i].deviation_id, name + " fact " + std::to_string(i)});
+    // (A trait that deviates: model/profiles.cpp sets it after the facts.)
+    if (const char* id = profile->traits.accept_inherits_linger.deviation)
+      uses.push_back({id, name + " trait accept_inherits_linger"});
   }
   return uses;
 }

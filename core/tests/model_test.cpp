@@ -339,6 +339,9 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
        [](model::Traits& t) { t.shutdown_both_with_unread_ends.value ^= true; }},
       {"so_error_reports_reset", "winsock", "pair tcp4\na send 1\nb close\na error\na recv 1\n",
        [](model::Traits& t) { t.so_error_reports_reset.value ^= true; }},
+      {"accept_inherits_linger", "linux",
+       "f socket tcp4\nf linger on 0\nf listen\ng socket tcp4\ng connect f\nf accept d\nd close\ng recv 1\n",
+       [](model::Traits& t) { t.accept_inherits_linger.value ^= true; }},
       // Issue 17: which mechanisms and notifiers a profile has, and how they behave.
       {"mechanism_overlapped", "winsock", "pair tcp4\na start overlapped recv 1 @1\n",
        [](model::Traits& t) { t.mechanism_overlapped.value ^= true; }},
@@ -575,6 +578,7 @@ TEST_CASE("model: every fact and trait of every profile has an answer and its so
              {"pending_after_reset_may_read_0", t.pending_after_reset_may_read_0.source},
              {"shutdown_both_with_unread_ends", t.shutdown_both_with_unread_ends.source},
              {"so_error_reports_reset", t.so_error_reports_reset.source},
+             {"accept_inherits_linger", t.accept_inherits_linger.source},
              {"mechanism_overlapped", t.mechanism_overlapped.source},
              {"mechanism_iocp", t.mechanism_iocp.source},
              {"mechanism_uring", t.mechanism_uring.source},

@@ -157,6 +157,7 @@ template <typename T>
 struct Trait {
   T value{};
   const char* source = "";
+  const char* deviation = nullptr;  // a known deviation's ID where a profile differs from winsock by it
 };
 
 // The model asks these by name, never the API family. Each profile sets every one
@@ -185,6 +186,8 @@ struct Traits {
                                                 // so the reset may come later than the send returns
   Trait<bool> close_after_both_fins_resets;   // TCP: a close after both FINs went (each side shut sending) resets
                                               // the peer where it would otherwise (unread data, linger {1,0})
+  Trait<bool> accept_inherits_linger;         // a connection accepted from a listener has the listener's linger
+                                              // setting (as it was when the connection came)
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
   // say which other mechanisms the platform has (the runner still reports not_supported
   // at run time where the kernel refuses one: then the rest of the input is skipped).

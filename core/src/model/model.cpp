@@ -1088,7 +1088,12 @@ void Model::apply_connect(const ops::Op& op) {
   client_socket.connect_failed = false;  // (Winsock: a connect after a refused one works)
   client_socket.peer = server;
   client_socket.bound = true;
-  sockets_[static_cast<std::size_t>(listener)].backlog.push_back(server);
+  auto& listening = sockets_[static_cast<std::size_t>(listener)];
+  if (profile_->traits.accept_inherits_linger.value) {
+    server_socket.linger_on = listening.linger_on;
+    server_socket.linger_s = listening.linger_s;
+  }
+  listening.backlog.push_back(server);
   arrived(listener);  // a pending accept takes it; FD_ACCEPT; an edge-triggered epoll wakes
 }
 

@@ -387,6 +387,13 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   on_linux.shutdown_both_with_unread_ends = {true, "measured by fuzz_close_sequences on Linux: both directions "
                                                    "shut with bytes unread, a later shutdown failed ENOTCONN "
                                                    "(when the connection ends is not pinned down)"};
+  winsock.accept_inherits_linger = {
+      true, "accept (Microsoft's documentation): the new socket has the same properties as the listening socket; "
+            "not measured on Windows, nor when it takes them (the model: when the connection comes)"};
+  on_linux.accept_inherits_linger = {
+      true, "net/core/sock.c sk_clone_lock copies the listener's struct sock, SOCK_LINGER and sk_lingertime with it, "
+            "when the handshake completes (found by fuzz_close_sequences: the accepted end of a listener with linger "
+            "{1,0} reset its peer on close; regression accept-inherits-linger)"};
   winsock.so_error_reports_reset = {false, "contract §2.4 #7: SO_ERROR reads 0 after a reset, which persists"};
   on_linux.so_error_reports_reset = {true, "socket.7 (SO_ERROR is cleared when read), contract §4 #8 (reported "
                                            "once)"};
@@ -609,6 +616,9 @@ std::vector<Profile> make_profiles() {
     e.reason = std::string(deviation.id) + ": " + reason;
     wine.facts[static_cast<std::size_t>(deviation.fact)] = e;
   }
+  // Wine 8.0's deviations in how the state machine goes (its traits), by ID as above.
+  wine.traits.accept_inherits_linger = {false, "known deviation wine8-accept-ignores-listener-linger",
+                                        "wine8-accept-ignores-listener-linger"};
   return {winsock, linux_profile, wine};
 }
 
