@@ -197,40 +197,23 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   const bool feedback = !blind();
   struct Kept {
     std::vector<std::uint8_t> bytes;
-    double seconds;       // how long the input took when it ran
-    std::uint32_t found;  // how many of its mutants reached a new transition
+    double seconds;  // how long the input took when it ran
   };
   std::vector<Kept> kept;
   constexpr std::size_t kMaxKept = 4096;
   constexpr int kTour = 3;
-  auto pick = [&]() -> std::size_t {
-    std::size_t best = static_cast<std::size_t>(next() % kept.size());
+  auto pick = [&]() -> const Kept& {
+    const Kept* best = &kept[static_cast<std::size_t>(next() % kept.size())];
     for (int i = 1; i < kTour; ++i) {
-      const auto b = static_cast<std::size_t>(next() % kept.size());
-      if (kept[b].seconds < kept[best].seconds) best = b;
+      const Kept& b = kept[static_cast<std::size_t>(next() % kept.size())];
+      if (b.seconds < best->seconds) best = &b;
     }
-    return best;
-  };
-  // Once the store is full, a new input replaces the less productive of two kept inputs
-  // drawn at random: the one whose mutants reached fewer new transitions (plus one) per
-  // second it takes to run. It was one drawn at random: the store filled with the costly
-  // programs that reach deep states, and after a minute mutated inputs took 100-130 us
-  // each against 65-75 us for fresh ones. The slower of two, by time alone: 88 % of the
-  // rate of 4659aa3 over 10 minutes (66 % before), but about 10 % fewer transitions and
-  // the deepest planted fault found less often; the slowest of three: 41 % fewer
-  // transitions after 4 minutes. Figures for this rule: README, "Semantic coverage".
-  auto replaced = [&]() -> Kept& {
-    Kept& a = kept[static_cast<std::size_t>(next() % kept.size())];
-    Kept& b = kept[static_cast<std::size_t>(next() % kept.size())];
-    // (b.found + 1) / b.seconds < (a.found + 1) / a.seconds, without dividing
-    return (b.found + 1) * a.seconds < (a.found + 1) * b.seconds ? b : a;
+    return *best;
   };
   auto before_input = std::chrono::steady_clock::now();
   while (before_input < deadline) {
-    std::size_t parent = kMaxKept;
     if (feedback && !kept.empty() && next() % 4 != 0) {
-      parent = pick();
-      g_current = kept[parent].bytes;
+      g_current = pick().bytes;
       mutate(g_current, kept[static_cast<std::size_t>(next() % kept.size())].bytes, max_len, next);
     } else {
       g_current.resize(static_cast<std::size_t>(next() % (max_len + 1)));
@@ -243,10 +226,9 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
     const std::size_t used = closesem::fuzz::take_input_used(g_current.size());
     if (feedback && closesem::fuzz::new_transitions() > new_before) {
       g_current.resize(used);
-      if (parent < kept.size()) ++kept[parent].found;
-      Kept input{g_current, std::chrono::duration<double>(now - before_input).count(), 0};
+      Kept input{g_current, std::chrono::duration<double>(now - before_input).count()};
       if (kept.size() < kMaxKept) kept.push_back(std::move(input));
-      else replaced() = std::move(input);
+      else kept[static_cast<std::size_t>(next() % kMaxKept)] = std::move(input);
     }
     before_input = now;
     ++runs;
