@@ -400,6 +400,7 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       "pair tcp4\na send 70000\n",             // send_timeout_expired: the window may fill
       "a socket tcp4\na recv 1\n",             // recv_unconnected_tcp
       "c socket tcp4\nc listen\nc nonblocking on\nc recv 1\n",  // recv_listening_tcp_nonblocking
+      "c socket tcp4\nc listen\nb socket tcp4\nb connect c\nc recv 1\n",  // recv_listening_tcp_queued
       // Issue 17: the pending-call, notification and name rows.
       "pair tcp4\na start thread recv 9 @1\na close\ncollect @1\n",      // pending_close_thread_recv
       "pair tcp4\na start overlapped recv 9 @1\na close\ncollect @1\n",  // pending_close_overlapped_recv

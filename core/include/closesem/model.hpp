@@ -63,6 +63,7 @@ enum class Fact {
   // runner gives up on is `blocked`, the same everywhere, and needs no fact.)
   send_timeout_expired,
   recv_listening_tcp_nonblocking,    // recv on a non-blocking TCP listener
+  recv_listening_tcp_queued,         // recv on a TCP listener with a connection queued (blocking or not)
   // --- Pending calls (issue 17): what completes a call pending in a slot, per mechanism
   // and cause. "pending": the cause does not complete the call (it stays pending; for a
   // close, the socket stays open until the call returns: the peer sees nothing).

@@ -354,6 +354,9 @@ Prediction Model::predict_recv(const ops::Op& op, const Socket& s) const {
   const bool unix_kind = s.kind == ops::Transport::unix_stream;
   if (s.phase == Phase::listening) {
     if (unix_kind) return from_fact(facts, Fact::recv_listening_unix);
+    // Wine 8.0 waits for a listener to be readable before it asks the host: with a
+    // connection queued it is, and the answer comes at once.
+    if (!s.backlog.empty()) return from_fact(facts, Fact::recv_listening_tcp_queued);
     if (s.nonblocking) return from_fact(facts, Fact::recv_listening_tcp_nonblocking);
     return from_fact(facts, Fact::recv_listening_tcp);
   }

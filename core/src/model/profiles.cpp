@@ -105,6 +105,8 @@ const Row kRows[] = {
      "would_block", "socket.7 SO_SNDTIMEO: EAGAIN/EWOULDBLOCK when the timeout expires before any data was sent"},
     {Fact::recv_listening_tcp_nonblocking, "not_connected", "recv R5 (WSAENOTCONN) on a non-blocking listener",
      "not_connected", "recv.2 ENOTCONN"},
+    {Fact::recv_listening_tcp_queued, "not_connected", "recv R5 (WSAENOTCONN) on a listener, a connection queued or not",
+     "not_connected", "recv.2 ENOTCONN (tcp_recvmsg_locked: TCP_LISTEN)"},
     // --- Pending calls (issue 17). Linux facts: measured by this suite on Linux 6.18
     // (contract §4 #6 and the conformance threads tests); io_uring: documented, to be
     // measured (on Linux 6.18). Windows: documented, not measured on Windows.
