@@ -148,6 +148,7 @@ int ops_run(const OpsRunOptions& options, std::ostream& out, std::ostream& err) 
     // a finding, like a divergence).
     for (const auto& call : trace.reaped) out << "  reaped " << call << '\n';
     for (const auto& leak : trace.leaked) out << "  LEAKED " << leak << '\n';
+    for (const auto& leak : trace.leaked_known) out << "  leaked " << leak << '\n';
     if (!trace.leaked.empty()) file_status = 1;
     if (!options.replay_dir.empty()) {
       const auto path = replay_path(options.replay_dir, file, replays);

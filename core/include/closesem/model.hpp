@@ -295,6 +295,10 @@ class Model {
     // its completion is not predicted.
     bool unknown = false;
     std::string unknown_since;
+    // "<id>: <reason>": a profile's known deviation under which nothing may ever end the
+    // call (no timeout of its own, and neither a close nor a cancel ends it): the runner's
+    // reaping then leaves it to the process as a known leak, not a finding.
+    std::string never_ends;
   };
   const PendingSlot& pending_slot(int slot) const { return slots_[slot]; }
   // Whether the model holds that the call in `slot` has not completed: nothing that
@@ -304,7 +308,8 @@ class Model {
   // own receive or send timeout: a blocking call nothing else completes (Wine 8.0's
   // blocking I/O on a listener, which closesocket does not wake either). The runner gives
   // such a call a short timeout of its own, and the model predicts it ends by it.
-  // (Also a call that may: one of its alternatives is its own timeout.)
+  // (Also a call that may: one of its alternatives is its own timeout; and a call the
+  // model does not follow where a cancel does not end a thread's call.)
   bool start_times_out(const ops::Op& start) const;
 
   // The state of one socket (several handles may share it after dup).
@@ -404,6 +409,7 @@ class Model {
   Prediction predict_collect(const ops::Op& op, std::string* error) const;
   Prediction predict_cancel(const ops::Op& op, std::string* error) const;
   Prediction start_completion(const ops::Op& op, const Socket* s) const;  // what a start completes with now
+  std::string never_ends(const ops::Op& op, const Socket* s) const;      // PendingSlot::never_ends of a start
   void apply_start(const ops::Op& op, const ops::Outcome& observed);
   void apply_collect(const ops::Op& op, const ops::Outcome& observed);
   void apply_cancel(const ops::Op& op, const ops::Outcome& observed);

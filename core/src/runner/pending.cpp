@@ -83,9 +83,12 @@ void Execution::finish(Trace& trace) {
       trace.reaped.push_back("@" + std::to_string(i + 1) + ": `" + ops::print(pending.start) +
                              "` reaped at the end: " + ops::print(to_ops(pending.call->result())));
     } else {
-      trace.leaked.push_back("@" + std::to_string(i + 1) + ": `" + ops::print(pending.start) +
-                             "` did not end within " + std::to_string(bound.count()) +
-                             " ms of its reaping (cancelled, then waited for): left to the process");
+      const std::string what = "@" + std::to_string(i + 1) + ": `" + ops::print(pending.start) +
+                               "` did not end within " + std::to_string(bound.count()) +
+                               " ms of its reaping (cancelled, then waited for): left to the process";
+      const auto& known = model_.pending_slot(i).never_ends;
+      if (known.empty()) trace.leaked.push_back(what);
+      else trace.leaked_known.push_back(what + " (known deviation " + known + ")");
       pending.call.release();  // NOLINT: deliberately leaked, its worker may still use it
     }
     pending.call.reset();

@@ -55,6 +55,7 @@ std::string Trace::report() const {
   for (const auto& step : steps) out += report(step);
   for (const auto& call : reaped) out += "reaped " + call + "\n";
   for (const auto& leak : leaked) out += "LEAKED " + leak + "\n";
+  for (const auto& leak : leaked_known) out += "leaked " + leak + "\n";
   return out;
 }
 
