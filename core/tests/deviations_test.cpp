@@ -39,8 +39,9 @@ std::vector<ModelUse> model_uses() {
       if (profile->facts[i].deviation)
         uses.push_back({profile->facts[i].deviation_id, name + " fact " + std::to_string(i)});
     // (A trait that deviates: model/profiles.cpp sets it after the facts.)
-    if (const char* id = profile->traits.accept_inherits_linger.deviation)
-      uses.push_back({id, name + " trait accept_inherits_linger"});
+    profile->traits.each([&](const char* trait, const auto& t) {
+      if (t.deviation != nullptr) uses.push_back({t.deviation, name + " trait " + trait});
+    });
   }
   return uses;
 }

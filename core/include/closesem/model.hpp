@@ -202,6 +202,37 @@ struct Traits {
   Trait<bool> recv_clears_recorded_read;      // a recv clears an FD_READ recorded and not yet enumerated
   Trait<bool> unix_poll_mirrors_shutdown;     // AF_UNIX stream: poll follows the shutdown state both ends share (a
                                               // shutdown mirrored onto the peer, the peer's close ends both ways)
+
+  // Every trait with its name, the one list of them (the tests walk it: each has a source,
+  // each deviation a profile sets on one is in the known-deviation table; model_test checks
+  // that the list has every member).
+  template <typename F>
+  void each(F&& f) const {
+    f("lifecycle", lifecycle);
+    f("poll_reports_hangup", poll_reports_hangup);
+    f("pending_error_before_shutdown", pending_error_before_shutdown);
+    f("pending_after_reset_may_read_0", pending_after_reset_may_read_0);
+    f("shutdown_both_with_unread_ends", shutdown_both_with_unread_ends);
+    f("so_error_reports_reset", so_error_reports_reset);
+    f("listener_shutdown_receive_stops", listener_shutdown_receive_stops);
+    f("failed_shutdown_sticks", failed_shutdown_sticks);
+    f("failed_connect_shutdown_disables_connect", failed_connect_shutdown_disables_connect);
+    f("unix_shutdown_unconnected_sticks", unix_shutdown_unconnected_sticks);
+    f("refused_connect_abort_resets", refused_connect_abort_resets);
+    f("blocking_connect_refusal_leaves_no_trace", blocking_connect_refusal_leaves_no_trace);
+    f("reset_for_data_may_wait_for_ack", reset_for_data_may_wait_for_ack);
+    f("close_after_both_fins_resets", close_after_both_fins_resets);
+    f("accept_inherits_linger", accept_inherits_linger);
+    f("mechanism_overlapped", mechanism_overlapped);
+    f("mechanism_iocp", mechanism_iocp);
+    f("mechanism_uring", mechanism_uring);
+    f("overlapped_fails_at_submission", overlapped_fails_at_submission);
+    f("notifier_epoll", notifier_epoll);
+    f("notifier_event_select", notifier_event_select);
+    f("event_select_sets_nonblocking", event_select_sets_nonblocking);
+    f("recv_clears_recorded_read", recv_clears_recorded_read);
+    f("unix_poll_mirrors_shutdown", unix_poll_mirrors_shutdown);
+  }
 };
 
 // A platform as the model knows it: its facts and traits, nothing else (no API family:
