@@ -77,6 +77,45 @@ function(export_and_build program name)
   set(exe "${binary}" PARENT_SCOPE)
 endfunction()
 
+# The steps that started a handler in asio run's report (RUN) and in the export's output
+# (EXPORT) must be the same, except a read or write step: with io_context threads, whether
+# an end's earlier read or write had completed when the next one came is timing, and the
+# runner and the export each leave out a read or write while one is pending at that end
+# (the export says "not started (as the runner): a read is pending at this end already").
+# Found under Wine 8.0: 12_two_threads_close, step 6 started in asio run and not in the
+# export. Sets RESULT to "" or to what differs otherwise.
+function(compare_started_steps run export result)
+  string(REGEX MATCHALL "\n  step [0-9]+ `" lines "${run}")
+  set(run_steps)
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^\n  step ([0-9]+) `$" "\\1" n "${line}")
+    list(APPEND run_steps "${n}")
+  endforeach()
+  string(REGEX MATCHALL "\n  handler [0-9]+, step [0-9]+ `" lines "${export}")
+  set(export_steps)
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^\n  handler [0-9]+, step ([0-9]+) `$" "\\1" n "${line}")
+    list(APPEND export_steps "${n}")
+  endforeach()
+  list(REMOVE_DUPLICATES run_steps)
+  list(REMOVE_DUPLICATES export_steps)
+  set(problems "")
+  foreach(n IN LISTS run_steps)
+    list(FIND export_steps "${n}" at)
+    if(at EQUAL -1 AND NOT export MATCHES
+       "\nstep ${n}: [a-z]+ (read|write) [^\n]*\n[\r\n]*  not started \\(as the runner\\): a (read|write) is pending")
+      string(APPEND problems "step ${n} started a handler in asio run, not in the export; ")
+    endif()
+  endforeach()
+  foreach(n IN LISTS export_steps)
+    list(FIND run_steps "${n}" at)
+    if(at EQUAL -1 AND NOT export MATCHES "\nstep ${n}: [a-z]+ (read|write) ")
+      string(APPEND problems "step ${n} started a handler in the export, not in asio run; ")
+    endif()
+  endforeach()
+  set(${result} "${problems}" PARENT_SCOPE)
+endfunction()
+
 if(PART STREQUAL "corpus")
   set(programs)
   foreach(dir IN LISTS CORPUS)
@@ -117,9 +156,10 @@ if(PART STREQUAL "corpus")
       string(REGEX MATCHALL "\n  handler [0-9]+, step [0-9]+ `[^\n]*(; admits: |: never ran \\(admitted)" printed
              "${out}")
       list(LENGTH printed printed)
-      if(NOT judged EQUAL listed OR printed LESS judged)
+      compare_started_steps("${run_out}" "${out}" differ)
+      if(printed LESS judged OR NOT differ STREQUAL "")
         message(FATAL_ERROR "the export of ${name}: ${judged} handlers judged (${printed} printed with what the "
-                            "model admits or as lost at close), asio run lists ${listed}\nasio run:\n${run_out}\nthe export:\n${out}")
+                            "model admits or as lost at close), asio run lists ${listed}; ${differ}\nasio run:\n${run_out}\nthe export:\n${out}")
       endif()
     endif()
     string(APPEND summary "  ${name}: ${verdict}\n")
