@@ -77,13 +77,6 @@ function(export_and_build program name)
   set(exe "${binary}" PARENT_SCOPE)
 endfunction()
 
-# The steps that started a handler in asio run's report (RUN) and in the export's output
-# (EXPORT) must be the same, except a read or write step: with io_context threads, whether
-# an end's earlier read or write had completed when the next one came is timing, and the
-# runner and the export each leave out a read or write while one is pending at that end
-# (the export says "not started (as the runner): a read is pending at this end already").
-# Found under Wine 8.0: 12_two_threads_close, step 6 started in asio run and not in the
-# export. Sets RESULT to "" or to what differs otherwise.
 # The step numbers of TEXT's lines "\n<PREFIX>step N `", each once, in RESULT.
 function(step_numbers text prefix result)
   string(REGEX MATCHALL "\n${prefix}step [0-9]+ `" lines "${text}")
@@ -96,6 +89,13 @@ function(step_numbers text prefix result)
   set(${result} "${numbers}" PARENT_SCOPE)
 endfunction()
 
+# The steps that started a handler in asio run's report (RUN) and in the export's output
+# (EXPORT) must be the same, except a read or write step: with io_context threads, whether
+# an end's earlier read or write had completed when the next one came is timing, and the
+# runner and the export each leave out a read or write while one is pending at that end
+# (the export says "not started (as the runner): a read is pending at this end already").
+# Found under Wine 8.0: 12_two_threads_close, step 6 started in asio run and not in the
+# export. Sets RESULT to "" or to what differs otherwise.
 function(compare_started_steps run export result)
   step_numbers("${run}" "  " run_steps)
   step_numbers("${export}" "  handler [0-9]+, " export_steps)

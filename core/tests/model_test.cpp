@@ -283,9 +283,8 @@ ops::Program parse_text(const std::string& text) {
   return program;
 }
 
-// The prediction for the last op of `text` after the model of `profile` followed every
-// op before it with its first admissible outcome (a success where the model admits any).
-// The first `count` ops applied, each with the first outcome the model admits.
+// The first `count` ops of `program` applied, each with its first admissible outcome (a
+// success where the model admits any).
 void apply_ops(model::Model& state, const ops::Program& program, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     const auto& op = program.ops[i];
@@ -300,6 +299,8 @@ void apply_ops(model::Model& state, const ops::Program& program, std::size_t cou
   }
 }
 
+// The prediction for the last op of `text` after the model of `profile` followed every
+// op before it.
 model::Prediction last_prediction(const model::Profile& profile, const std::string& text) {
   const auto program = parse_text(text);
   model::Model state(profile);
@@ -733,25 +734,23 @@ TEST_CASE("model: a thread call not followed gets a short timeout where a cancel
   // An AcceptEx pending on a connected socket is not followed (nor is its socket): a
   // thread send on it to a peer that closed may miss the reset under Wine 8.0, and its
   // cancel finds nothing; on Linux and Winsock a cancel ends a thread's call.
-  const auto program = parse_text(
-      "pair tcp6 g c\nc close\ng start overlapped accept c @2\ng start thread send 1048576 @3\n");
-  auto times_out = [&](const char* profile_name) {
+  // Whether the last op of `text`, a start, gets the short timeout.
+  auto times_out = [](const char* profile_name, const std::string& text) {
     const auto* profile = model::find_profile(profile_name);
     REQUIRE(profile != nullptr);
+    const auto program = parse_text(text);
     model::Model state(*profile);
     apply_ops(state, program, program.ops.size() - 1);
+    INFO(profile_name << ":\n" << text);
     return state.start_times_out(program.ops.back());
   };
-  CHECK(times_out("wine-8"));
-  CHECK_FALSE(times_out("winsock"));
+  const std::string unfollowed =
+      "pair tcp6 g c\nc close\ng start overlapped accept c @2\ng start thread send 1048576 @3\n";
+  CHECK(times_out("wine-8", unfollowed));
+  CHECK_FALSE(times_out("winsock", unfollowed));
   // A followed call that nothing but a cause ends keeps the long timeout on every profile.
-  const auto followed = parse_text("pair tcp4\na start thread recv 9 @1\n");
-  for (const char* name : {"wine-8", "winsock", "linux"}) {
-    model::Model state(*model::find_profile(name));
-    apply_ops(state, followed, 1);
-    INFO(name);
-    CHECK_FALSE(state.start_times_out(followed.ops.back()));
-  }
+  for (const char* name : {"wine-8", "winsock", "linux"})
+    CHECK_FALSE(times_out(name, "pair tcp4\na start thread recv 9 @1\n"));
 }
 
 TEST_CASE("model: a pending accept takes the next connection, a pending connect completes at once", "[unit][model]") {
