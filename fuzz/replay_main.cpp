@@ -194,6 +194,14 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   // that last reached something new (fuzz_close_sequences): 120 s side by side, 109,673
   // transitions (the uncut engine: about 87,000), the fault found by seeds 1-4 after
   // 300k-525k inputs.
+  //
+  // The cost governor: kept inputs become programs that do more (most of their ops run,
+  // where a fresh input's ops mostly name sockets never made), and their mutants cost more
+  // with them: 97 us each after three minutes against 75-79 us for a fresh input (seed 1), the
+  // rate down to 66 % of 4659aa3's over 10 minutes. The engine compares, in the same run,
+  // what its mutants cost on average with what its fresh inputs cost, and every 512
+  // mutants draws one more kept input per tournament while the mutants cost more (up to
+  // kMaxTour), one fewer while they do not (down to kTour).
   const bool feedback = !blind();
   struct Kept {
     std::vector<std::uint8_t> bytes;
@@ -201,10 +209,13 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   };
   std::vector<Kept> kept;
   constexpr std::size_t kMaxKept = 4096;
-  constexpr int kTour = 3;
+  constexpr int kTour = 3, kMaxTour = 32;
+  int tour = kTour;
+  double fresh_cost = 0, mutant_cost = 0;  // seconds per input, moving averages
+  std::uint64_t mutants_since = 0;
   auto pick = [&]() -> const Kept& {
     const Kept* best = &kept[static_cast<std::size_t>(next() % kept.size())];
-    for (int i = 1; i < kTour; ++i) {
+    for (int i = 1; i < tour; ++i) {
       const Kept& b = kept[static_cast<std::size_t>(next() % kept.size())];
       if (b.seconds < best->seconds) best = &b;
     }
@@ -212,7 +223,8 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
   };
   auto before_input = std::chrono::steady_clock::now();
   while (before_input < deadline) {
-    if (feedback && !kept.empty() && next() % 4 != 0) {
+    const bool mutant = feedback && !kept.empty() && next() % 4 != 0;
+    if (mutant) {
       g_current = pick().bytes;
       mutate(g_current, kept[static_cast<std::size_t>(next() % kept.size())].bytes, max_len, next);
     } else {
@@ -224,9 +236,20 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
     LLVMFuzzerTestOneInput(g_current.data(), g_current.size());
     const auto now = std::chrono::steady_clock::now();
     const std::size_t used = closesem::fuzz::take_input_used(g_current.size());
+    const double took = std::chrono::duration<double>(now - before_input).count();
+    if (!mutant) {
+      fresh_cost = fresh_cost == 0 ? took : fresh_cost + (took - fresh_cost) / 512;
+    } else {
+      mutant_cost = mutant_cost == 0 ? took : mutant_cost + (took - mutant_cost) / 1024;
+      if (++mutants_since == 512) {
+        mutants_since = 0;
+        if (mutant_cost > fresh_cost) tour = std::min(tour + 1, kMaxTour);
+        else if (tour > kTour) --tour;
+      }
+    }
     if (feedback && closesem::fuzz::new_transitions() > new_before) {
       g_current.resize(used);
-      Kept input{g_current, std::chrono::duration<double>(now - before_input).count()};
+      Kept input{g_current, took};
       // A full store replaces one drawn at random. Rules that keep it cheaper were measured
       // and left out (README, "Semantic coverage"): the slower of two, or the less
       // productive of two (new transitions its mutants found per second), ran 84 and 78 %
@@ -243,6 +266,9 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
       std::cerr << "replay: " << runs << " random inputs so far";
       if (closesem::fuzz::transitions_reached() > 0)
         std::cerr << ", " << closesem::fuzz::transitions_reached() << " model transitions";
+      if (feedback && mutant_cost > 0 && fresh_cost > 0)
+        std::cerr << ", " << static_cast<int>(mutant_cost * 1e6) << " us per mutant against "
+                  << static_cast<int>(fresh_cost * 1e6) << " per fresh input, parents: fastest of " << tour;
       std::cerr << "\n";
       last_report = now;
     }
