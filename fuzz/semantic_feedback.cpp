@@ -140,7 +140,7 @@ bool note_transition(std::uint64_t key) {
   auto& c = coverage();
   if (!c.reached.insert(key)) return false;
   ++c.new_events;
-  if (!c.path.empty()) c.unlisted.push_back(key);
+  if (!c.path.empty() && !c.failed) c.unlisted.push_back(key);
   return true;
 }
 
@@ -196,19 +196,19 @@ void coverage_write() {
   }
   c.unlisted.clear();
   std::string head = "{\n  \"schema\": \"closesem-semantic/1\",\n  \"target\": \"" + escaped(c.target) +
-                           "\",\n  \"profile\": \"" + escaped(c.profile) + "\",\n  \"transitions\": [";
-  std::string text = "],\n  \"growth\": [";
+                     "\",\n  \"profile\": \"" + escaped(c.profile) + "\",\n  \"transitions\": [";
+  std::string tail = "],\n  \"growth\": [";
   for (std::size_t i = 0; i < c.growth.size(); ++i) {
     std::snprintf(buffer, sizeof buffer, "%s[%.3f,%llu]", i == 0 ? "" : ",", c.growth[i].first,
                   static_cast<unsigned long long>(c.growth[i].second));
-    text += buffer;
+    tail += buffer;
   }
-  text += "]\n}\n";
+  tail += "]\n}\n";
   const std::string temporary = c.path + ".tmp";
   std::string problem;
   if (std::FILE* out = std::fopen(temporary.c_str(), "wb")) {
     bool wrote = true;
-    for (const std::string* part : {&head, &c.listed, &text})
+    for (const std::string* part : {&head, &c.listed, &tail})
       if (std::fwrite(part->data(), 1, part->size(), out) != part->size()) wrote = false;
     if (std::fclose(out) != 0) wrote = false;
     if (!wrote) problem = "cannot write " + temporary + ": " + std::strerror(errno);
