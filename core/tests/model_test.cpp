@@ -728,6 +728,12 @@ TEST_CASE("model: an overlapped send Wine 8.0 may leave pending for good is a kn
   CHECK(never_ends("wine-8", to_open_peer).empty());
   CHECK(never_ends("wine-8", small).empty());
   CHECK(never_ends("wine-8", thread).empty());  // a thread's send has its own (short) timeout
+  // On a listener Wine 8.0's send waits for SO_SNDTIMEO (wine8-blocking-io-on-listener-
+  // waits-for-timeout): overlapped, for good; also where WSAEventSelect made it
+  // non-blocking (overlapped calls ignore the mode). (On winsock the send fails at once.)
+  for (const char* listener : {"a socket tcp4\na listen\na start overlapped send 1048576 @1\n",
+                               "a socket tcp4\na events\na listen\na start overlapped send 1048576 @1\n"})
+    CHECK(never_ends("wine-8", listener).rfind("wine8-blocking-io-on-listener-waits-for-timeout: ", 0) == 0);
 }
 
 TEST_CASE("model: a thread call not followed gets a short timeout where a cancel cannot end it", "[unit][model]") {

@@ -117,7 +117,13 @@ bool Model::expects_pending(int index) const {
 // in 8 of 10 runs): it may never end.
 std::string Model::never_ends(const ops::Op& op, const Socket* s) const {
   if (s == nullptr || op.call != PendingCall::send || !overlapped_family(op.mechanism)) return {};
-  const Prediction blocking = predict_send(as_call(op), *s);
+  // Where a socket's non-blocking mode does not apply to overlapped calls (the profile's
+  // row "pending"), the call waits as a blocking send would (found under Wine 8.0 by
+  // fuzz_close_sequences, seed 12: WSAEventSelect had made a listener non-blocking).
+  Socket as_blocking = *s;
+  if (s->nonblocking && (*profile_)[Fact::pending_nonblocking_overlapped].keyword == "pending")
+    as_blocking.nonblocking = false;
+  const Prediction blocking = predict_send(as_call(op), as_blocking);
   if (!may_time_out(blocking) || blocking.deviation.empty()) return {};
   return blocking.deviation;
 }
