@@ -253,8 +253,9 @@ int random_mode(std::uint64_t seed, std::uint64_t budget_seconds, std::uint64_t 
       // A full store replaces one drawn at random. Rules that keep it cheaper were measured
       // and left out (README, "Semantic coverage"): the slower of two, or the less
       // productive of two (new transitions its mutants found per second), ran 84 and 78 %
-      // of the rate of 4659aa3 over 10 minutes (seed 1, the slower core) instead of 66 %,
-      // but reached about 10 % fewer transitions, and in 60 s under the planted faults found
+      // of the rate of 4659aa3 over 10 minutes (seed 1, the slower core; 66 % then, before
+      // the cost governor above), but reached about 10 % fewer transitions, and in 60 s
+      // under the planted faults found
       // shutrd-fin-nonblock-drops with one seed of two and none of two, where this rule
       // found it with both.
       if (kept.size() < kMaxKept) kept.push_back(std::move(input));

@@ -753,6 +753,11 @@ void Model::apply(const ops::Op& op, const ops::Outcome& observed, const Predict
     case OpKind::sockname: return;  // no change
     default: break;
   }
+  // After the last WSACleanup a call that failed never reached its socket (WSACleanup C1):
+  // it changes nothing (found under Wine 8.0 by fuzz_close_sequences: a failed connect
+  // there made the model forget its socket, which lost the race of an event registered
+  // before, and `events` was predicted not_socket only). A close has rules of its own.
+  if (lifecycle_over() && !ok && op.kind != OpKind::close) return;
   // (predict() adds only settles to predict_base(): its admissible outcomes are the same)
   if (uses_endpoint(op.kind) && op.kind != OpKind::close && op.kind != OpKind::dup && sock(op.endpoint) != nullptr &&
       (predicted != nullptr ? predicted->admissible : predict_base(op, nullptr).admissible).empty()) {
@@ -908,10 +913,6 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     }
   }
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
-    // After the last WSACleanup the call never reached the socket (WSACleanup C1): nothing
-    // to forget (found under Wine 8.0 by fuzz_close_sequences: forgetting it there lost
-    // the race of an event registered before, and `events` was predicted not_socket only).
-    if (lifecycle_over()) return;
     forget(socket_of(op.endpoint), "a failed connect (other than a refusal) is not modelled beyond its own outcome");
     return;
   }
