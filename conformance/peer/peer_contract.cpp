@@ -24,7 +24,9 @@ platform::Process start_peer(const std::vector<std::string>& args) {
   platform::Process peer;
   std::string error;
   INFO("starting " << peer_program());
-  REQUIRE(platform::Process::start(argv, peer, error));
+  const bool started = platform::Process::start(argv, peer, error);
+  INFO(error);
+  REQUIRE(started);
   return peer;
 }
 

@@ -32,7 +32,9 @@ TEST_CASE("peer: a process that exits with a socket open closes it gracefully, o
   if (unread) argv.push_back("--unread");
   platform::Process child;
   std::string error;
-  REQUIRE(platform::Process::start(argv, child, error));
+  const bool started = platform::Process::start(argv, child, error);
+  INFO(error);
+  REQUIRE(started);
   std::string line;
   REQUIRE(child.read_line(line, positive_timeout()) == platform::Process::Read::line);
   INFO("the child said: " << line);

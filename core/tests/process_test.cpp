@@ -24,7 +24,9 @@ platform::Process start_child() {
   platform::Process child;
   std::string error;
   INFO("starting " << child_path());
-  REQUIRE(platform::Process::start({child_path()}, child, error));
+  const bool started = platform::Process::start({child_path()}, child, error);
+  INFO(error);
+  REQUIRE(started);
   CHECK(error.empty());
   REQUIRE(child.id() > 0);
   return child;

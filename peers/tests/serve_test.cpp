@@ -204,7 +204,9 @@ struct Server {
     argv.insert(argv.end(), extra.begin(), extra.end());
     std::string error;
     INFO("starting the server: " << argv.front());
-    REQUIRE(platform::Process::start(argv, server->process, error));
+    const bool started = platform::Process::start(argv, server->process, error);
+    INFO(error);
+    REQUIRE(started);
     std::string line;
     REQUIRE(server->process.read_line(line, scaled(milliseconds(10000))) == platform::Process::Read::line);
     INFO("the server's first line: " << line);
@@ -605,7 +607,9 @@ TEST_CASE("serve: end of input ends a session whose command waits for the connec
 TEST_CASE("stdin: end of input ends a peer whose command waits for the connection", "[peer][serve]") {
   platform::Process peer;
   std::string error;
-  REQUIRE(platform::Process::start({peer_path(), "drain", "--timeout", "60"}, peer, error));
+  const bool started = platform::Process::start({peer_path(), "drain", "--timeout", "60"}, peer, error);
+  INFO(error);
+  REQUIRE(started);
   std::string line;
   REQUIRE(peer.read_line(line, scaled(milliseconds(5000))) == platform::Process::Read::line);
   REQUIRE(starts_with(line, "READY "));
@@ -619,7 +623,9 @@ TEST_CASE("stdin: end of input ends a peer whose command waits for the connectio
 TEST_CASE("stdin: a line over 4096 bytes ends the input with an error", "[peer][serve]") {
   platform::Process peer;
   std::string error;
-  REQUIRE(platform::Process::start({peer_path(), "drain", "--timeout", "60"}, peer, error));
+  const bool started = platform::Process::start({peer_path(), "drain", "--timeout", "60"}, peer, error);
+  INFO(error);
+  REQUIRE(started);
   std::string line;
   REQUIRE(peer.read_line(line, scaled(milliseconds(5000))) == platform::Process::Read::line);
   REQUIRE(peer.write_line(std::string(8192, 'x')));
