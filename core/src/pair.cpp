@@ -82,30 +82,13 @@ class Factory {
     if (auto made = listener_for(kind.transport, listener); !made.ok())
       return failure("listener on " + std::string(to_string(kind.transport)), made);
 
-    // Connect without blocking, so that a listener that never answers is a bounded failure.
+    // Connect, bounded, so that a listener that never answers is a bounded failure.
     Socket client;
     if (auto opened = platform::open_stream(kind.transport, client); !opened.ok())
       return failure("socket", opened);
-    if (auto nb = platform::set_nonblocking(client.get(), true); !nb.ok())
-      return failure("set non-blocking", nb);
-    const auto connected = platform::connect(client.get(), listener->endpoint);
-    if (!connected.ok() && connected.errc != Errc::in_progress && connected.errc != Errc::would_block)
-      return failure("connect to " + listener->endpoint.describe(), connected);
-    if (!connected.ok()) {
-      const auto ready = platform::wait(client.get(), platform::WaitFor::writable, timeout);
-      if (!ready.ok() || ready.ret != 1)
-        return failure("connect did not complete within " + std::to_string(timeout.count()) + " ms", ready);
-      // The connect again says how the first ended (in place of SO_ERROR: one call), and
-      // consumes Linux's one "connected" answer after a non-blocking connect (0; only the
-      // connect after it fails EISCONN: __inet_stream_connect in net/ipv4/af_inet.c), so
-      // that a script's connect on either end of a pair answers is_connected, as on
-      // Winsock (WSAEISCONN at once). A pair's accepted end was never connecting.
-      const auto again = platform::connect(client.get(), listener->endpoint);
-      if (!again.ok() && again.errc != Errc::is_connected)
-        return failure("connect to " + listener->endpoint.describe() + " (asked again once writable)", again);
-    }
-    if (auto blocking = platform::set_nonblocking(client.get(), false); !blocking.ok())
-      return failure("set blocking", blocking);
+    std::string step;
+    if (auto connected = platform::connect_within(client.get(), listener->endpoint, timeout, step); !connected.ok())
+      return failure(step + " (to " + listener->endpoint.describe() + ")", connected);
 
     // Accept the connection just made; anything else in the queue is not ours. (An
     // AF_UNIX client has no name to match: the first connection on this process's own

@@ -173,6 +173,15 @@ CallResult bind_loopback(NativeHandle handle, Transport transport);  // port 0 /
 CallResult bind(NativeHandle handle, const Endpoint& at);  // an address of this host (peers on other hosts)
 CallResult listen(NativeHandle handle, int backlog);
 CallResult connect(NativeHandle handle, const Endpoint& to);
+// A connect that gives up after `timeout`: ret 0 once connected; a failure sets `step`
+// to what failed ("connect", "wait", ...). Where the send timeout bounds a blocking
+// connect (Linux: SO_SNDTIMEO; inet_wait_for_connect in net/ipv4/af_inet.c,
+// unix_wait_for_peer in net/unix/af_unix.c) the connect blocks under it (3 calls: set the
+// timeout, connect, clear it); elsewhere (Winsock) it runs non-blocking and is waited for
+// (5 calls). Either way the socket is blocking with no send timeout afterwards, and a
+// second connect fails is_connected at once.
+CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
+                          std::string& step);
 // `peer`: where the accepted connection comes from, filled in on success (the pair
 // factory's match; one call fewer than peer_endpoint after it).
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer = nullptr);

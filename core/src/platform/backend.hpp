@@ -32,6 +32,11 @@ Endpoint loopback_endpoint(Transport transport);
 // builds local_endpoint and peer_endpoint on it.
 CallResult endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
 
+// connect_within where no timeout bounds a blocking connect: non-blocking, waited for
+// until writable, then asked again (common.cpp).
+CallResult connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
+                              std::string& step);
+
 // This process's id (for names of temporary files).
 unsigned long process_id();
 

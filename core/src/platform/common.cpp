@@ -167,6 +167,38 @@ NativeHandle Socket::release() {
 
 CallResult Socket::close() { return close_handle(release()); }
 
+CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
+                                      std::string& step) {
+  step = "set non-blocking";
+  if (auto nb = set_nonblocking(handle, true); !nb.ok()) return nb;
+  step = "connect";
+  const auto connected = connect(handle, to);
+  if (!connected.ok() && connected.errc != Errc::in_progress && connected.errc != Errc::would_block)
+    return connected;
+  if (!connected.ok()) {
+    step = "wait until writable";
+    const auto ready = wait(handle, WaitFor::writable, timeout);
+    if (!ready.ok()) return ready;
+    if (ready.ret != 1) {
+      step = "connect did not complete within " + std::to_string(timeout.count()) + " ms";
+      CallResult out;
+      out.ret = -1;
+      out.errc = Errc::timed_out;
+      return out;
+    }
+    // The connect again says how the first ended (in place of SO_ERROR: one call), and
+    // on POSIX consumes the one "connected" answer after a non-blocking connect (0; only
+    // the connect after it fails EISCONN: __inet_stream_connect in net/ipv4/af_inet.c).
+    step = "connect (asked again once writable)";
+    const auto again = connect(handle, to);
+    if (!again.ok() && again.errc != Errc::is_connected) return again;
+  }
+  step = "set blocking";
+  if (auto blocking = set_nonblocking(handle, false); !blocking.ok()) return blocking;
+  step.clear();
+  return CallResult{};
+}
+
 Endpoint backend::loopback_endpoint(Transport transport) {
   Endpoint endpoint;
   endpoint.transport = transport;

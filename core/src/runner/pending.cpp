@@ -188,10 +188,11 @@ platform::CallResult Execution::collect(const ops::Op& op, Step& step) {
     auto accepted = pending.call->take_accepted();
     if (accepted.valid()) adopt(pending.start.other, std::move(accepted), pending.kind);
   }
-  // The socket's own timeouts again, if it is still open.
-  for (const auto& other : slots_)
-    if (other.open && !stale(other) && other.group == pending.group && pending.group >= 0)
-      platform::set_io_timeout(other.value, options_.patience);
+  // The socket's own timeouts again, if it is still open (only a thread's call set others).
+  if (pending.start.mechanism == ops::Mechanism::thread)
+    for (const auto& other : slots_)
+      if (other.open && !stale(other) && other.group == pending.group && pending.group >= 0)
+        platform::set_io_timeout(other.value, options_.patience);
   if (pending.call->completions() > 1) pending.call.release();  // NOLINT: a faulty call is not freed
   pending = Pending{};
   return out;

@@ -215,8 +215,16 @@ void Execution::adopt(int endpoint, platform::Socket socket, ops::Transport kind
   slot.open = true;
   slot.group = streams_.open();  // a new socket: its own streams, from offset 0
   slot.epoch = platform::session_epoch();
-  // A blocking recv or send never outlasts the runner's patience.
+}
+
+// A blocking recv, send, accept or connect never outlasts the runner's patience: the
+// socket's SO_RCVTIMEO and SO_SNDTIMEO are set before its first such call (not when it
+// is made: most sockets of a random input never make one, and the two setsockopt calls
+// per socket were a tenth of a random input's system calls; strace -c, issue 21).
+void Execution::bound_calls(Slot& slot) const {
+  if (slot.bounded || !slot.open || stale(slot)) return;
   platform::set_io_timeout(slot.value, options_.patience);
+  slot.bounded = true;
 }
 
 platform::CallResult Execution::execute(const ops::Op& op, Step& step) {
@@ -240,6 +248,9 @@ platform::CallResult Execution::execute(const ops::Op& op, Step& step) {
     destination_ = destination(op);
   if (!op.invalid_handle && (!slot.open || stale(slot)) && value_taken(op, slot, step))
     return synthetic(Errc::not_socket);
+  if (!op.invalid_handle && (op.kind == OpKind::send || op.kind == OpKind::recv || op.kind == OpKind::accept ||
+                             op.kind == OpKind::connect || op.kind == OpKind::start))
+    bound_calls(slot);
   switch (op.kind) {
     case OpKind::send:
     case OpKind::recv:

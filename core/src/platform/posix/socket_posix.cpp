@@ -292,6 +292,36 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == -1);
 }
 
+CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
+                          std::string& step) {
+#if defined(__linux__)
+  // A blocking connect waits at most the send timeout (TCP: inet_wait_for_connect, then
+  // EINPROGRESS; AF_UNIX: unix_wait_for_peer, then EAGAIN), and a connect that returned 0
+  // leaves the socket connected (SS_CONNECTED): the next connect fails EISCONN at once.
+  const auto set_send_timeout = [handle](std::chrono::milliseconds bound) {
+    timeval value{};
+    value.tv_sec = static_cast<time_t>(bound.count() / 1000);
+    value.tv_usec = static_cast<suseconds_t>((bound.count() % 1000) * 1000);
+    poison();
+    const int ret = ::setsockopt(handle, SOL_SOCKET, SO_SNDTIMEO, &value, sizeof(value));
+    return capture(ret, ret == -1);
+  };
+  step = "set the send timeout";
+  if (auto bounded = set_send_timeout(timeout); !bounded.ok()) return bounded;
+  step = "connect";
+  auto connected = connect(handle, to);
+  if (!connected.ok() && (connected.errc == Errc::in_progress || connected.errc == Errc::would_block))
+    step = "connect did not complete within " + std::to_string(timeout.count()) + " ms";
+  if (!connected.ok()) return connected;
+  step = "clear the send timeout";
+  if (auto cleared = set_send_timeout(std::chrono::milliseconds(0)); !cleared.ok()) return cleared;
+  step.clear();
+  return connected;
+#else
+  return backend::connect_by_waiting(handle, to, timeout, step);
+#endif
+}
+
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
   Address address;
   poison();

@@ -277,6 +277,13 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
+// SO_SNDTIMEO does not bound a blocking connect on Winsock (Microsoft's setsockopt page:
+// it applies to send calls): connect non-blocking and wait.
+CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
+                          std::string& step) {
+  return backend::connect_by_waiting(handle, to, timeout, step);
+}
+
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
   Address address;
   poison();
