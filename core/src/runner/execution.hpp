@@ -62,7 +62,7 @@ class Execution {
   bool names_unmade(const ops::Op& op) const { return model_.names_unmade(op); }
 
   void finish(Trace& trace);  // pending.cpp
-  void close_abortively();
+  void close_all(bool abortive);
 
  private:
   // runner.cpp: outcomes, bounds and slots.

@@ -66,13 +66,7 @@ void Execution::finish(Trace& trace) {
     pending.call->cancel();
     if (!pending.call->wait(platform::scaled(short_bound()))) stuck = true;
   }
-  if (stuck)
-    for (auto& slot : slots_) {
-      if (!slot.open || stale(slot)) continue;
-      if (options_.abortive_end) platform::set_linger(slot.value, {true, 0});
-      slot.socket.close();
-      slot.open = false;
-    }
+  if (stuck) close_all(options_.abortive_end);
   for (int i = 0; i < ops::kPendingSlots; ++i) {
     auto& pending = pending_[static_cast<std::size_t>(i)];
     if (!pending.call) continue;

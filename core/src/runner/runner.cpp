@@ -117,11 +117,13 @@ Step Execution::step(const ops::Op& op, std::string& script_error) {
   return step;
 }
 
-// Closes what is still open abortively: no TIME_WAIT is left behind (fuzzing).
-void Execution::close_abortively() {
-  for (auto& slot : slots_) {
+// Closes what is still open; abortively when asked, so that no TIME_WAIT is left behind
+// (fuzzing): an AF_UNIX socket has none, and it is closed as it is.
+void Execution::close_all(bool abortive) {
+  for (std::size_t e = 0; e < slots_.size(); ++e) {
+    auto& slot = slots_[e];
     if (!slot.open || stale(slot)) continue;
-    platform::set_linger(slot.value, {true, 0});
+    if (abortive && kinds_[e] != ops::Transport::unix_stream) platform::set_linger(slot.value, {true, 0});
     slot.socket.close();
     slot.open = false;
   }
@@ -683,7 +685,7 @@ Trace run(const ops::Program& program, const model::Profile& profile, const std:
     }
   }
   execution.finish(trace);
-  if (options.abortive_end) execution.close_abortively();
+  if (options.abortive_end) execution.close_all(true);
   return trace;
 }
 
