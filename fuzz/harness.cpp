@@ -326,8 +326,15 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
   std::array<int, 8> socket_of{};
   int next_socket = 1;
   std::set<int> filled;  // sockets that sent a window filler
+  // A pair, socket or accept over an endpoint still open is a script error that the
+  // runner drops, which this count cannot see (it follows no close): an endpoint whose
+  // socket sent a filler keeps the mark on its new socket (fuzz_close_sequences: a
+  // dropped `pair tcp4` over `a` let a plain send after a's filler through).
   const auto made = [&](int endpoint) {
-    if (endpoint >= 0 && endpoint < static_cast<int>(socket_of.size())) socket_of[endpoint] = next_socket++;
+    if (endpoint < 0 || endpoint >= static_cast<int>(socket_of.size())) return;
+    const bool was_filled = socket_of[endpoint] != 0 && filled.count(socket_of[endpoint]) > 0;
+    socket_of[endpoint] = next_socket++;
+    if (was_filled) filled.insert(socket_of[endpoint]);
   };
   const auto sent_filler = [&](const ops::Op& op) {
     return !op.invalid_handle && op.endpoint >= 0 && op.endpoint < static_cast<int>(socket_of.size()) &&
@@ -371,7 +378,8 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
             const std::uint64_t count = std::max<std::uint64_t>(op.count, limits.min_pending_filler);
             op.count = static_cast<std::uint32_t>(std::min<std::uint64_t>({count, left, ops::kMaxCount}));
             pending_sent += op.count;
-            if (!op.invalid_handle && op.endpoint >= 0 && op.endpoint < 8) filled.insert(socket_of[op.endpoint]);
+            if (!op.invalid_handle && op.endpoint >= 0 && op.endpoint < 8 && socket_of[op.endpoint] != 0)
+              filled.insert(socket_of[op.endpoint]);
           }
         } else if (op.call == ops::PendingCall::recv) {
           op.count = std::min(op.count, limits.max_recv);

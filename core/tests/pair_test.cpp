@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+using closesem::testing::fails_with;
 using closesem::testing::observe;
 using closesem::testing::succeeds;
 using closesem::testing::succeeds_with;
@@ -94,6 +95,71 @@ TEST_CASE("pair: four threads make pairs at once", "[unit][pair]") {
     if (!message.empty()) why += message + "\n";
   INFO(why);
   CHECK(failures.load() == 0);
+}
+
+namespace {
+
+// A listener of its own on loopback (not the factory's), with the given backlog.
+platform::Endpoint listen_on(platform::Transport transport, int backlog, platform::Socket& listener) {
+  platform::Endpoint at;
+  REQUIRE_THAT(observe("socket", platform::open_stream(transport, listener)), succeeds());
+  REQUIRE_THAT(observe("bind", platform::bind_loopback(listener.get(), transport)), succeeds());
+  REQUIRE_THAT(observe("listen", platform::listen(listener.get(), backlog)), succeeds());
+  REQUIRE_THAT(observe("getsockname", platform::local_endpoint(listener.get(), at)), succeeds());
+  return at;
+}
+
+}  // namespace
+
+TEST_CASE("connect_within: a connected socket says so at the next connect, and its peer is accepted",
+          "[unit][pair]") {
+  const auto transport = GENERATE(from_range(closesem::pair_kinds(false))).transport;
+  CAPTURE(platform::to_string(transport));
+  std::string why_not;
+  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  platform::Socket listener;
+  const auto at = listen_on(transport, 8, listener);
+  platform::Socket client;
+  REQUIRE_THAT(observe("socket", platform::open_stream(transport, client)), succeeds());
+  std::string step;
+  CHECK_THAT(observe("connect_within", platform::connect_within(client.get(), at, closesem::testing::positive_timeout(), step)),
+             succeeds());
+  CHECK(step.empty());
+  // Linux's one "connected" answer of a non-blocking connect is not left for the script.
+  CHECK_THAT(observe("connect again", platform::connect(client.get(), at)), fails_with(closesem::Errc::is_connected));
+  REQUIRE_THAT(observe("wait readable(listener)",
+                       platform::wait(listener.get(), platform::WaitFor::readable, closesem::testing::positive_timeout())),
+               succeeds_with(1));
+  platform::Socket accepted;
+  CHECK_THAT(observe("accept", platform::accept(listener.get(), accepted)), succeeds());
+}
+
+TEST_CASE("connect_within: a listener whose queue is full makes it fail within its bound, naming the step",
+          "[unit][pair]") {
+  const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::unix_stream);
+  CAPTURE(platform::to_string(transport));
+  std::string why_not;
+  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  platform::Socket listener;
+  const auto at = listen_on(transport, 0, listener);  // nothing is ever accepted
+  const auto bound = platform::scaled(std::chrono::milliseconds(300));
+  std::vector<platform::Socket> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.emplace_back();
+    REQUIRE_THAT(observe("socket", platform::open_stream(transport, clients.back())), succeeds());
+    std::string step;
+    const auto outcome = platform::connect_within(clients.back().get(), at, bound, step);
+    if (outcome.ok()) continue;
+    INFO("connect " << i << " failed at: " << step);
+    CHECK(step.find("connect") != std::string::npos);
+    // Linux: EINPROGRESS (TCP) or EAGAIN (AF_UNIX) when the send timeout ran out; Winsock:
+    // the wait ran out (timed_out), or the stack refused the connection.
+    const auto errc = outcome.errc;
+    CHECK((errc == closesem::Errc::in_progress || errc == closesem::Errc::would_block ||
+           errc == closesem::Errc::timed_out || errc == closesem::Errc::connection_refused));
+    return;
+  }
+  CLOSESEM_SKIP("the listener's queue took 16 connections with a backlog of 0");
 }
 
 TEST_CASE("fixtures: a full send buffer ends in would_block and the peer drains it intact", "[unit][pair]") {

@@ -52,6 +52,10 @@ class Streams {
   const std::uint8_t* bytes_to_send(int id, std::size_t size) const;
   // `bytes` of them were handed over: the send offset moves on.
   void sent(int id, std::uint64_t bytes);
+  // A send that moved the offset on for `bytes` it did not hand over after all (a pending
+  // send reserves its whole count when it starts; it may fail, or complete short), with
+  // nothing sent on the socket since: the offset moves back.
+  void take_back(int id, std::uint64_t bytes);
   // Checks `size` bytes received on socket `id` and moves its receive offset on. Returns
   // "" when they follow the pattern, else what is wrong with the first byte that does not
   // (its stream offset, the byte expected and the byte received). A stream found off

@@ -184,6 +184,7 @@ CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, 
       CallResult out;
       out.ret = -1;
       out.errc = Errc::timed_out;
+      out.native = native_from_errc(Errc::timed_out).value_or(0);
       return out;
     }
     // The connect again says how the first ended (in place of SO_ERROR: one call), and

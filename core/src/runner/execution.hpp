@@ -43,7 +43,10 @@ struct Pending {
   platform::NativeHandle handle = platform::kInvalidHandle;
   ops::Transport kind = ops::Transport::tcp4;
   bool early_reported = false;  // an early or second completion is reported once
-  bool accounted = false;       // recv: its bytes were checked against its socket's stream
+  bool accounted = false;       // recv: its bytes were checked against its socket's stream;
+                                // send: the bytes it did not hand over were taken back
+  bool reserved = false;        // send: its start moved its socket's send offset on (to send_end)
+  std::uint64_t send_end = 0;
 };
 
 class Execution {

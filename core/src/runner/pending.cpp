@@ -154,7 +154,11 @@ platform::CallResult Execution::start(const ops::Op& op, Slot& slot, Step& step)
   // Its bytes are the stream's next; a send started on a closed handle sends nothing (its
   // socket may live on through a dup: found by fuzz_close_sequences, the dup's next send
   // was checked 1 MiB further on).
-  if (op.call == ops::PendingCall::send && slot.open) streams_.sent(slot.group, op.count);
+  if (op.call == ops::PendingCall::send && slot.open) {
+    streams_.sent(slot.group, op.count);
+    pending.reserved = true;
+    pending.send_end = streams_.send_offset(slot.group);
+  }
   return out;
 }
 
@@ -195,7 +199,20 @@ platform::CallResult Execution::collect(const ops::Op& op, Step& step) {
 // A completed recv's bytes, checked against its socket's receive stream once (at the
 // first step that finds it complete, or its collect).
 void Execution::account(Pending& pending, Step& step) {
-  if (pending.accounted || pending.start.call != ops::PendingCall::recv) return;
+  if (pending.accounted) return;
+  if (pending.start.call == ops::PendingCall::send) {
+    // What it did not hand over is not in the stream (fuzz_close_sequences: an io_uring
+    // send of 1 MiB started on an unconnected AF_UNIX socket failed ENOTCONN, and the
+    // socket's next send, once connected, was checked 1 MiB further on). Only while no
+    // send followed it on the socket: those bytes went out at the offsets they were given.
+    pending.accounted = true;
+    const auto& out = pending.call->result();
+    const std::uint64_t handed = out.ok() && out.ret > 0 ? static_cast<std::uint64_t>(out.ret) : 0;
+    if (pending.reserved && handed < pending.start.count && streams_.send_offset(pending.group) == pending.send_end)
+      streams_.take_back(pending.group, pending.start.count - handed);
+    return;
+  }
+  if (pending.start.call != ops::PendingCall::recv) return;
   pending.accounted = true;
   const auto& out = pending.call->result();
   if (!out.ok() || out.ret <= 0) return;
@@ -213,6 +230,10 @@ void Execution::account(Pending& pending, Step& step) {
 // last step raced for its bytes (which took the first ones is not known): they are
 // checked in the order in which their bytes follow the pattern, if any.
 void Execution::account_completed(Step& step) {
+  for (auto& send : pending_)
+    if (send.call && !send.accounted && send.start.call == ops::PendingCall::send &&
+        send.call->wait(std::chrono::milliseconds(0)))
+      account(send, step);
   for (auto& first : pending_) {
     if (!first.call || first.accounted || first.start.call != ops::PendingCall::recv ||
         !first.call->wait(std::chrono::milliseconds(0)))

@@ -55,6 +55,13 @@ void Streams::sent(int id, std::uint64_t bytes) {
   if (find(id) != nullptr) streams_[static_cast<std::size_t>(id)].sent += bytes;
 }
 
+void Streams::take_back(int id, std::uint64_t bytes) {
+  if (find(id) != nullptr) {
+    auto& stream = streams_[static_cast<std::size_t>(id)];
+    stream.sent -= std::min(stream.sent, bytes);
+  }
+}
+
 std::string Streams::received(int id, const std::uint8_t* data, std::size_t size) {
   if (find(id) == nullptr) return "";
   auto& stream = streams_[static_cast<std::size_t>(id)];
