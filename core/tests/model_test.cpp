@@ -291,6 +291,7 @@ void apply_ops(model::Model& state, const ops::Program& program, std::size_t cou
     const auto predicted = state.predict(op);
     ops::Outcome outcome;  // `ok`, for an op the model does not predict
     if (!predicted.admissible.empty()) outcome = predicted.admissible.front();
+    if (!op.expect.empty()) outcome = op.expect.front();  // `-> X`: what was observed
     if (outcome.type == ops::Outcome::Type::ok) {
       outcome.type = ops::Outcome::Type::value;
       outcome.value = op.kind == ops::OpKind::send ? op.count : 0;
@@ -829,6 +830,13 @@ TEST_CASE("model: event sets per profile: poll, select, epoll level and edge, WS
       {"pair tcp4\na epoll edge\na epoll edge\n", "not_supported", "{}", "not_supported"},
       {"pair tcp4\na epoll edge\na epoll edge\nb send 1\na epoll edge\n", "not_supported", "{in,out}", "not_supported"},
       {"pair tcp4\na epoll edge\na close\na epoll edge\n", "not_supported", "{}", "not_supported"},
+      {"pair tcp4\na shutdown both\na epoll edge\na epoll edge -> {in,out,hup,rdhup}\na epoll edge -> {}\n"
+       "a epoll edge\n",
+       "not_supported", "{}", "not_supported"},
+      // The ACK of a shutdown's FIN may wake the socket after the next edge wait, and after
+      // the one after that while they report nothing (a steered random run, issue 21).
+      {"pair tcp4\na shutdown both\na epoll edge\na epoll edge -> {}\na epoll edge\n", "not_supported",
+       "{} | {in,out,hup,rdhup}", "not_supported"},
       {"pair tcp4\na close\na epoll level\n", "not_supported", "bad_handle", "not_supported"},
       // WSAEventSelect: Winsock only; FD_CLOSE's code per profile.
       {"pair tcp4\na events\n", "{write} | {write,connect}", "not_supported", "{write} | {write,connect}"},

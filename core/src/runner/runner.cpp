@@ -221,8 +221,9 @@ void Execution::adopt(int endpoint, platform::Socket socket, ops::Transport kind
 
 // A blocking recv, send, accept or connect never outlasts the runner's patience: the
 // socket's SO_RCVTIMEO and SO_SNDTIMEO are set before its first such call (not when it
-// is made: most sockets of a random input never make one, and the two setsockopt calls
-// per socket were a tenth of a random input's system calls; strace -c, issue 21).
+// is made: most sockets of a random input never make one; the two setsockopt calls per
+// socket made or accepted were about 5.6 of a random input's 35.3 system calls, strace -c
+// of fuzz_close_sequences drawing blindly, seed 2, issue 21).
 void Execution::bound_calls(Slot& slot) const {
   if (slot.bounded || !slot.open || stale(slot)) return;
   platform::set_io_timeout(slot.value, options_.patience);
