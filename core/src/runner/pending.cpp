@@ -196,8 +196,9 @@ platform::CallResult Execution::collect(const ops::Op& op, Step& step) {
   return out;
 }
 
-// A completed recv's bytes, checked against its socket's receive stream once (at the
-// first step that finds it complete, or its collect).
+// A completed call, accounted once (at the first step that finds it complete, or its
+// collect): a recv's bytes checked against its socket's receive stream; a send's bytes
+// that it did not hand over taken back from its socket's send stream.
 void Execution::account(Pending& pending, Step& step) {
   if (pending.accounted) return;
   if (pending.start.call == ops::PendingCall::send) {

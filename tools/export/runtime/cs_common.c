@@ -1213,8 +1213,9 @@ static CS_UNUSED void cs_op_events(int e, int ms) { cs_notify(e, 2, CS_EVENT_SEL
 
 /* ---- pending calls ---- */
 
-/* A completed recv's bytes, checked against its socket's stream once (at the first step
- * that finds it complete, or its collect). */
+/* A completed call, accounted once (at the first step that finds it complete, or its
+ * collect): a recv's bytes checked against its socket's stream; a send's bytes that it did
+ * not hand over taken back from its socket's send stream. */
 static CS_UNUSED void cs_account(cs_pending *p) {
   cs_result r;
   char problem[512];
