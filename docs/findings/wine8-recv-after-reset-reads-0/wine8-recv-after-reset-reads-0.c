@@ -514,6 +514,13 @@ static CS_UNUSED void cs_stream_sent(int id, unsigned long long bytes) {
   if (cs_stream_find(id) != NULL) cs_stream_find(id)->sent += bytes;
 }
 
+/* A pending send moved the offset on for bytes it did not hand over after all, with
+ * nothing sent on the socket since: the offset moves back. */
+static CS_UNUSED void cs_stream_take_back(int id, unsigned long long bytes) {
+  cs_stream *stream = cs_stream_find(id);
+  if (stream != NULL) stream->sent -= bytes < stream->sent ? bytes : stream->sent;
+}
+
 /* Checks received bytes at the stream's offset; 0 and a description in `problem` on the
  * first mismatch of the stream (reported once). */
 static CS_UNUSED int cs_stream_received(int id, const unsigned char *data, size_t size, char *problem, size_t psize) {
@@ -594,7 +601,10 @@ typedef struct {
   int group;        /* its socket's stream (-1: the invalid handle) */
   int transport;
   int early_reported;
-  int accounted;
+  int accounted;    /* recv: checked against its stream; send: what it did not hand over taken back */
+  int reserved;     /* send: its start moved its stream's send offset on, to send_end */
+  unsigned long long count;
+  unsigned long long send_end;
 } cs_pending;
 
 static cs_pending cs_pendings[CS_SLOTS];
@@ -707,6 +717,10 @@ static CS_UNUSED void cs_account(cs_pending *p);
  * their bytes follow the pattern, if any. */
 static CS_UNUSED void cs_account_completed(void) {
   int i, j;
+  for (i = 0; i < CS_SLOTS; ++i)
+    if (cs_pendings[i].call != NULL && !cs_pendings[i].accounted && cs_pendings[i].call_kind == CS_SEND &&
+        cs_p_call_wait(cs_pendings[i].call, 0))
+      cs_account(&cs_pendings[i]);
   for (i = 0; i < CS_SLOTS; ++i) {
     cs_pending *first = &cs_pendings[i];
     if (first->call == NULL || first->accounted || first->call_kind != CS_RECV || !cs_p_call_wait(first->call, 0))
@@ -1379,12 +1393,26 @@ static CS_UNUSED void cs_op_events(int e, int ms) { cs_notify(e, 2, CS_EVENT_SEL
 
 /* ---- pending calls ---- */
 
-/* A completed recv's bytes, checked against its socket's stream once (at the first step
- * that finds it complete, or its collect). */
+/* A completed call, accounted once (at the first step that finds it complete, or its
+ * collect): a recv's bytes checked against its socket's stream; a send's bytes that it did
+ * not hand over taken back from its socket's send stream. */
 static CS_UNUSED void cs_account(cs_pending *p) {
   cs_result r;
   char problem[512];
-  if (p->accounted || p->call_kind != CS_RECV) return;
+  if (p->accounted) return;
+  if (p->call_kind == CS_SEND) {
+    /* What it did not hand over is not in the stream, while no send followed it there
+     * (the runner's Execution::account, scenario pending_send_unconnected). */
+    unsigned long long handed;
+    p->accounted = 1;
+    r = cs_p_call_result(p->call);
+    handed = strcmp(r.errc, "ok") == 0 && r.ret > 0 ? (unsigned long long)r.ret : 0;
+    if (p->reserved && handed < p->count && cs_stream_find(p->group) != NULL &&
+        cs_stream_find(p->group)->sent == p->send_end)
+      cs_stream_take_back(p->group, p->count - handed);
+    return;
+  }
+  if (p->call_kind != CS_RECV) return;
   p->accounted = 1;
   r = cs_p_call_result(p->call);
   if (strcmp(r.errc, "ok") != 0 || r.ret <= 0) return;
@@ -1444,7 +1472,12 @@ static CS_UNUSED void cs_op_start(int e, int mechanism, int call, unsigned count
   p->group = e < 0 ? -1 : s->group;
   p->transport = cs_kind_of(e);
   /* Its bytes are the stream's next; a send started on a closed handle sends nothing. */
-  if (call == CS_SEND && s->open) cs_stream_sent(s->group, count);
+  if (call == CS_SEND && s->open) {
+    cs_stream_sent(s->group, count);
+    p->reserved = 1;
+    p->count = count;
+    p->send_end = cs_stream_find(s->group)->sent;
+  }
   cs_done(out);
 }
 
