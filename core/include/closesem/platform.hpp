@@ -178,8 +178,9 @@ CallResult connect(NativeHandle handle, const Endpoint& to);
 // connect (Linux: SO_SNDTIMEO; inet_wait_for_connect in net/ipv4/af_inet.c,
 // unix_wait_for_peer in net/unix/af_unix.c) the connect blocks under it (3 calls: set the
 // timeout, connect, clear it); elsewhere (Winsock) it runs non-blocking and is waited for
-// (5 calls). Either way the socket is blocking with no send timeout afterwards, and a
-// second connect fails is_connected at once.
+// (5 calls). Either way, once it succeeded, the socket is blocking with no send timeout
+// and a second connect fails is_connected at once (after a failure the socket is left as
+// the failing step left it: the pair factory closes it).
 CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
                           std::string& step);
 // `peer`: where the accepted connection comes from, filled in on success (the pair
