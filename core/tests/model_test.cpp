@@ -376,6 +376,8 @@ TEST_CASE("model: predictions come from the profile: changing a trait or a fact 
       {"blocking_connect_refusal_leaves_no_trace", "linux",
        "a socket tcp4\nb socket tcp4\na start thread connect b @1\ncollect @1\na recv 1\n",
        [](model::Traits& t) { t.blocking_connect_refusal_leaves_no_trace.value ^= true; }},
+      {"disconnected_reuse_may_fail", "linux", "c socket tcp4\nc listen\nc shutdown receive\nb socket tcp4\nb listen\nc connect b\n",
+       [](model::Traits& t) { t.disconnected_reuse_may_fail.value ^= true; }},
       {"reset_for_data_may_wait_for_ack", "linux",
        "pair tcp4\nb send 1\na shutdown send\na shutdown both\nb send 1\nb shutdown both\n",
        [](model::Traits& t) { t.reset_for_data_may_wait_for_ack.value ^= true; }},

@@ -189,6 +189,9 @@ struct Traits {
                                               // the peer where it would otherwise (unread data, linger {1,0})
   Trait<bool> accept_inherits_linger;         // a connection accepted from a listener has the listener's linger
                                               // setting (as it was when the connection came)
+  Trait<bool> disconnected_reuse_may_fail;    // TCP: a socket reset by a disconnect (a listener stopped by a
+                                              // shutdown, a refusal that left no other trace) may fail EINVAL
+                                              // when it connects (the listener) or listens (the refused one)
   // Pending calls (issue 17). A blocking call on a worker thread exists everywhere; these
   // say which other mechanisms the platform has (the runner still reports not_supported
   // at run time where the kernel refuses one: then the rest of the input is skipped).
@@ -223,6 +226,7 @@ struct Traits {
     f("reset_for_data_may_wait_for_ack", reset_for_data_may_wait_for_ack);
     f("close_after_both_fins_resets", close_after_both_fins_resets);
     f("accept_inherits_linger", accept_inherits_linger);
+    f("disconnected_reuse_may_fail", disconnected_reuse_may_fail);
     f("mechanism_overlapped", mechanism_overlapped);
     f("mechanism_iocp", mechanism_iocp);
     f("mechanism_uring", mechanism_uring);
@@ -397,6 +401,13 @@ class Model {
     bool connect_failed = false;
     bool connect_disabled = false;  // then a shutdown (trait failed_connect_shutdown_disables_connect)
     bool listen_failed_then = false;  // a listen failed meanwhile (the runner's bind before it went through)
+    // TCP, Linux: a refusal the socket otherwise shows no trace of (a thread's blocking
+    // connect refused, or the aborted connect after a refused one): its listen may fail
+    // (trait disconnected_reuse_may_fail).
+    bool refused_before = false;
+    // TCP, Linux: a listener stopped by a shutdown (trait listener_shutdown_receive_stops):
+    // its connect may fail (trait disconnected_reuse_may_fail).
+    bool stopped_listening = false;
   };
 
  private:
@@ -482,6 +493,7 @@ class Model {
   Prediction predict_make(const ops::Op& op, std::string* error) const;  // pair, socket
   Prediction predict_on_handle(const ops::Op& op, std::string* error) const;  // every op on an endpoint
   Prediction predict_connection(const ops::Op& op, const Socket& s, std::string* error) const;  // listen, connect, accept
+  Prediction predict_connect(const ops::Op& op, const Socket& s, std::string* error) const;
   Prediction predict_send(const ops::Op& op, const Socket& s) const;
   Prediction predict_recv(const ops::Op& op, const Socket& s) const;
   Prediction predict_shutdown(const ops::Op& op, const Socket& s) const;

@@ -547,6 +547,69 @@ Prediction Model::predict_query(const ops::Op& op, const Socket& s) const {
   return said({value(0)}, "SO_ERROR: nothing pending");
 }
 
+// connect (predict_connection adds what a stopped listener may answer).
+Prediction Model::predict_connect(const ops::Op& op, const Socket& s, std::string* error) const {
+  if (s.phase == Phase::listening && s.kind != ops::Transport::unix_stream)
+    return from_fact(*profile_, Fact::connect_listening);
+  if (s.phase == Phase::listening) {
+    // AF_UNIX looks the destination up first (unix_stream_connect): nobody listening
+    // there (or a listener of another family: the runner's refusing address) is
+    // refused before the socket's own state is looked at.
+    if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
+      return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
+    const Socket& target = sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
+    if (target.unknown) return said({}, "not predicted: " + target.unknown_since);
+    if (target.phase != Phase::listening || target.kind != s.kind || refuses(target))
+      return said({fail(Errc::connection_refused)}, "AF_UNIX: the destination is looked up first; nobody "
+                                                    "listens there (unix_stream_connect)");
+    return from_fact(*profile_, Fact::connect_listening_unix);
+  }
+  if (s.phase != Phase::unconnected && s.phase != Phase::connected)
+    return said({}, "connect on a socket in this state: not modelled");
+  if (s.connect_disabled)
+    return said({fail(Errc::invalid_argument)}, profile_->traits.failed_connect_shutdown_disables_connect.source);
+  if (s.connect_failed && (*profile_)[Fact::connect_after_failed_connect].keyword != "none")
+    return from_fact(*profile_, Fact::connect_after_failed_connect);
+  if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
+    return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
+  // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
+  const Socket* target = &sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
+  if (s.phase == Phase::connected) {
+    // AF_UNIX looks the destination up first: nobody listening there is refused before
+    // the socket's own connection is looked at (a listener of another family: the
+    // runner connects to a refusing address of this family instead).
+    const bool listens = target->phase == Phase::listening && target->kind == s.kind && !target->unknown &&
+                         !refuses(*target);
+    if (s.kind == ops::Transport::unix_stream && !listens) {
+      if (target->unknown) return said({}, "not predicted: " + target->unknown_since);
+      return from_fact(*profile_, Fact::connect_connected_unix_refused);
+    }
+    return from_fact(*profile_, Fact::connect_connected);
+  }
+  if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
+  // A listener of another family: the runner connects to an address of this socket's
+  // own family that nobody listens on instead (runner destination()), so the connect is
+  // refused: a convention of the suite, not a platform fact.
+  if (target != nullptr && target->kind != s.kind)
+    return said({fail(Errc::connection_refused)}, "connect to a socket of another address family: the runner "
+                                                  "connects to an address of its own family nobody listens on");
+  if (s.kind == ops::Transport::unix_stream && (s.shut_rd || s.shut_wr))
+    return said({}, "connect of an AF_UNIX socket shut down before: not modelled (its bits were never mirrored "
+                    "to a peer)");
+  if (target == nullptr || target->phase != Phase::listening)
+    return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
+  if (target->stale)  // (found by fuzz_handles under Wine 8.0)
+    return said({fail(Errc::connection_refused)}, "WSACleanup C1: the listener was closed by the last cleanup: "
+                                                  "nobody listens there");
+  if (refuses(*target))
+    return said({fail(Errc::connection_refused)}, profile_->traits.unix_shutdown_unconnected_sticks.source);
+  Prediction p = said({value(0)}, "connect to a listener");
+  // (An accept pending there takes the connection instead: it settles on its slot.)
+  if (!has_pending(handles_[op.other].socket, ops::PendingCall::accept))
+    p.settle.push_back({op.other, ops::WaitKind::readable, -1});
+  return p;
+}
+
 Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::string* error) const {
   switch (op.kind) {
     case OpKind::listen:
@@ -554,66 +617,16 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
         return from_fact(*profile_, Fact::listen_not_unconnected);
       if (s.connect_failed) return from_fact(*profile_, Fact::listen_after_failed_connect);
       if (s.phase != Phase::unconnected) return said({}, "listen on a closed socket: not modelled");
+      if (s.refused_before && profile_->traits.disconnected_reuse_may_fail.value)
+        return said({value(0), fail(Errc::invalid_argument)}, profile_->traits.disconnected_reuse_may_fail.source);
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
-      if (s.phase == Phase::listening && s.kind != ops::Transport::unix_stream)
-        return from_fact(*profile_, Fact::connect_listening);
-      if (s.phase == Phase::listening) {
-        // AF_UNIX looks the destination up first (unix_stream_connect): nobody listening
-        // there (or a listener of another family: the runner's refusing address) is
-        // refused before the socket's own state is looked at.
-        if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
-          return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
-        const Socket& target = sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
-        if (target.unknown) return said({}, "not predicted: " + target.unknown_since);
-        if (target.phase != Phase::listening || target.kind != s.kind || refuses(target))
-          return said({fail(Errc::connection_refused)}, "AF_UNIX: the destination is looked up first; nobody "
-                                                        "listens there (unix_stream_connect)");
-        return from_fact(*profile_, Fact::connect_listening_unix);
+      Prediction p = predict_connect(op, s, error);
+      if (s.stopped_listening && s.phase == Phase::unconnected && !p.admissible.empty() &&
+          profile_->traits.disconnected_reuse_may_fail.value) {
+        p.admissible.push_back(fail(Errc::invalid_argument));
+        p.source += std::string("; or EINVAL: ") + profile_->traits.disconnected_reuse_may_fail.source;
       }
-      if (s.phase != Phase::unconnected && s.phase != Phase::connected)
-        return said({}, "connect on a socket in this state: not modelled");
-      if (s.connect_disabled)
-        return said({fail(Errc::invalid_argument)}, profile_->traits.failed_connect_shutdown_disables_connect.source);
-      if (s.connect_failed && (*profile_)[Fact::connect_after_failed_connect].keyword != "none")
-        return from_fact(*profile_, Fact::connect_after_failed_connect);
-      if (!handles_[static_cast<std::size_t>(op.other) % ops::kEndpoints].made)
-        return script_error(error, "connect to " + ops::endpoint_name(op.other) + ", which was never made");
-      // Y's address: the socket Y named, which still listens while any handle (a dup) holds it.
-      const Socket* target = &sockets_[static_cast<std::size_t>(handles_[op.other].socket)];
-      if (s.phase == Phase::connected) {
-        // AF_UNIX looks the destination up first: nobody listening there is refused before
-        // the socket's own connection is looked at (a listener of another family: the
-        // runner connects to a refusing address of this family instead).
-        const bool listens = target->phase == Phase::listening && target->kind == s.kind && !target->unknown &&
-                             !refuses(*target);
-        if (s.kind == ops::Transport::unix_stream && !listens) {
-          if (target->unknown) return said({}, "not predicted: " + target->unknown_since);
-          return from_fact(*profile_, Fact::connect_connected_unix_refused);
-        }
-        return from_fact(*profile_, Fact::connect_connected);
-      }
-      if (target != nullptr && target->unknown) return said({}, "not predicted: " + target->unknown_since);
-      // A listener of another family: the runner connects to an address of this socket's
-      // own family that nobody listens on instead (runner destination()), so the connect is
-      // refused: a convention of the suite, not a platform fact.
-      if (target != nullptr && target->kind != s.kind)
-        return said({fail(Errc::connection_refused)}, "connect to a socket of another address family: the runner "
-                                                      "connects to an address of its own family nobody listens on");
-      if (s.kind == ops::Transport::unix_stream && (s.shut_rd || s.shut_wr))
-        return said({}, "connect of an AF_UNIX socket shut down before: not modelled (its bits were never mirrored "
-                        "to a peer)");
-      if (target == nullptr || target->phase != Phase::listening)
-        return said({fail(Errc::connection_refused)}, "connect to an address nobody listens on");
-      if (target->stale)  // (found by fuzz_handles under Wine 8.0)
-        return said({fail(Errc::connection_refused)}, "WSACleanup C1: the listener was closed by the last cleanup: "
-                                                      "nobody listens there");
-      if (refuses(*target))
-        return said({fail(Errc::connection_refused)}, profile_->traits.unix_shutdown_unconnected_sticks.source);
-      Prediction p = said({value(0)}, "connect to a listener");
-      // (An accept pending there takes the connection instead: it settles on its slot.)
-      if (!has_pending(handles_[op.other].socket, ops::PendingCall::accept))
-        p.settle.push_back({op.other, ops::WaitKind::readable, -1});
       return p;
     }
     case OpKind::accept:
@@ -858,6 +871,7 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
       auto& stopped = sockets_[static_cast<std::size_t>(index)];
       stopped.phase = Phase::unconnected;
       stopped.bound = false;
+      stopped.stopped_listening = true;
       // (tcp_disconnect also clears the bits of a shutdown that failed before it listened;
       // found by fuzz_handles: recv ENOTCONN, not 0.)
       stopped.shut_rd = stopped.shut_wr = stopped.fin_unsent = false;
@@ -894,6 +908,7 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
         // As never connected (trait refused_connect_abort_resets): tcp_disconnect also clears
         // the bits of a shutdown that failed before (failed_shutdown_sticks; found by fuzz_handles).
         s->connect_failed = false;
+        s->refused_before = true;
         s->shut_rd = s->shut_wr = s->fin_unsent = false;
         return;
       }
@@ -912,6 +927,11 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
       return;
     }
   }
+  // A stopped listener's connect that failed EINVAL (trait disconnected_reuse_may_fail) left it as it was.
+  if (s != nullptr && !ok && op.kind == OpKind::connect && s->stopped_listening && s->phase == Phase::unconnected &&
+      observed.type == Outcome::Type::failure && observed.errc == Errc::invalid_argument &&
+      profile_->traits.disconnected_reuse_may_fail.value)
+    return;
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
     forget(socket_of(op.endpoint), "a failed connect (other than a refusal) is not modelled beyond its own outcome");
     return;
@@ -924,7 +944,8 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
                                           "before the RST is not modelled");
     return;
   }
-  if (s != nullptr && !ok && op.kind == OpKind::listen && s->connect_failed) s->listen_failed_then = true;
+  if (s != nullptr && !ok && op.kind == OpKind::listen && (s->connect_failed || s->refused_before))
+    s->listen_failed_then = true;
   if (s == nullptr || !ok) {
     if (s != nullptr && observed.type == Outcome::Type::failure && observed.errc == Errc::connection_reset)
       s->reset_reported = true;
@@ -978,6 +999,7 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     case OpKind::listen:
       s->phase = Phase::listening;
       s->bound = true;
+      s->stopped_listening = false;
       // A TCP listener that kept the bits of a shutdown that failed before (trait
       // failed_shutdown_sticks): its connections are cloned with them (sk_clone_lock), and
       // what they then do (found by fuzz_handles: a recv 0 where blocked was predicted, a
@@ -1094,6 +1116,7 @@ void Model::apply_connect(const ops::Op& op) {
   auto& client_socket = sockets_[static_cast<std::size_t>(client)];
   client_socket.phase = Phase::connected;
   client_socket.connect_failed = false;  // (Winsock: a connect after a refused one works)
+  client_socket.stopped_listening = false;
   client_socket.peer = server;
   client_socket.bound = true;
   auto& listening = sockets_[static_cast<std::size_t>(listener)];

@@ -245,6 +245,10 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
   // differs by mechanism (a thread's aborted, io_uring's refused again): not modelled.
   if (s->connect_failed && op.call == PendingCall::connect && op.mechanism != Mechanism::thread)
     return said({}, "a pending connect after a refused one (other than a thread's): not modelled");
+  if (s->stopped_listening && s->phase == Phase::unconnected && op.call == PendingCall::connect &&
+      profile_->traits.disconnected_reuse_may_fail.value)
+    return said({}, std::string("a pending connect of a stopped listener: not modelled (") +
+                        profile_->traits.disconnected_reuse_may_fail.source + ")");
   // AcceptEx on a socket that does not listen (never connected, bound, connected): its
   // row says whether the submission fails or the call is submitted and waits, for a
   // connection that never comes (a thread's or io_uring's accept is accept()'s, below).
@@ -416,8 +420,10 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
         // thread-refusal-clears-failed-shutdown.
         auto& refused = sockets_[static_cast<std::size_t>(index)];
         if (refused.kind != ops::Transport::unix_stream && refused.phase == Phase::unconnected &&
-            first.type == Outcome::Type::failure && first.errc == Errc::connection_refused)
+            first.type == Outcome::Type::failure && first.errc == Errc::connection_refused) {
           refused.shut_rd = refused.shut_wr = refused.fin_unsent = false;
+          refused.refused_before = true;  // (its listen still fails: found by fuzz_close_sequences)
+        }
         break;
       }
       if (first.succeeded() || completion.admissible.size() == 1) apply_on_handle(call, first);

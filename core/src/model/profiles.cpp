@@ -436,7 +436,8 @@ void set_traits(Traits& winsock, Traits& on_linux) {
   on_linux.refused_connect_abort_resets = {
       true, "net/ipv4/af_inet.c __inet_stream_connect: the ECONNABORTED path sets SS_UNCONNECTED and calls "
             "tcp_disconnect (both directions open again); measured on Linux 6.18: recv ENOTCONN, poll {out,hup}, "
-            "listen works, a connect is refused again (scenario failed_connect); a listen that failed before "
+            "a connect is refused again (scenario failed_connect); listen: trait disconnected_reuse_may_fail; a "
+            "listen that failed before "
             "had bound the socket (its bind went through): not followed then"};
   winsock.blocking_connect_refusal_leaves_no_trace = {
       false, "measured on Wine 8.0: a connect refused in another thread (blocking), overlapped or through a port "
@@ -446,7 +447,20 @@ void set_traits(Traits& winsock, Traits& on_linux) {
       true, "net/ipv4/af_inet.c __inet_stream_connect: a connect that waited and found TCP_CLOSE takes the "
             "sock_error path (SS_UNCONNECTED, tcp_disconnect), unlike the runner's non-blocking connect whose "
             "refusal is read from SO_ERROR; measured on Linux 6.18 (scenario failed_connect: recv ENOTCONN, poll "
-            "{out,hup}, listen works)"};
+            "{out,hup}, a connect works again; listen: trait disconnected_reuse_may_fail)"};
+  winsock.disconnected_reuse_may_fail = {
+      false, "a listener's shutdown fails WSAENOTCONN and changes nothing (listener_shutdown_receive_stops), and "
+             "a refusal keeps the refused state (blocking_connect_refusal_leaves_no_trace, "
+             "refused_connect_abort_resets): no socket reset by a disconnect to reuse"};
+  on_linux.disconnected_reuse_may_fail = {
+      true, "two builds of Linux 6.18.44 differ (net/ipv4/af_inet.c; the change behind it not traced): on "
+            "6.18.44-fc-v657 and -fc-v782 a socket that tcp_disconnect reset is as new (a listener stopped by "
+            "shutdown(SHUT_RD) connects; after a blocking connect's refusal, or the ECONNABORTED of a second "
+            "connect, the runner's bind and listen work: recorded run failed_connect_abort, regression "
+            "accept-after-listener-shutdown-and-connect); on 6.18.44-fc-v1045 the stopped listener's connect fails "
+            "EINVAL (a thread's, io_uring's and the runner's) and after those refusals the bind goes through and "
+            "listen fails EINVAL, while a connect works again (strace; scenarios refused_then_listen, "
+            "listener_shutdown_connect)"};
   winsock.reset_for_data_may_wait_for_ack = {
       false, "not measured on Windows or Wine: the reset of data sent after the peer's SD_RECEIVE is taken to come "
              "before the next call (catalogue: shutdown(SD_RECEIVE) then data arrives)"};
