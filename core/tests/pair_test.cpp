@@ -4,9 +4,15 @@
 #include "closesem_testing/fixtures.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
+
+#if !defined(_WIN32)
+#include <pthread.h>
+#include <signal.h>
+#endif
 
 using closesem::testing::fails_with;
 using closesem::testing::observe;
@@ -161,6 +167,67 @@ TEST_CASE("connect_within: a listener whose queue is full makes it fail within i
   }
   CLOSESEM_SKIP("the listener's queue took 16 connections with a backlog of 0");
 }
+
+#if !defined(_WIN32)
+namespace {
+void interrupt_only(int) {}
+}  // namespace
+
+// Under a send timeout a signal (or io_uring's task work) interrupts a waiting connect
+// with EINTR instead of restarting it: connect_within waits on for what is left of its
+// bound (found by fuzz_close_sequences: a pair's connect failed EINTR).
+TEST_CASE("connect_within: signals while it waits do not end it before its bound", "[unit][pair][posix]") {
+  const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::unix_stream);
+  CAPTURE(platform::to_string(transport));
+  std::string why_not;
+  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  platform::Socket listener;
+  const auto at = listen_on(transport, 0, listener);  // nothing is ever accepted
+  // Fill the listener's queue: connects until one runs out of its (short) bound.
+  std::vector<platform::Socket> clients;
+  bool full = false;
+  for (int i = 0; i < 16 && !full; ++i) {
+    clients.emplace_back();
+    REQUIRE_THAT(observe("socket", platform::open_stream(transport, clients.back())), succeeds());
+    std::string step;
+    full = !platform::connect_within(clients.back().get(), at, platform::scaled(std::chrono::milliseconds(100)), step).ok();
+  }
+  if (!full) CLOSESEM_SKIP("the listener's queue took 16 connections with a backlog of 0");
+  struct sigaction action {}, before {};
+  action.sa_handler = interrupt_only;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART
+  REQUIRE(::sigaction(SIGUSR1, &action, &before) == 0);
+  platform::Socket client;
+  REQUIRE_THAT(observe("socket", platform::open_stream(transport, client)), succeeds());
+  const auto bound = platform::scaled(std::chrono::milliseconds(300));
+  std::atomic<bool> returned{false};
+  const pthread_t waiting = ::pthread_self();
+  int sent = 0;
+  std::thread signaller([&] {
+    while (!returned.load()) {
+      ::pthread_kill(waiting, SIGUSR1);
+      ++sent;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // (a pace, not a settle)
+    }
+  });
+  std::string step;
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcome = platform::connect_within(client.get(), at, bound, step);
+  const auto took = std::chrono::steady_clock::now() - started;
+  returned = true;
+  signaller.join();
+  ::sigaction(SIGUSR1, &before, nullptr);
+  INFO("failed at: " << step << "; " << sent << " signals; took "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  REQUIRE_FALSE(outcome.ok());
+  CHECK(outcome.errc != closesem::Errc::interrupted);
+  CHECK((outcome.errc == closesem::Errc::in_progress || outcome.errc == closesem::Errc::already ||
+         outcome.errc == closesem::Errc::would_block));
+  CHECK(step.find("did not complete") != std::string::npos);
+  CHECK(took >= bound - std::chrono::milliseconds(20));
+}
+#endif  // !_WIN32
 
 TEST_CASE("fixtures: a full send buffer ends in would_block and the peer drains it intact", "[unit][pair]") {
   const auto kind = GENERATE(from_range(closesem::pair_kinds(false)));

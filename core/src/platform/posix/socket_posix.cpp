@@ -309,8 +309,24 @@ CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::
   step = "set the send timeout";
   if (auto bounded = set_send_timeout(timeout); !bounded.ok()) return bounded;
   step = "connect";
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto connected = connect(handle, to);
-  if (!connected.ok() && (connected.errc == Errc::in_progress || connected.errc == Errc::would_block))
+  // Under a send timeout a signal interrupts the wait with EINTR instead of restarting it
+  // (net/core/sock.c: sock_intr_errno), and so does io_uring's task work for a request
+  // this thread submitted (TIF_NOTIFY_SIGNAL; found by fuzz_close_sequences: a pair's
+  // connect failed EINTR after 895,231 inputs). The handshake goes on: connect again
+  // waits for it (TCP: SS_CONNECTING) or starts again (AF_UNIX), for what is left.
+  while (!connected.ok() && connected.errc == Errc::interrupted) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds(0)) break;
+    step = "set the send timeout again";
+    if (auto bounded = set_send_timeout(left); !bounded.ok()) return bounded;
+    step = "connect";
+    connected = connect(handle, to);
+  }
+  // (Run out: EINPROGRESS, or EALREADY for a connect again after EINTR; AF_UNIX: EAGAIN.)
+  if (!connected.ok() && (connected.errc == Errc::in_progress || connected.errc == Errc::already ||
+                          connected.errc == Errc::would_block))
     step = "connect did not complete within " + std::to_string(timeout.count()) + " ms";
   if (!connected.ok()) return connected;
   step = "clear the send timeout";
