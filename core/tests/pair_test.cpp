@@ -143,9 +143,7 @@ TEST_CASE("connect_within: a connected socket says so at the next connect, and i
 TEST_CASE("connect_within: a listener whose queue is full makes it fail within its bound, naming the step",
           "[unit][pair]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::unix_stream);
-  CAPTURE(platform::to_string(transport));
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
   platform::Socket listener;
   const auto at = listen_on(transport, 0, listener);  // nothing is ever accepted
   const auto bound = platform::scaled(std::chrono::milliseconds(300));
@@ -178,9 +176,7 @@ void interrupt_only(int) {}
 // bound (found by fuzz_close_sequences: a pair's connect failed EINTR).
 TEST_CASE("connect_within: signals while it waits do not end it before its bound", "[unit][pair][posix]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::unix_stream);
-  CAPTURE(platform::to_string(transport));
-  std::string why_not;
-  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  CLOSESEM_TRANSPORT_OR_SKIP(transport, "");
   platform::Socket listener;
   const auto at = listen_on(transport, 0, listener);  // nothing is ever accepted
   // Fill the listener's queue: connects until one runs out of its (short) bound.

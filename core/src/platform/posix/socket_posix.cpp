@@ -318,7 +318,18 @@ CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::
   // waits for it (TCP: SS_CONNECTING) or starts again (AF_UNIX), for what is left.
   while (!connected.ok() && connected.errc == Errc::interrupted) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left <= std::chrono::milliseconds(0)) break;
+    if (left <= std::chrono::milliseconds(0)) {
+      // Out of time: one last connect that cannot wait, so nothing can interrupt it
+      // (TCP: EALREADY while the handshake goes on, 0 once it is done; AF_UNIX: EAGAIN
+      // while the listener's queue is full).
+      step = "set non-blocking for the last connect";
+      if (auto switched = set_nonblocking(handle, true); !switched.ok()) return switched;
+      connected = connect(handle, to);
+      step = "set blocking after the last connect";
+      if (auto switched = set_nonblocking(handle, false); !switched.ok()) return switched;
+      step = "connect";
+      break;
+    }
     step = "set the send timeout again";
     if (auto bounded = set_send_timeout(left); !bounded.ok()) return bounded;
     step = "connect";
