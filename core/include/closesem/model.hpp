@@ -420,6 +420,9 @@ class Model {
   // An AF_UNIX listener shut down for receiving (trait unix_shutdown_unconnected_sticks):
   // connects to it are refused, an accept with nothing queued fails.
   bool refuses(const Socket& s) const;
+  // A listener stopped by a shutdown whose connect may fail EINVAL (trait
+  // disconnected_reuse_may_fail): the one home of that condition.
+  bool connect_may_fail_stopped(const Socket& s) const;
   const Socket* sock(int endpoint) const;
   // Whether closing this connected socket's last handle resets its peer rather than
   // ending its stream with a FIN: the one home of that rule (close and the query).

@@ -547,6 +547,10 @@ Prediction Model::predict_query(const ops::Op& op, const Socket& s) const {
   return said({value(0)}, "SO_ERROR: nothing pending");
 }
 
+bool Model::connect_may_fail_stopped(const Socket& s) const {
+  return s.stopped_listening && s.phase == Phase::unconnected && profile_->traits.disconnected_reuse_may_fail.value;
+}
+
 // connect (predict_connection adds what a stopped listener may answer).
 Prediction Model::predict_connect(const ops::Op& op, const Socket& s, std::string* error) const {
   if (s.phase == Phase::listening && s.kind != ops::Transport::unix_stream)
@@ -622,8 +626,7 @@ Prediction Model::predict_connection(const ops::Op& op, const Socket& s, std::st
       return said({value(0)}, "bind to loopback and listen");
     case OpKind::connect: {
       Prediction p = predict_connect(op, s, error);
-      if (s.stopped_listening && s.phase == Phase::unconnected && !p.admissible.empty() &&
-          profile_->traits.disconnected_reuse_may_fail.value) {
+      if (connect_may_fail_stopped(s) && !p.admissible.empty()) {
         p.admissible.push_back(fail(Errc::invalid_argument));
         p.source += std::string("; or EINVAL: ") + profile_->traits.disconnected_reuse_may_fail.source;
       }
@@ -928,9 +931,8 @@ void Model::apply_on_handle(const ops::Op& op, const ops::Outcome& observed) {
     }
   }
   // A stopped listener's connect that failed EINVAL (trait disconnected_reuse_may_fail) left it as it was.
-  if (s != nullptr && !ok && op.kind == OpKind::connect && s->stopped_listening && s->phase == Phase::unconnected &&
-      observed.type == Outcome::Type::failure && observed.errc == Errc::invalid_argument &&
-      profile_->traits.disconnected_reuse_may_fail.value)
+  if (s != nullptr && !ok && op.kind == OpKind::connect && connect_may_fail_stopped(*s) &&
+      observed.type == Outcome::Type::failure && observed.errc == Errc::invalid_argument)
     return;
   if (s != nullptr && !ok && op.kind == OpKind::connect) {
     forget(socket_of(op.endpoint), "a failed connect (other than a refusal) is not modelled beyond its own outcome");

@@ -245,8 +245,7 @@ Prediction Model::start_completion(const ops::Op& op, const Socket* s) const {
   // differs by mechanism (a thread's aborted, io_uring's refused again): not modelled.
   if (s->connect_failed && op.call == PendingCall::connect && op.mechanism != Mechanism::thread)
     return said({}, "a pending connect after a refused one (other than a thread's): not modelled");
-  if (s->stopped_listening && s->phase == Phase::unconnected && op.call == PendingCall::connect &&
-      profile_->traits.disconnected_reuse_may_fail.value)
+  if (op.call == PendingCall::connect && connect_may_fail_stopped(*s))
     return said({}, std::string("a pending connect of a stopped listener: not modelled (") +
                         profile_->traits.disconnected_reuse_may_fail.source + ")");
   // AcceptEx on a socket that does not listen (never connected, bound, connected): its
@@ -422,7 +421,7 @@ void Model::apply_start(const ops::Op& op, const Outcome& observed) {
         if (refused.kind != ops::Transport::unix_stream && refused.phase == Phase::unconnected &&
             first.type == Outcome::Type::failure && first.errc == Errc::connection_refused) {
           refused.shut_rd = refused.shut_wr = refused.fin_unsent = false;
-          refused.refused_before = true;  // (its listen still fails: found by fuzz_close_sequences)
+          refused.refused_before = true;  // (its listen may fail: found by fuzz_close_sequences)
         }
         break;
       }
