@@ -340,10 +340,21 @@ ops::Program shape(const ops::Program& program, const Shape& limits) {
     return !op.invalid_handle && op.endpoint >= 0 && op.endpoint < static_cast<int>(socket_of.size()) &&
            filled.count(socket_of[op.endpoint]) > 0;
   };
+  // Ops on the invalid handle since the Winsock session last began or ended (the
+  // process has one when an input starts; a cleanup without one changes nothing).
+  int invalid_handle_ops = 0;
+  int sessions = 1;
   for (auto op : program.ops) {
     if (shaped.ops.size() >= limits.max_ops) break;
     if (!limits.keep_expectations) op.expect.clear();
+    if (op.invalid_handle && ++invalid_handle_ops > limits.max_invalid_handle_ops) continue;
     switch (op.kind) {
+      case OpKind::startup:
+        if (sessions++ == 0) invalid_handle_ops = 0;
+        break;
+      case OpKind::cleanup:
+        if (sessions > 0 && --sessions == 0) invalid_handle_ops = 0;
+        break;
       case OpKind::pair:
         if (++sockets > limits.max_sockets) continue;
         made(op.endpoint);

@@ -71,6 +71,8 @@ class Factory {
     if (outcome.ok()) outcome = platform::bind_loopback(listener.socket.get(), transport);
     if (outcome.ok()) outcome = platform::listen(listener.socket.get(), 128);
     if (outcome.ok()) outcome = platform::local_endpoint(listener.socket.get(), listener.endpoint);
+    // accept_within's bound where the receive timeout bounds an accept (Linux).
+    if (outcome.ok()) outcome = platform::set_io_timeout(listener.socket.get(), platform::scaled(kStepTimeout));
     if (!outcome.ok()) return outcome;
     out = &listeners_.emplace(transport, std::move(listener)).first->second;
     return outcome;
@@ -98,14 +100,15 @@ class Factory {
     if (by_name) platform::local_endpoint(client.get(), client_address);
     Socket server;
     for (int tries = 0; tries < 16; ++tries) {
-      const auto ready = platform::wait(listener->socket.get(), platform::WaitFor::readable, timeout);
-      if (!ready.ok() || ready.ret != 1)
-        return failure("accept: no connection within " + std::to_string(timeout.count()) + " ms", ready);
       Socket candidate;
       Endpoint candidate_peer;
-      if (auto accepted = platform::accept(listener->socket.get(), candidate, by_name ? &candidate_peer : nullptr);
+      if (auto accepted =
+              platform::accept_within(listener->socket.get(), timeout, candidate, by_name ? &candidate_peer : nullptr);
           !accepted.ok())
-        return failure("accept", accepted);
+        return failure(accepted.errc == Errc::would_block
+                           ? "accept: no connection within " + std::to_string(timeout.count()) + " ms"
+                           : std::string("accept"),
+                       accepted);
       if (!by_name || (candidate_peer.port == client_address.port && candidate_peer.address == client_address.address)) {
         server = std::move(candidate);
         break;

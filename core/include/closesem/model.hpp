@@ -305,6 +305,10 @@ class Model {
   // close: linger {1,0} on TCP, or data left unread) rather than end its stream with a
   // FIN; false when the endpoint has no open, connected socket (model/queries.cpp).
   bool close_resets_peer(int endpoint) const;
+  // Whether the endpoint's socket surely never had a connection (unconnected or
+  // listening, followed by the model, no pending call on it): closing it leaves no
+  // TIME_WAIT, so the runner's abortive end need not set linger {1,0} first.
+  bool never_connected(int endpoint) const;
   // The abstract state `op` acts on, for semantic coverage (closesem/semantic.hpp, which
   // describes the bits; model/semantic.cpp), and every endpoint's and slot's together
   // (the coverage search's notion of the same state).

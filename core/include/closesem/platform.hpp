@@ -186,6 +186,14 @@ CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::
 // `peer`: where the accepted connection comes from, filled in on success (the pair
 // factory's match; one call fewer than peer_endpoint after it).
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer = nullptr);
+// An accept that gives up after `timeout` (would_block: nothing came). The listener's
+// receive timeout must be `timeout` or less (set_io_timeout, once). Where it bounds a
+// blocking accept (Linux: SO_RCVTIMEO; inet_csk_accept in
+// net/ipv4/inet_connection_sock.c, unix_accept in net/unix/af_unix.c) this is one call,
+// and after a signal's EINTR it waits for what is left, then accepts; elsewhere
+// (Winsock) it waits until the listener is readable, then accepts (two calls).
+CallResult accept_within(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out,
+                         Endpoint* peer = nullptr);
 CallResult local_endpoint(NativeHandle handle, Endpoint& out);
 CallResult peer_endpoint(NativeHandle handle, Endpoint& out);
 // A second handle to the same socket (dup / WSADuplicateSocket into this process).

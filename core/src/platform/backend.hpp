@@ -37,6 +37,10 @@ CallResult endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
 CallResult connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
                               std::string& step);
 
+// accept_within where no timeout bounds a blocking accept, or after its wait was
+// interrupted: waits until the listener is readable, then accepts (common.cpp).
+CallResult accept_by_waiting(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out, Endpoint* peer);
+
 // This process's id (for names of temporary files).
 unsigned long process_id();
 

@@ -200,6 +200,20 @@ CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, 
   return CallResult{};
 }
 
+CallResult backend::accept_by_waiting(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out,
+                                     Endpoint* peer) {
+  const auto ready = wait(listener, WaitFor::readable, timeout);
+  if (!ready.ok()) return ready;
+  if (ready.ret != 1) {
+    CallResult out_of_time;
+    out_of_time.ret = -1;
+    out_of_time.errc = Errc::would_block;
+    out_of_time.native = native_from_errc(Errc::would_block).value_or(0);
+    return out_of_time;
+  }
+  return accept(listener, out, peer);
+}
+
 Endpoint backend::loopback_endpoint(Transport transport) {
   Endpoint endpoint;
   endpoint.transport = transport;

@@ -118,12 +118,14 @@ Step Execution::step(const ops::Op& op, std::string& script_error) {
 }
 
 // Closes what is still open; abortively when asked, so that no TIME_WAIT is left behind
-// (fuzzing): an AF_UNIX socket has none, and it is closed as it is.
+// (fuzzing): an AF_UNIX socket has none, nor has a TCP socket that never had a
+// connection, and those are closed as they are.
 void Execution::close_all(bool abortive) {
   for (std::size_t e = 0; e < slots_.size(); ++e) {
     auto& slot = slots_[e];
     if (!slot.open || stale(slot)) continue;
-    if (abortive && kinds_[e] != ops::Transport::unix_stream) platform::set_linger(slot.value, {true, 0});
+    if (abortive && kinds_[e] != ops::Transport::unix_stream && !model_.never_connected(static_cast<int>(e)))
+      platform::set_linger(slot.value, {true, 0});
     slot.socket.close();
     slot.open = false;
   }

@@ -359,6 +359,20 @@ CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
   return outcome;
 }
 
+CallResult accept_within(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out, Endpoint* peer) {
+#if defined(__linux__)
+  // Blocks at most the listener's receive timeout (then EAGAIN). Under a timeout a signal
+  // ends the wait with EINTR (net/core/sock.c: sock_intr_errno): the rest is waited for.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto accepted = accept(listener, out, peer);
+  if (accepted.ok() || accepted.errc != Errc::interrupted) return accepted;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return backend::accept_by_waiting(listener, std::max(left, std::chrono::milliseconds(0)), out, peer);
+#else
+  return backend::accept_by_waiting(listener, timeout, out, peer);
+#endif
+}
+
 CallResult backend::endpoint_of(NativeHandle handle, bool peer, Endpoint& out) {
   Address address;
   poison();

@@ -284,6 +284,11 @@ CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::
   return backend::connect_by_waiting(handle, to, timeout, step);
 }
 
+CallResult accept_within(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out, Endpoint* peer) {
+  // SO_RCVTIMEO bounds receive calls (Microsoft's setsockopt page), not accept: wait first.
+  return backend::accept_by_waiting(listener, timeout, out, peer);
+}
+
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer) {
   Address address;
   poison();
