@@ -140,6 +140,36 @@ TEST_CASE("connect_within: a connected socket says so at the next connect, and i
   CHECK_THAT(observe("accept", platform::accept(listener.get(), accepted)), succeeds());
 }
 
+TEST_CASE("accept_within: under the listener's timeout it accepts what is queued, and gives up on an empty queue",
+          "[unit][pair]") {
+  const auto transport = GENERATE(from_range(closesem::pair_kinds(false))).transport;
+  CAPTURE(platform::to_string(transport));
+  std::string why_not;
+  if (!platform::transport_available(transport, &why_not)) CLOSESEM_SKIP(why_not);
+  platform::Socket listener;
+  const auto at = listen_on(transport, 8, listener);
+  const auto bound = platform::scaled(std::chrono::milliseconds(100));
+  REQUIRE_THAT(observe("set_io_timeout(listener)", platform::set_io_timeout(listener.get(), bound)), succeeds());
+  platform::Socket nothing;
+  CHECK_THAT(observe("accept_within (empty queue)", platform::accept_within(listener.get(), bound, nothing)),
+             fails_with(closesem::Errc::would_block));
+  CHECK_FALSE(nothing.valid());
+  platform::Socket client;
+  REQUIRE_THAT(observe("socket", platform::open_stream(transport, client)), succeeds());
+  std::string step;
+  REQUIRE_THAT(observe("connect_within", platform::connect_within(client.get(), at, closesem::testing::positive_timeout(), step)),
+               succeeds());
+  platform::Socket accepted;
+  platform::Endpoint peer;
+  CHECK_THAT(observe("accept_within", platform::accept_within(listener.get(), bound, accepted, &peer)), succeeds());
+  CHECK(accepted.valid());
+  if (transport != platform::Transport::unix_stream) {
+    platform::Endpoint mine;
+    REQUIRE_THAT(observe("local_endpoint(client)", platform::local_endpoint(client.get(), mine)), succeeds());
+    CHECK(peer.port == mine.port);
+  }
+}
+
 TEST_CASE("connect_within: a listener whose queue is full makes it fail within its bound, naming the step",
           "[unit][pair]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::unix_stream);

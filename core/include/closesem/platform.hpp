@@ -161,6 +161,10 @@ CallResult set_nonblocking(NativeHandle handle, bool on);
 // SO_RCVTIMEO and SO_SNDTIMEO: a blocking send or recv gives up after `timeout`
 // (would_block on POSIX, timed_out on Winsock). Tests set it as a watchdog.
 CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout);
+// One of the two: SO_RCVTIMEO (recv; accept on Linux) or SO_SNDTIMEO (send; connect on
+// Linux), one call.
+enum class TimeoutOf { receive, send };
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout, TimeoutOf which);
 // Bounded wait (poll / WSAPoll). ret is 1 when the event came, 0 on timeout.
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen = nullptr);

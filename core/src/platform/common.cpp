@@ -200,6 +200,11 @@ CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, 
   return CallResult{};
 }
 
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+  if (auto receive = set_io_timeout(handle, timeout, TimeoutOf::receive); !receive.ok()) return receive;
+  return set_io_timeout(handle, timeout, TimeoutOf::send);
+}
+
 CallResult backend::accept_by_waiting(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out,
                                      Endpoint* peer) {
   const auto ready = wait(listener, WaitFor::readable, timeout);

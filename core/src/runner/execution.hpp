@@ -32,7 +32,9 @@ struct Slot {
   bool listening = false;
   int group = -1;  // slots with the same group hold handles of one socket (dup); its Streams id
   std::uint64_t epoch = 0;  // platform::session_epoch() when it was made
-  bool bounded = false;     // its recv and send timeouts are set (Execution::bound_calls)
+  // Its recv (SO_RCVTIMEO) and send (SO_SNDTIMEO) timeouts are set (Execution::bound_calls).
+  bool bounded_receive = false;
+  bool bounded_send = false;
 };
 
 // A call started by `start` in a pending slot, until it is collected (or reaped).
@@ -80,7 +82,7 @@ class Execution {
   static bool stale(const Slot& slot);
   bool reused(int endpoint, std::string& by) const;
   void adopt(int endpoint, platform::Socket socket, ops::Transport kind);
-  void bound_calls(Slot& slot) const;
+  void bound_calls(Slot& slot, const ops::Op& op) const;
 
   // runner.cpp: the ops, dispatched by execute to one function per op family.
   platform::CallResult execute(const ops::Op& op, Step& step);

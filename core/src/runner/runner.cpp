@@ -222,14 +222,21 @@ void Execution::adopt(int endpoint, platform::Socket socket, ops::Transport kind
 }
 
 // A blocking recv, send, accept or connect never outlasts the runner's patience: the
-// socket's SO_RCVTIMEO and SO_SNDTIMEO are set before its first such call (not when it
-// is made: most sockets of a random input never make one; the two setsockopt calls per
-// socket made or accepted were about 5.6 of a random input's 35.3 system calls, strace -c
-// of fuzz_close_sequences drawing blindly, seed 2, issue 21).
-void Execution::bound_calls(Slot& slot) const {
-  if (slot.bounded || !slot.open || stale(slot)) return;
-  platform::set_io_timeout(slot.value, options_.patience);
-  slot.bounded = true;
+// socket's SO_RCVTIMEO (recv, accept) or SO_SNDTIMEO (send, connect; a start sets both)
+// is set before its first such call (not when it is made: most sockets of a random input
+// never make one; the two setsockopt calls per socket made or accepted were about 5.6 of
+// a random input's 35.3 system calls, strace -c of fuzz_close_sequences drawing blindly,
+// seed 2; and of a steered run's inputs after two minutes, 2.3 of 22.8, both set together,
+// issue 21).
+void Execution::bound_calls(Slot& slot, const ops::Op& op) const {
+  if (!slot.open || stale(slot)) return;
+  const bool receive = op.kind == OpKind::recv || op.kind == OpKind::accept || op.kind == OpKind::start;
+  const bool send = op.kind == OpKind::send || op.kind == OpKind::connect || op.kind == OpKind::start;
+  if (receive && !slot.bounded_receive)
+    platform::set_io_timeout(slot.value, options_.patience, platform::TimeoutOf::receive);
+  if (send && !slot.bounded_send) platform::set_io_timeout(slot.value, options_.patience, platform::TimeoutOf::send);
+  slot.bounded_receive = slot.bounded_receive || receive;
+  slot.bounded_send = slot.bounded_send || send;
 }
 
 platform::CallResult Execution::execute(const ops::Op& op, Step& step) {
@@ -255,7 +262,7 @@ platform::CallResult Execution::execute(const ops::Op& op, Step& step) {
     return synthetic(Errc::not_socket);
   if (!op.invalid_handle && (op.kind == OpKind::send || op.kind == OpKind::recv || op.kind == OpKind::accept ||
                              op.kind == OpKind::connect || op.kind == OpKind::start))
-    bound_calls(slot);
+    bound_calls(slot, op);
   switch (op.kind) {
     case OpKind::send:
     case OpKind::recv:
@@ -347,9 +354,10 @@ platform::CallResult Execution::data_op(const ops::Op& op, Slot& slot, Step& ste
   switch (op.kind) {
     case OpKind::send: {
       const auto* data = streams_.bytes_to_send(slot.group, op.count);
-      if (expects_block(step.predicted)) platform::set_io_timeout(handle, short_bound());
+      if (expects_block(step.predicted)) platform::set_io_timeout(handle, short_bound(), platform::TimeoutOf::send);
       const auto out = platform::send(handle, data, op.count);
-      if (expects_block(step.predicted)) platform::set_io_timeout(handle, options_.patience);
+      if (expects_block(step.predicted))
+        platform::set_io_timeout(handle, options_.patience, platform::TimeoutOf::send);
       if (out.ok() && out.ret > 0) streams_.sent(slot.group, static_cast<std::uint64_t>(out.ret));
       return out;
     }
@@ -492,9 +500,9 @@ platform::CallResult Execution::recv(const ops::Op& op, Slot& slot, Step& step) 
       return gave_up(step, "nothing to read (no data, FIN or reset) " + in_ms(options_.blocked));
   } else {
     // Something to read, or the model expects the call to wait for its own timeout.
-    platform::set_io_timeout(handle, short_bound());
+    platform::set_io_timeout(handle, short_bound(), platform::TimeoutOf::receive);
     out = platform::recv(handle, buffer.data(), op.count);
-    platform::set_io_timeout(handle, options_.patience);
+    platform::set_io_timeout(handle, options_.patience, platform::TimeoutOf::receive);
   }
   if (out.ok() && out.ret > 0) {
     const auto size = static_cast<std::size_t>(out.ret);

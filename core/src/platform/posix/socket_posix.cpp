@@ -189,16 +189,14 @@ CallResult set_nonblocking(NativeHandle handle, bool on) {
   return capture(ret, ret == -1);
 }
 
-CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout, TimeoutOf which) {
   timeval value{};
   value.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   value.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  for (int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
-    poison();
-    const int ret = ::setsockopt(handle, SOL_SOCKET, option, &value, sizeof(value));
-    if (ret == -1) return capture(ret, true);
-  }
-  return CallResult{};
+  poison();
+  const int ret = ::setsockopt(handle, SOL_SOCKET, which == TimeoutOf::receive ? SO_RCVTIMEO : SO_SNDTIMEO, &value,
+                               sizeof(value));
+  return capture(ret, ret == -1);
 }
 
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,

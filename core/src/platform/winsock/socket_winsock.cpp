@@ -178,15 +178,12 @@ CallResult set_nonblocking(NativeHandle handle, bool on) {
   return capture(ret, ret == SOCKET_ERROR);
 }
 
-CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout) {
+CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout, TimeoutOf which) {
   const DWORD value = static_cast<DWORD>(timeout.count());
-  for (int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
-    poison();
-    const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, option,
-                                 reinterpret_cast<const char*>(&value), sizeof(value));
-    if (ret == SOCKET_ERROR) return capture(ret, true);
-  }
-  return CallResult{};
+  poison();
+  const int ret = ::setsockopt(as_socket(handle), SOL_SOCKET, which == TimeoutOf::receive ? SO_RCVTIMEO : SO_SNDTIMEO,
+                               reinterpret_cast<const char*>(&value), sizeof(value));
+  return capture(ret, ret == SOCKET_ERROR);
 }
 
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
