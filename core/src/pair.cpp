@@ -72,7 +72,8 @@ class Factory {
     if (outcome.ok()) outcome = platform::listen(listener.socket.get(), 128);
     if (outcome.ok()) outcome = platform::local_endpoint(listener.socket.get(), listener.endpoint);
     // accept_within's bound where the receive timeout bounds an accept (Linux).
-    if (outcome.ok()) outcome = platform::set_io_timeout(listener.socket.get(), platform::scaled(kStepTimeout));
+    if (outcome.ok()) outcome = platform::set_io_timeout(listener.socket.get(), platform::scaled(kStepTimeout),
+                                                             platform::TimeoutOf::receive);
     if (!outcome.ok()) return outcome;
     out = &listeners_.emplace(transport, std::move(listener)).first->second;
     return outcome;

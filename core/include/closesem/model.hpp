@@ -477,6 +477,7 @@ class Model {
   void unfollow_accept_ex_on(int socket, const std::string& why);
   void after_completion(int socket);  // a deferred close happens once no call holds the socket
   bool has_pending(int socket, ops::PendingCall call) const;
+  bool slot_on(int socket) const;  // a pending slot is in use by a call on the socket
   // Notifications and names (model/notify.cpp).
   Prediction predict_notify(const ops::Op& op, const Socket* s, std::string* error) const;
   Prediction predict_names(const ops::Op& op, const Socket* s) const;

@@ -144,6 +144,11 @@ bool Model::start_times_out(const ops::Op& start) const {
   return may_time_out(completion);
 }
 
+bool Model::slot_on(int socket) const {
+  return std::any_of(std::begin(slots_), std::end(slots_),
+                     [&](const PendingSlot& slot) { return slot.used && slot.socket == socket; });
+}
+
 bool Model::has_pending(int socket, PendingCall call) const {
   return std::any_of(std::begin(slots_), std::end(slots_), [&](const PendingSlot& slot) {
     return slot.used && !slot.completed && slot.socket == socket && slot.call == call;

@@ -3,8 +3,6 @@
 // target check a property over several ops without restating a platform rule.
 #include "closesem/model.hpp"
 
-#include <algorithm>
-
 namespace closesem::model {
 
 bool Model::close_resets_peer(int endpoint) const {
@@ -17,9 +15,7 @@ bool Model::never_connected(int endpoint) const {
   const Socket* s = sock(endpoint);
   if (s == nullptr || s->unknown || s->stale) return false;
   if (s->phase != Socket::Phase::unconnected && s->phase != Socket::Phase::listening) return false;
-  const int index = socket_of(endpoint);
-  return std::none_of(std::begin(slots_), std::end(slots_),
-                      [&](const PendingSlot& slot) { return slot.used && slot.socket == index; });
+  return !slot_on(socket_of(endpoint));
 }
 
 bool Model::close_is_abortive(const Socket& s) const {

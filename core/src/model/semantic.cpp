@@ -87,8 +87,7 @@ std::uint32_t Model::semantic_state(const ops::Op& op) const {
   state |= linger << 12;
   if (s.nonblocking) state |= 1u << 14;
   if (s.handles > 1) state |= 1u << 15;
-  for (const auto& slot : slots_)
-    if (slot.used && slot.socket == index) state |= 1u << 16;
+  if (slot_on(index)) state |= 1u << 16;
   return state;
 }
 

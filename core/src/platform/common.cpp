@@ -167,6 +167,19 @@ NativeHandle Socket::release() {
 
 CallResult Socket::close() { return close_handle(release()); }
 
+namespace {
+
+// A bounded wait that ran out: the call it waited for was not made, and fails as `errc`.
+CallResult ran_out(Errc errc) {
+  CallResult out;
+  out.ret = -1;
+  out.errc = errc;
+  out.native = native_from_errc(errc).value_or(0);
+  return out;
+}
+
+}  // namespace
+
 CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
                                       std::string& step) {
   step = "set non-blocking";
@@ -181,11 +194,7 @@ CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, 
     if (!ready.ok()) return ready;
     if (ready.ret != 1) {
       step = "connect did not complete within " + std::to_string(timeout.count()) + " ms";
-      CallResult out;
-      out.ret = -1;
-      out.errc = Errc::timed_out;
-      out.native = native_from_errc(Errc::timed_out).value_or(0);
-      return out;
+      return ran_out(Errc::timed_out);
     }
     // The connect again says how the first ended (in place of SO_ERROR: one call), and
     // on POSIX consumes the one "connected" answer after a non-blocking connect (0; only
@@ -209,13 +218,7 @@ CallResult backend::accept_by_waiting(NativeHandle listener, std::chrono::millis
                                      Endpoint* peer) {
   const auto ready = wait(listener, WaitFor::readable, timeout);
   if (!ready.ok()) return ready;
-  if (ready.ret != 1) {
-    CallResult out_of_time;
-    out_of_time.ret = -1;
-    out_of_time.errc = Errc::would_block;
-    out_of_time.native = native_from_errc(Errc::would_block).value_or(0);
-    return out_of_time;
-  }
+  if (ready.ret != 1) return ran_out(Errc::would_block);
   return accept(listener, out, peer);
 }
 
