@@ -20,11 +20,16 @@ constexpr std::chrono::milliseconds kStepTimeout{5000};
 struct Listener {
   Socket socket;
   Endpoint endpoint;
+  // Its receive timeout (accept_within's bound where that bounds an accept, Linux),
+  // which an accepted socket takes over (Linux: sk_clone_lock in net/core/sock.c copies
+  // sk_rcvtimeo) or not (measured at the first accept: `inherits`).
+  std::chrono::milliseconds receive_timeout{0};
+  enum class Inherits { unknown, yes, no } inherits = Inherits::unknown;
 };
 
 class Factory {
  public:
-  PairResult make(const PairKind& kind) {
+  PairResult make(const PairKind& kind, std::chrono::milliseconds patience) {
     std::lock_guard<std::mutex> lock(mutex_);
     forget_dead_listeners();
     std::string why_not;
@@ -32,7 +37,7 @@ class Factory {
     if (!available(kind.transport, why_not, why)) return {PairStatus::unavailable, {}, std::move(why_not), why};
     // A WSACleanup that ended the session was handled above (forget_dead_listeners);
     // any other failure is reported as it is, not retried.
-    return attempt(kind);
+    return attempt(kind, patience);
   }
 
  private:
@@ -59,38 +64,57 @@ class Factory {
     return {PairStatus::failed, {}, step + ": " + outcome.describe(), outcome};
   }
 
-  // The process's listener for a transport, created on first use.
-  CallResult listener_for(Transport transport, Listener*& out) {
+  // The process's listener for a transport, created on first use, with `receive_timeout`.
+  CallResult listener_for(Transport transport, std::chrono::milliseconds receive_timeout, Listener*& out) {
     auto found = listeners_.find(transport);
-    if (found != listeners_.end()) {
-      out = &found->second;
-      return CallResult{};
+    if (found == listeners_.end()) {
+      Listener listener;
+      auto outcome = platform::open_stream(transport, listener.socket);
+      if (outcome.ok()) outcome = platform::bind_loopback(listener.socket.get(), transport);
+      if (outcome.ok()) outcome = platform::listen(listener.socket.get(), 128);
+      if (outcome.ok()) outcome = platform::local_endpoint(listener.socket.get(), listener.endpoint);
+      if (!outcome.ok()) return outcome;
+      found = listeners_.emplace(transport, std::move(listener)).first;
     }
-    Listener listener;
-    auto outcome = platform::open_stream(transport, listener.socket);
-    if (outcome.ok()) outcome = platform::bind_loopback(listener.socket.get(), transport);
-    if (outcome.ok()) outcome = platform::listen(listener.socket.get(), 128);
-    if (outcome.ok()) outcome = platform::local_endpoint(listener.socket.get(), listener.endpoint);
-    // accept_within's bound where the receive timeout bounds an accept (Linux).
-    if (outcome.ok()) outcome = platform::set_io_timeout(listener.socket.get(), platform::scaled(kStepTimeout),
-                                                             platform::TimeoutOf::receive);
-    if (!outcome.ok()) return outcome;
-    out = &listeners_.emplace(transport, std::move(listener)).first->second;
+    out = &found->second;
+    if (out->receive_timeout == receive_timeout) return CallResult{};
+    auto outcome = platform::set_io_timeout(out->socket.get(), receive_timeout, platform::TimeoutOf::receive);
+    if (outcome.ok()) out->receive_timeout = receive_timeout;
     return outcome;
   }
 
-  PairResult attempt(const PairKind& kind) {
-    const auto timeout = platform::scaled(kStepTimeout);
+  // The accepted end's receive timeout becomes `patience` (0: none): taken over from the
+  // listener where accepted sockets inherit it, else set. Whether they do is measured
+  // once per listener (one getsockopt).
+  CallResult settle_receive_timeout(Listener& listener, Socket& server, std::chrono::milliseconds patience) {
+    if (listener.inherits == Listener::Inherits::unknown) {
+      std::chrono::milliseconds seen{-1};
+      auto asked = platform::io_timeout(server.get(), platform::TimeoutOf::receive, seen);
+      if (!asked.ok()) return asked;
+      listener.inherits = seen == listener.receive_timeout ? Listener::Inherits::yes : Listener::Inherits::no;
+    }
+    const auto has = listener.inherits == Listener::Inherits::yes ? listener.receive_timeout : std::chrono::milliseconds(0);
+    if (has == patience) return CallResult{};
+    return platform::set_io_timeout(server.get(), patience, platform::TimeoutOf::receive);
+  }
+
+  PairResult attempt(const PairKind& kind, std::chrono::milliseconds patience) {
+    // Every step is bounded by the patience when there is one (a loopback connect or
+    // accept of the connection just made waits only for a listener whose queue is full,
+    // and no one else connects to this one), else by kStepTimeout.
+    const auto timeout = patience.count() > 0 ? patience : platform::scaled(kStepTimeout);
     Listener* listener = nullptr;
-    if (auto made = listener_for(kind.transport, listener); !made.ok())
+    if (auto made = listener_for(kind.transport, timeout, listener); !made.ok())
       return failure("listener on " + std::string(to_string(kind.transport)), made);
 
-    // Connect, bounded, so that a listener that never answers is a bounded failure.
+    // Connect, bounded, so that a listener that never answers is a bounded failure; the
+    // client keeps the patience as its send timeout (one setsockopt, not two).
     Socket client;
     if (auto opened = platform::open_stream(kind.transport, client); !opened.ok())
       return failure("socket", opened);
     std::string step;
-    if (auto connected = platform::connect_within(client.get(), listener->endpoint, timeout, step); !connected.ok())
+    if (auto connected = platform::connect_within(client.get(), listener->endpoint, timeout, step, patience);
+        !connected.ok())
       return failure(step + " (to " + listener->endpoint.describe() + ")", connected);
 
     // Accept the connection just made; anything else in the queue is not ours. (An
@@ -116,6 +140,8 @@ class Factory {
       }
     }
     if (!server.valid()) return {PairStatus::failed, {}, "accept: our connection never came out of the queue", {}};
+    if (auto settled = settle_receive_timeout(*listener, server, patience); !settled.ok())
+      return failure("set the accepted end's receive timeout", settled);
 
     PairResult result{PairStatus::ok, {}, {}, {}};
     result.pair.kind = kind;
@@ -150,6 +176,8 @@ std::vector<PairKind> pair_kinds(bool with_reversals) {
   return kinds;
 }
 
-PairResult make_pair(const PairKind& kind) { return factory().make(kind); }
+PairResult make_pair(const PairKind& kind, std::chrono::milliseconds patience) {
+  return factory().make(kind, patience);
+}
 
 }  // namespace closesem

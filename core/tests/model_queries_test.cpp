@@ -55,3 +55,20 @@ TEST_CASE("model query: no reset without a connected peer", "[unit][model]") {
   CHECK_FALSE(after("pair tcp4\nb linger on 0\nb close\na linger on 0\n").close_resets_peer(0));  // reset came in
   CHECK_FALSE(after("pair tcp4\n").close_resets_peer(5));  // never made
 }
+
+TEST_CASE("model query: a hard close resets the other end of its own connection, and only while it can",
+          "[unit][model]") {
+  const char* profile = GENERATE("linux", "winsock");
+  CAPTURE(profile);
+  CHECK(after("pair tcp4\n", profile).hard_close_resets(0, 1));
+  CHECK(after("pair tcp6 reversed\nb send 5\n", profile).hard_close_resets(1, 0));
+  CHECK(after("pair tcp4\na shutdown send\n", profile).hard_close_resets(0, 1));  // one FIN only
+  CHECK_FALSE(after("pair tcp4\n", profile).hard_close_resets(0, 0));
+  CHECK_FALSE(after("pair unix\n", profile).hard_close_resets(0, 1));  // AF_UNIX has no RST
+  CHECK_FALSE(after("pair tcp4\npair tcp4 c d\n", profile).hard_close_resets(0, 3));  // another connection
+  CHECK_FALSE(after("pair tcp4\nb linger on 0\nb close\n", profile).hard_close_resets(0, 1));  // b closed
+  CHECK_FALSE(after("pair tcp4\nb start thread recv 10 @1\n", profile).hard_close_resets(0, 1));  // a call holds b
+  CHECK_FALSE(after("pair tcp4\na socket tcp4\n", profile).hard_close_resets(0, 1));  // a is another socket now
+  // Both FINs gone: a close resets nothing any more (trait close_after_both_fins_resets).
+  CHECK_FALSE(after("pair tcp4\na shutdown send\nb shutdown send\n", profile).hard_close_resets(0, 1));
+}

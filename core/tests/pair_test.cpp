@@ -53,6 +53,36 @@ TEST_CASE("pair: every kind gives two connected ends, or a skip with its reason"
   check_connected(pair);
 }
 
+TEST_CASE("pair: with a patience the client keeps it as its send timeout and the accepted end as its receive "
+          "timeout, and without one neither end has a timeout",
+          "[unit][pair]") {
+  const auto kind = GENERATE(from_range(closesem::pair_kinds(true)));
+  CAPTURE(kind.description());
+  const std::chrono::milliseconds keep{700};
+  auto made = closesem::make_pair(kind, keep);
+  if (made.status == closesem::PairStatus::unavailable) CLOSESEM_SKIP(made.message);
+  INFO(made.message);
+  REQUIRE(made.status == closesem::PairStatus::ok);
+  auto& client = kind.reversed ? made.pair.second : made.pair.first;
+  auto& server = kind.reversed ? made.pair.first : made.pair.second;
+  const auto timeout_of = [](const platform::Socket& socket, platform::TimeoutOf which) {
+    std::chrono::milliseconds value{-1};
+    REQUIRE_THAT(observe("io_timeout", platform::io_timeout(socket.get(), which, value)), succeeds());
+    return value;
+  };
+  CHECK(timeout_of(client, platform::TimeoutOf::send) == keep);
+  CHECK(timeout_of(client, platform::TimeoutOf::receive) == std::chrono::milliseconds(0));
+  CHECK(timeout_of(server, platform::TimeoutOf::send) == std::chrono::milliseconds(0));
+  CHECK(timeout_of(server, platform::TimeoutOf::receive) == keep);
+  check_connected(made.pair);
+  auto plain = closesem::make_pair(kind);  // (not the fixture's: it sets a watchdog)
+  INFO(plain.message);
+  REQUIRE(plain.status == closesem::PairStatus::ok);
+  for (const auto* end : {&plain.pair.first, &plain.pair.second})
+    for (const auto which : {platform::TimeoutOf::send, platform::TimeoutOf::receive})
+      CHECK(timeout_of(*end, which) == std::chrono::milliseconds(0));
+}
+
 TEST_CASE("pair: a reversed pair puts the accepted end first", "[unit][pair]") {
   const auto transport = GENERATE(platform::Transport::tcp4, platform::Transport::tcp6);
   CAPTURE(platform::to_string(transport));

@@ -309,6 +309,11 @@ class Model {
   // listening, followed by the model, no pending call on it): closing it leaves no
   // TIME_WAIT, so the runner's abortive end need not set linger {1,0} first.
   bool never_connected(int endpoint) const;
+  // Whether a hard close (linger {1,0}) of the last handle of `endpoint` now resets the
+  // connection whose other end `other` holds (both followed, TCP, connected to each
+  // other, no pending call on either, not both FINs gone): that end is then closed
+  // (tcp_reset), and closing it leaves no TIME_WAIT without a hard close of its own.
+  bool hard_close_resets(int endpoint, int other) const;
   // The abstract state `op` acts on, for semantic coverage (closesem/semantic.hpp, which
   // describes the bits; model/semantic.cpp), and every endpoint's and slot's together
   // (the coverage search's notion of the same state).
@@ -431,6 +436,7 @@ class Model {
   // Whether closing this connected socket's last handle resets its peer rather than
   // ending its stream with a FIN: the one home of that rule (close and the query).
   bool close_is_abortive(const Socket& s) const;
+  bool fins_ended(const Socket& s) const;  // both FINs went: a close resets nothing (trait)
   Socket* sock(int endpoint);
   int add_socket(ops::Transport kind);
   void close_socket(int index);

@@ -37,7 +37,10 @@ struct PairResult {
   platform::CallResult outcome;  // the failing call's outcome (not ok unless status is ok)
 };
 
-// A connected pair of the given kind; every step is bounded in time.
-PairResult make_pair(const PairKind& kind);
+// A connected pair of the given kind; every step is bounded in time. Both ends are
+// blocking. With a `patience`, the client (first, or second when reversed) keeps it as
+// its send timeout (SO_SNDTIMEO) and the accepted end as its receive timeout
+// (SO_RCVTIMEO), and it bounds each step; without one (0) neither end has a timeout.
+PairResult make_pair(const PairKind& kind, std::chrono::milliseconds patience = std::chrono::milliseconds(0));
 
 }  // namespace closesem

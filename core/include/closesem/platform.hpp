@@ -165,6 +165,7 @@ CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout
 // Linux), one call.
 enum class TimeoutOf { receive, send };
 CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout, TimeoutOf which);
+CallResult io_timeout(NativeHandle handle, TimeoutOf which, std::chrono::milliseconds& timeout);  // getsockopt
 // Bounded wait (poll / WSAPoll). ret is 1 when the event came, 0 on timeout.
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen = nullptr);
@@ -180,13 +181,14 @@ CallResult connect(NativeHandle handle, const Endpoint& to);
 // A connect that gives up after `timeout`: ret 0 once connected; a failure sets `step`
 // to what failed ("connect", "wait", ...). Where the send timeout bounds a blocking
 // connect (Linux: SO_SNDTIMEO; inet_wait_for_connect in net/ipv4/af_inet.c,
-// unix_wait_for_peer in net/unix/af_unix.c) the connect blocks under it (3 calls: set the
-// timeout, connect, clear it); elsewhere (Winsock) it runs non-blocking and is waited for
-// (5 calls). Either way, once it succeeded, the socket is blocking with no send timeout
-// and a second connect fails is_connected at once (after a failure the socket is left as
-// the failing step left it: the pair factory closes it).
+// unix_wait_for_peer in net/unix/af_unix.c) the connect blocks under it (set the timeout,
+// connect, then set it to `keep` unless it is that already: 2 or 3 calls); elsewhere
+// (Winsock) it runs non-blocking and is waited for (5 calls, and one more to set `keep`
+// when it is not 0). Either way, once it succeeded, the socket is blocking with `keep`
+// as its send timeout (0: none) and a second connect fails is_connected at once (after a
+// failure the socket is left as the failing step left it: the pair factory closes it).
 CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
-                          std::string& step);
+                          std::string& step, std::chrono::milliseconds keep = std::chrono::milliseconds(0));
 // `peer`: where the accepted connection comes from, filled in on success (the pair
 // factory's match; one call fewer than peer_endpoint after it).
 CallResult accept(NativeHandle handle, Socket& out, Endpoint* peer = nullptr);

@@ -33,9 +33,10 @@ Endpoint loopback_endpoint(Transport transport);
 CallResult endpoint_of(NativeHandle handle, bool peer, Endpoint& out);
 
 // connect_within where no timeout bounds a blocking connect: non-blocking, waited for
-// until writable, then asked again (common.cpp).
+// until writable, then asked again; then the send timeout set to `keep` unless 0
+// (common.cpp).
 CallResult connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
-                              std::string& step);
+                              std::string& step, std::chrono::milliseconds keep);
 
 // accept_within where no timeout bounds a blocking accept, or after its wait was
 // interrupted: waits until the listener is readable, then accepts (common.cpp).

@@ -181,7 +181,7 @@ CallResult ran_out(Errc errc) {
 }  // namespace
 
 CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
-                                      std::string& step) {
+                                      std::string& step, std::chrono::milliseconds keep) {
   step = "set non-blocking";
   if (auto nb = set_nonblocking(handle, true); !nb.ok()) return nb;
   step = "connect";
@@ -205,6 +205,10 @@ CallResult backend::connect_by_waiting(NativeHandle handle, const Endpoint& to, 
   }
   step = "set blocking";
   if (auto blocking = set_nonblocking(handle, false); !blocking.ok()) return blocking;
+  if (keep.count() > 0) {
+    step = "set the send timeout to keep";
+    if (auto kept = set_io_timeout(handle, keep, TimeoutOf::send); !kept.ok()) return kept;
+  }
   step.clear();
   return CallResult{};
 }

@@ -119,13 +119,23 @@ Step Execution::step(const ops::Op& op, std::string& script_error) {
 
 // Closes what is still open; abortively when asked, so that no TIME_WAIT is left behind
 // (fuzzing): an AF_UNIX socket has none, nor has a TCP socket that never had a
-// connection, and those are closed as they are.
+// connection, and those are closed as they are; nor has the other end of a connection
+// that an earlier hard close here reset (Model::hard_close_resets: one linger {1,0} per
+// connection, not one per end).
 void Execution::close_all(bool abortive) {
+  std::vector<int> hard_closed;  // endpoints whose hard close here was their socket's last handle
   for (std::size_t e = 0; e < slots_.size(); ++e) {
     auto& slot = slots_[e];
     if (!slot.open || stale(slot)) continue;
-    if (abortive && kinds_[e] != ops::Transport::unix_stream && !model_.never_connected(static_cast<int>(e)))
+    const int endpoint = static_cast<int>(e);
+    if (abortive && kinds_[e] != ops::Transport::unix_stream && !model_.never_connected(endpoint) &&
+        std::none_of(hard_closed.begin(), hard_closed.end(),
+                     [&](int closed) { return model_.hard_close_resets(closed, endpoint); })) {
       platform::set_linger(slot.value, {true, 0});
+      const bool last = std::none_of(slots_.begin() + static_cast<std::ptrdiff_t>(e) + 1, slots_.end(),
+                                     [&](const Slot& other) { return other.open && other.group == slot.group; });
+      if (last) hard_closed.push_back(endpoint);
+    }
     slot.socket.close();
     slot.open = false;
   }
@@ -294,7 +304,9 @@ platform::CallResult Execution::execute(const ops::Op& op, Step& step) {
 platform::CallResult Execution::make_op(const ops::Op& op, Step& step) {
   switch (op.kind) {
     case OpKind::pair: {
-      auto made = make_pair(PairKind{transport_of(op.socket_kind), op.reversed});
+      // The client keeps the runner's patience as its send timeout, the accepted end as
+      // its receive timeout (bound_calls).
+      auto made = closesem::make_pair(PairKind{transport_of(op.socket_kind), op.reversed}, options_.patience);
       if (made.status != PairStatus::ok) {
         step.note = made.message;
         // The failing call's own outcome (e.g. WSANOTINITIALISED), else a stand-in.
@@ -303,6 +315,8 @@ platform::CallResult Execution::make_op(const ops::Op& op, Step& step) {
       }
       adopt(op.endpoint, std::move(made.pair.first), op.socket_kind);
       adopt(op.other, std::move(made.pair.second), op.socket_kind);
+      slots_[static_cast<std::size_t>(op.reversed ? op.other : op.endpoint)].bounded_send = true;
+      slots_[static_cast<std::size_t>(op.reversed ? op.endpoint : op.other)].bounded_receive = true;
       // (make_pair consumed Linux's one "connected" answer of a non-blocking connect: see connect())
       return platform::CallResult{};
     }
@@ -400,6 +414,8 @@ platform::CallResult Execution::lifecycle_op(const ops::Op& op, Slot& slot, Step
         copied.nonblocking = slot.nonblocking;
         copied.listening = slot.listening;
         copied.address = slot.address;
+        copied.bounded_receive = slot.bounded_receive;  // timeouts belong to the socket
+        copied.bounded_send = slot.bounded_send;
       }
       return out;
     }
@@ -546,7 +562,7 @@ bool Execution::nothing_within(platform::NativeHandle handle, std::chrono::milli
 // One that has not settled when the wait runs out is `blocked`.
 platform::CallResult Execution::connect(const ops::Op&, Slot& slot, Step& step) {
   const platform::Endpoint to = destination_;
-  platform::set_nonblocking(slot.value, true);
+  if (!slot.nonblocking) platform::set_nonblocking(slot.value, true);
   auto out = platform::connect(slot.value, to);
   if (!out.ok() && (out.errc == Errc::in_progress || out.errc == Errc::would_block)) {
     const auto ready = platform::wait(slot.value, platform::WaitFor::writable, platform::scaled(options_.patience));
@@ -562,7 +578,7 @@ platform::CallResult Execution::connect(const ops::Op&, Slot& slot, Step& step) 
       }
     }
   }
-  platform::set_nonblocking(slot.value, slot.nonblocking);
+  if (!slot.nonblocking) platform::set_nonblocking(slot.value, false);
   // Linux answers one more connect after a non-blocking connect succeeded with 0 (the
   // "connected" confirmation); consume it, so that a later connect answers is_connected
   // as on Winsock (connect.2 EISCONN).

@@ -199,6 +199,18 @@ CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout
   return capture(ret, ret == -1);
 }
 
+CallResult io_timeout(NativeHandle handle, TimeoutOf which, std::chrono::milliseconds& timeout) {
+  timeval value{};
+  socklen_t length = sizeof(value);
+  poison();
+  const int ret =
+      ::getsockopt(handle, SOL_SOCKET, which == TimeoutOf::receive ? SO_RCVTIMEO : SO_SNDTIMEO, &value, &length);
+  auto outcome = capture(ret, ret == -1);
+  if (ret == 0)
+    timeout = std::chrono::milliseconds(static_cast<long long>(value.tv_sec) * 1000 + value.tv_usec / 1000);
+  return outcome;
+}
+
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen) {
   pollfd entry{};
@@ -291,18 +303,15 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
 }
 
 CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
-                          std::string& step) {
+                          std::string& step, std::chrono::milliseconds keep) {
 #if defined(__linux__)
   // A blocking connect waits at most the send timeout (TCP: inet_wait_for_connect, then
   // EINPROGRESS; AF_UNIX: unix_wait_for_peer, then EAGAIN), and a connect that returned 0
   // leaves the socket connected (SS_CONNECTED): the next connect fails EISCONN at once.
-  const auto set_send_timeout = [handle](std::chrono::milliseconds bound) {
-    timeval value{};
-    value.tv_sec = static_cast<time_t>(bound.count() / 1000);
-    value.tv_usec = static_cast<suseconds_t>((bound.count() % 1000) * 1000);
-    poison();
-    const int ret = ::setsockopt(handle, SOL_SOCKET, SO_SNDTIMEO, &value, sizeof(value));
-    return capture(ret, ret == -1);
+  auto last = timeout;  // the send timeout set last
+  const auto set_send_timeout = [handle, &last](std::chrono::milliseconds bound) {
+    last = bound;
+    return set_io_timeout(handle, bound, TimeoutOf::send);
   };
   step = "set the send timeout";
   if (auto bounded = set_send_timeout(timeout); !bounded.ok()) return bounded;
@@ -338,12 +347,14 @@ CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::
                           connected.errc == Errc::would_block))
     step = "connect did not complete within " + std::to_string(timeout.count()) + " ms";
   if (!connected.ok()) return connected;
-  step = "clear the send timeout";
-  if (auto cleared = set_send_timeout(std::chrono::milliseconds(0)); !cleared.ok()) return cleared;
+  if (last != keep) {
+    step = "set the send timeout to keep";
+    if (auto kept = set_send_timeout(keep); !kept.ok()) return kept;
+  }
   step.clear();
   return connected;
 #else
-  return backend::connect_by_waiting(handle, to, timeout, step);
+  return backend::connect_by_waiting(handle, to, timeout, step, keep);
 #endif
 }
 

@@ -186,6 +186,17 @@ CallResult set_io_timeout(NativeHandle handle, std::chrono::milliseconds timeout
   return capture(ret, ret == SOCKET_ERROR);
 }
 
+CallResult io_timeout(NativeHandle handle, TimeoutOf which, std::chrono::milliseconds& timeout) {
+  DWORD value = 0;
+  int length = sizeof(value);
+  poison();
+  const int ret = ::getsockopt(as_socket(handle), SOL_SOCKET, which == TimeoutOf::receive ? SO_RCVTIMEO : SO_SNDTIMEO,
+                               reinterpret_cast<char*>(&value), &length);
+  auto outcome = capture(ret, ret == SOCKET_ERROR);
+  if (ret == 0) timeout = std::chrono::milliseconds(value);
+  return outcome;
+}
+
 CallResult wait(NativeHandle handle, WaitFor what, std::chrono::milliseconds timeout,
              Events* seen) {
   WSAPOLLFD entry{};
@@ -277,8 +288,8 @@ CallResult connect(NativeHandle handle, const Endpoint& to) {
 // SO_SNDTIMEO does not bound a blocking connect on Winsock (Microsoft's setsockopt page:
 // it applies to send calls): connect non-blocking and wait.
 CallResult connect_within(NativeHandle handle, const Endpoint& to, std::chrono::milliseconds timeout,
-                          std::string& step) {
-  return backend::connect_by_waiting(handle, to, timeout, step);
+                          std::string& step, std::chrono::milliseconds keep) {
+  return backend::connect_by_waiting(handle, to, timeout, step, keep);
 }
 
 CallResult accept_within(NativeHandle listener, std::chrono::milliseconds timeout, Socket& out, Endpoint* peer) {
