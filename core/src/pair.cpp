@@ -99,10 +99,11 @@ class Factory {
   }
 
   PairResult attempt(const PairKind& kind, std::chrono::milliseconds patience) {
-    // Every step is bounded by the patience when there is one (a loopback connect or
-    // accept of the connection just made waits only for a listener whose queue is full,
-    // and no one else connects to this one), else by kStepTimeout.
-    const auto timeout = patience.count() > 0 ? patience : platform::scaled(kStepTimeout);
+    // Every step is bounded by the patience when there is one, scaled as the runner's
+    // waits are (a loopback connect or accept of the connection just made waits only for
+    // a listener whose queue is full, and no one else connects to this one), else by
+    // kStepTimeout. (Unscaled, the bound is the timeout kept: no call to set it again.)
+    const auto timeout = platform::scaled(patience.count() > 0 ? patience : kStepTimeout);
     Listener* listener = nullptr;
     if (auto made = listener_for(kind.transport, timeout, listener); !made.ok())
       return failure("listener on " + std::string(to_string(kind.transport)), made);
