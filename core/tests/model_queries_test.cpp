@@ -68,7 +68,7 @@ TEST_CASE("model query: a hard close resets the other end of its own connection,
   CHECK_FALSE(after("pair tcp4\npair tcp4 c d\n", profile).hard_close_resets(0, 3));  // another connection
   CHECK_FALSE(after("pair tcp4\nb linger on 0\nb close\n", profile).hard_close_resets(0, 1));  // b closed
   CHECK_FALSE(after("pair tcp4\nb start thread recv 10 @1\n", profile).hard_close_resets(0, 1));  // a call holds b
-  CHECK_FALSE(after("pair tcp4\na socket tcp4\n", profile).hard_close_resets(0, 1));  // a is another socket now
+  CHECK_FALSE(after("pair tcp4\na close\na socket tcp4\n", profile).hard_close_resets(0, 1));  // a is another socket now
   // Both FINs gone: a close resets nothing any more (trait close_after_both_fins_resets).
   CHECK_FALSE(after("pair tcp4\na shutdown send\nb shutdown send\n", profile).hard_close_resets(0, 1));
 }
